@@ -1,0 +1,39 @@
+# Set-up and everyday commands. Each target installs what it needs first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+
+.PHONY: setup system-deps report test lab clean
+
+setup: system-deps $(VENV)/.installed
+
+# Debian packages: a serif font with every Vietnamese glyph (Liberation Serif, metric-compatible
+# with Times New Roman) and Pango for WeasyPrint. Installed when we are root with apt-get.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "Please install these system packages:$$missing"; fi
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip==25.3
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev,lab]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name thads --display-name "Python (thads)" >/dev/null
+	touch $@
+
+report: setup
+	$(BIN)/thads validate
+
+test: setup
+	$(BIN)/python -m pytest
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) outputs/*/

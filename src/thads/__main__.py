@@ -1,0 +1,3 @@
+from thads.cli import main
+
+raise SystemExit(main())

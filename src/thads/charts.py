@@ -1,0 +1,147 @@
+"""Matplotlib charts of a province report, in one print-friendly style with Vietnamese labels.
+
+Each function returns a Figure; `report` turns it into an embedded PNG.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from thads import formatting as fmt  # noqa: E402
+
+CURRENT, LAST_YEAR, TARGET = "#1f4e79", "#a6b4c4", "#d35400"
+MET, MISSED, NEUTRAL = "#2e7d32", "#c0392b", "#7f8c8d"
+STYLE = {
+    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.titleweight": "bold",
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+    "axes.axisbelow": True, "legend.frameon": False, "figure.dpi": 100, "savefig.bbox": "tight",
+}
+WIDTH = 7.0  # inches: the text width of an A4 page with administrative margins
+PERCENT_AXIS = FuncFormatter(lambda v, _: f"{fmt.number(round(v, 1))}%")
+NUMBER_AXIS = FuncFormatter(lambda v, _: fmt.number(round(v, 1)))
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _figure(rows: int = 1, cols: int = 1, height: float = 3.0):
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height), layout="constrained", squeeze=False)
+    return fig, axes.ravel()
+
+
+def rates_vs_targets(kf: dict) -> Figure:
+    """Cases and money rates beside their targets."""
+    with plt.rc_context(STYLE):
+        fig, (ax,) = _figure(height=2.6)
+        labels = ["Về việc", "Về tiền"]
+        rates = [_f(kf[k]["ty_le"]) or 0 for k in ("viec", "tien")]
+        targets = [_f(kf[k]["chi_tieu"]) for k in ("viec", "tien")]
+        colors = [NEUTRAL if t is None or kf[k]["ty_le"] is None else (MET if r >= t else MISSED)
+                  for k, r, t in zip(("viec", "tien"), rates, targets)]
+        bars = ax.barh(labels, rates, color=colors, height=0.5)
+        for bar, k in zip(bars, ("viec", "tien")):
+            ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2,
+                    fmt.percent(kf[k]["ty_le"], "chưa có tỷ lệ"), va="center")
+        for i, t in enumerate(targets):
+            if t is not None:
+                ax.plot([t, t], [i - 0.35, i + 0.35], color=TARGET, lw=2.5)
+                ax.text(t, i + 0.38, f"chỉ tiêu {fmt.percent(Decimal(str(t)))}", color=TARGET, ha="center", fontsize=8)
+        ax.set_xlim(0, 110)
+        ax.xaxis.set_major_formatter(PERCENT_AXIS)
+        ax.invert_yaxis()
+        ax.set_title("Tỷ lệ thi hành xong so với chỉ tiêu")
+    return fig
+
+
+def structure(kf: dict) -> Figure:
+    """What must be enforced, split into completed, with conditions not completed, and without conditions."""
+    with plt.rc_context(STYLE):
+        fig, axes = _figure(1, 2, height=2.8)
+        for ax, kind, title, scale in ((axes[0], "viec", "Cơ cấu số việc", 1),
+                                       (axes[1], "tien", "Cơ cấu số tiền (tỷ đồng)", fmt.THOUSANDS_PER_BILLION)):
+            r = kf[kind]
+            parts = [r["thi_hanh_xong"], r["co_dieu_kien"] - r["thi_hanh_xong"], r["phai_thi_hanh"] - r["co_dieu_kien"]]
+            names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện"]
+            colors = [CURRENT, "#5b9bd5", LAST_YEAR]
+            left = 0.0
+            for value, name, color in zip(parts, names, colors):
+                ax.barh([0], [value / scale], left=left, color=color, label=name, height=0.5)
+                left += value / scale
+            ax.set_yticks([])
+            ax.xaxis.set_major_formatter(NUMBER_AXIS)
+            ax.set_title(title)
+        axes[0].legend(loc="upper center", bbox_to_anchor=(1.1, -0.25), ncol=3)
+    return fig
+
+
+def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None) -> Figure:
+    """Offices ranked by their rate, the target as a line, offices below it in red."""
+    with plt.rc_context(STYLE):
+        ranked = table.assign(_r=table[f"{kind}_ty_le"].map(lambda v: -1 if v is None else float(v)))
+        ranked = ranked.sort_values("_r")
+        fig, (ax,) = _figure(height=max(2.4, 0.28 * len(ranked) + 1))
+        rates = [float(v) if v is not None else 0 for v in ranked[f"{kind}_ty_le"]]
+        colors = [NEUTRAL if target is None or v is None else (MET if v >= target else MISSED)
+                  for v in ranked[f"{kind}_ty_le"]]
+        ax.barh(list(ranked["don_vi"]), rates, color=colors, height=0.6)
+        if target is not None:
+            ax.axvline(float(target), color=TARGET, lw=1.5, ls="--", label=f"Chỉ tiêu {fmt.percent(target)}")
+            ax.legend(loc="lower right")
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(PERCENT_AXIS)
+        ax.set_title(f"Tỷ lệ thi hành xong về {'việc' if kind == 'viec' else 'tiền'} theo đơn vị")
+    return fig
+
+
+def monthly(path: pd.DataFrame, kf: dict) -> Figure:
+    """The cumulative rate month by month this year, against last year and the target."""
+    with plt.rc_context(STYLE):
+        fig, axes = _figure(1, 2, height=2.8)
+        for ax, kind, title in ((axes[0], "viec", "Về việc"), (axes[1], "tien", "Về tiền")):
+            x = list(path["nhan"])
+            this = [_f(v) for v in path[kind]]
+            last = [_f(v) for v in path[f"{kind}_cung_ky"]]
+            if any(v is not None for v in last):
+                ax.plot(x, last, color=LAST_YEAR, marker="o", ms=3, label="Cùng kỳ năm trước")
+            ax.plot(x, this, color=CURRENT, marker="o", ms=3, lw=2, label="Năm nay")
+            if kf[kind]["chi_tieu"] is not None:
+                ax.axhline(float(kf[kind]["chi_tieu"]), color=TARGET, ls="--", lw=1.2, label="Chỉ tiêu")
+            ax.set_ylim(0, 100)
+            ax.yaxis.set_major_formatter(PERCENT_AXIS)
+            ax.set_title(title)
+            ax.tick_params(axis="x", rotation=45, labelsize=7)
+        axes[0].legend(loc="lower right", fontsize=7)
+    return fig
+
+
+def against_last_year(kf: dict) -> Figure:
+    """This period beside the same period last year: with conditions, completed, and the rate."""
+    with plt.rc_context(STYLE):
+        fig, axes = _figure(1, 2, height=2.8)
+        last = kf["cung_ky"]
+        for ax, kind, title, scale in ((axes[0], "viec", "Số việc", 1),
+                                       (axes[1], "tien", "Số tiền (tỷ đồng)", fmt.THOUSANDS_PER_BILLION)):
+            names = ["Có điều kiện", "Thi hành xong"]
+            keys = ["co_dieu_kien", "thi_hanh_xong"]
+            xs = range(len(names))
+            now = [kf[kind][k] / scale for k in keys]
+            ax.bar([x + 0.2 for x in xs], now, width=0.4, color=CURRENT, label=kf["ten_ky"])
+            if last is not None:
+                before = [last[kind][k] / scale for k in keys]
+                ax.bar([x - 0.2 for x in xs], before, width=0.4, color=LAST_YEAR, label=last["ten_ky"])
+            ax.set_xticks(list(xs), names)
+            ax.yaxis.set_major_formatter(NUMBER_AXIS)
+            ax.set_title(title)
+        axes[0].legend(loc="upper left", fontsize=7)
+    return fig

@@ -1,0 +1,108 @@
+"""The `thads` command line: parses options and calls the package."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from thads import __version__
+from thads.errors import DataError, ThadsError
+from thads.periods import Period, parse_periods
+
+DEFAULT_DATA = Path("data")
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="thư mục dữ liệu (mặc định: data)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="thads", description="Báo cáo công tác thi hành án dân sự.")
+    parser.add_argument("--version", action="version", version=f"thads {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+
+    summary = commands.add_parser("summary", help="các chỉ số chính của một tỉnh, một kỳ (JSON)")
+    summary.add_argument("--period", required=True, help="kỳ báo cáo, ví dụ 2024-M11")
+    summary.add_argument("--province", required=True, help="mã, tên hoặc tên không dấu, ví dụ 93, 'Hậu Giang'")
+    _data_option(summary)
+
+    validate = commands.add_parser("validate", help="kiểm tra thư mục dữ liệu, liệt kê mọi lỗi")
+    _data_option(validate)
+
+    run = commands.add_parser("run", help="tạo báo cáo (HTML, PDF) cho một hoặc nhiều tỉnh, kỳ")
+    run.add_argument("--period", nargs="+", required=True,
+                     help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
+    run.add_argument("--province", nargs="+", default=["all"],
+                     help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
+    run.add_argument("--format", default="html,pdf", help="html, pdf hoặc html,pdf (mặc định)")
+    run.add_argument("--out", type=Path, default=Path("outputs"), help="thư mục kết quả (mặc định: outputs)")
+    run.add_argument("--notes", type=Path, default=None, help="thư mục ghi chú (mặc định: parameters/notes)")
+    run.add_argument("--date", default="", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
+    _data_option(run)
+
+    provinces = commands.add_parser("provinces", help="danh sách tỉnh/thành phố tại cuối một kỳ")
+    provinces.add_argument("--period", required=True, help="kỳ báo cáo, ví dụ 2026-M12")
+    _data_option(provinces)
+    return parser
+
+
+def _summary(args) -> int:
+    from thads import dataset, metrics
+
+    period = Period.parse(args.period)
+    ds = dataset.load(args.data)
+    province = ds.units.resolve(args.province, period)
+    print(json.dumps(metrics.summary(ds, province, period), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _validate(args) -> int:
+    from thads import dataset
+
+    ds = dataset.load(args.data)
+    for note in ds.notes:
+        print(f"Ghi chú: {note}")
+    years = sorted({y for y, _ in ds.periods()})
+    print(f"Dữ liệu hợp lệ: {len(ds.stats)} dòng số liệu, {len(ds.periods())} kỳ "
+          f"(năm {years[0]}–{years[-1]}), {len(ds.targets)} chỉ tiêu.")
+    return 0
+
+
+def _run(args) -> int:
+    from thads import batch, run
+
+    formats = run.parse_formats(args.format)
+    periods = parse_periods(args.period)
+    outcomes = batch.run_all(args.data, periods, args.province, args.out, formats,
+                             notes_dir=args.notes, report_date=args.date)
+    return 0 if all(o.status != "failed" for o in outcomes) else 1
+
+
+def _provinces(args) -> int:
+    from thads.units import Units
+
+    period = Period.parse(args.period)
+    units = Units.load(args.data / "units")
+    for p in units.provinces_on(period.end):
+        before = f"  (hợp nhất từ {', '.join(p.predecessors)})" if p.merged else ""
+        print(f"{p.code}  {p.full_name:<28} {p.slug}{before}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"summary": _summary, "validate": _validate, "run": _run, "provinces": _provinces}[args.command]
+    try:
+        return handler(args)
+    except DataError as exc:
+        print(f"Lỗi dữ liệu trong '{args.data}':\n{exc}", file=sys.stderr)
+        return 1
+    except ThadsError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return 130

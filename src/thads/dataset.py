@@ -1,0 +1,106 @@
+"""A data folder, loaded and validated: statistics, targets, reference units and its description."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from thads import schema
+from thads.errors import DataError, Problem, ThadsError
+from thads.readers import SUFFIXES, read_table
+from thads.units import Units
+from thads.validation import check_across_rows, check_equalities, check_rows, parse_stats, parse_targets
+
+
+@dataclass
+class Dataset:
+    folder: Path
+    units: Units
+    stats: pd.DataFrame                      # one row per office and period; KEYS + FIGURES
+    targets: dict[tuple[int, str], tuple[Decimal, Decimal]]
+    description: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_sample(self) -> bool:
+        """True when the folder's dataset.yml says it holds sample data."""
+        return bool(self.description.get("sample"))
+
+    def target(self, year: int, province_code: str) -> tuple[Decimal | None, Decimal | None]:
+        """(cases, money) targets in percent for `year`, or (None, None) when none was set."""
+        return self.targets.get((year, province_code), (None, None))
+
+    def periods(self) -> list[tuple[int, int]]:
+        """(nam, thang) pairs present in the statistics."""
+        return sorted(set(zip(self.stats["nam"], self.stats["thang"])))
+
+
+def stats_files(folder: Path) -> list[Path]:
+    """The statistics files of a data folder, in name order."""
+    stats = folder / "stats"
+    return sorted(p for p in stats.iterdir() if p.suffix.lower() in SUFFIXES) if stats.is_dir() else []
+
+
+def _description(folder: Path) -> tuple[dict, list[Problem]]:
+    path = folder / "dataset.yml"
+    if not path.exists():
+        return {}, []
+    try:
+        loaded = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return {}, [Problem("dataset.yml", f"không đọc được YAML: {exc}")]
+    if not isinstance(loaded, dict):
+        return {}, [Problem("dataset.yml", "cần các cặp khóa: giá trị (sample, description)")]
+    return loaded, []
+
+
+def load(folder: Path | str, today: date | None = None) -> Dataset:
+    """Load and validate a data folder; raise DataError listing every problem found."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ThadsError(f"Không tìm thấy thư mục dữ liệu '{folder}'.")
+    today = today or date.today()
+    units = Units.load(folder / "units")
+    description, problems = _description(folder)
+    notes: list[str] = []
+    files = stats_files(folder)
+    if not files:
+        problems.append(Problem("stats/", f"không có tệp số liệu nào ({', '.join(SUFFIXES)}) trong thư mục stats/"))
+    frames = []
+    for path in files:
+        name = path.relative_to(folder).as_posix()
+        try:
+            table = read_table(path, name, tuple(schema.KEYS))
+        except ThadsError as exc:
+            problems.append(Problem(name, str(exc).removeprefix(f"{name}: ")))
+            continue
+        frame, found = parse_stats(table, units, today)
+        notes += table.notes
+        problems += found
+        if not frame.empty:
+            problems += check_equalities(frame, set(table.header))
+            frames.append(frame)
+    stats = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.KEYS + schema.FIGURES)
+    if not stats.empty:
+        problems += check_rows(stats)
+        problems += check_across_rows(stats)
+    targets: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
+    try:
+        table = read_table(folder / "targets.csv", "targets.csv", tuple(schema.TARGET_COLUMNS))
+        frame, found = parse_targets(table, units)
+        notes += table.notes
+        problems += found
+        targets = {(int(r.nam), r.tinh): (r.chi_tieu_viec, r.chi_tieu_tien) for r in frame.itertuples()}
+    except ThadsError as exc:
+        problems.append(Problem("targets.csv", str(exc).removeprefix("targets.csv: ")))
+    if problems:
+        raise DataError(problems)
+    stats = stats.drop(columns=["_file", "_row"] + [c for c in stats.columns if c == "tinh"])
+    stats[schema.FIGURES] = stats[schema.FIGURES].astype("int64")
+    stats[["nam", "thang"]] = stats[["nam", "thang"]].astype("int64")
+    return Dataset(folder, units, stats, targets, description, notes)

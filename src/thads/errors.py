@@ -1,0 +1,38 @@
+"""User-facing errors: each carries a Vietnamese message and never needs a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ThadsError(Exception):
+    """An error the user can fix; its message is shown as is, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data folder: where it is and what was expected."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", dòng {self.row}"
+        if self.column:
+            where += f", cột {self.column}"
+        return f"{where}: {self.message}"
+
+
+class DataError(ThadsError):
+    """A data folder that breaks the data contract; lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = [f"Dữ liệu có {len(self.problems)} lỗi:"] + [f"  - {p}" for p in self.problems[:200]]
+        if len(self.problems) > 200:
+            lines.append(f"  ... và {len(self.problems) - 200} lỗi khác")
+        super().__init__("\n".join(lines))

@@ -1,0 +1,199 @@
+"""Key figures of a province for a period: exact rates, targets, last year, offices, months.
+
+Rates are (xong + đình chỉ) / có điều kiện × 100, computed in decimal arithmetic and rounded half-up
+to 2 decimals; a rate whose denominator is 0 is None. Figures for a period are the sum over every
+office valid at the period's end that belongs to the province or, for a period before a merger, to
+one of its predecessors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from thads import schema
+from thads.dataset import Dataset
+from thads.errors import ThadsError
+from thads.periods import Period
+from thads.units import Office, Province
+
+CENT = Decimal("0.01")
+
+
+def rate(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
+    """numerator / denominator × 100, rounded half-up to 2 decimals; None when denominator is 0."""
+    if not denominator:
+        return None
+    numerator = numerator if isinstance(numerator, Decimal) else Decimal(int(numerator))
+    denominator = denominator if isinstance(denominator, Decimal) else Decimal(int(denominator))
+    return (numerator * 100 / denominator).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Cases or money of one period: the structure, the rate and the comparison with the target."""
+
+    phai_thi_hanh: int
+    co_dieu_kien: int
+    thi_hanh_xong: int              # xong + đình chỉ
+    ty_le: Decimal | None
+    chi_tieu: Decimal | None
+    chenh_lech: Decimal | None      # ty_le − chi_tieu, in points
+    dat_so_voi_chi_tieu: Decimal | None  # ty_le / chi_tieu × 100
+    con_phai_xong: int | None       # still needed to reach the target: ⌈target × có điều kiện⌉ − xong
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the target is reached; None without a target or a rate."""
+        return None if self.ty_le is None or self.chi_tieu is None else self.ty_le >= self.chi_tieu
+
+
+def result(phai: int, co_dieu_kien: int, xong: int, target: Decimal | None) -> Result:
+    """Build a Result from the three counts and a target in percent (or None)."""
+    ty_le = rate(xong, co_dieu_kien)
+    chenh = dat = needed = None
+    if target is not None:
+        needed = max(0, math.ceil(target * int(co_dieu_kien) / 100) - int(xong))
+        if ty_le is not None:
+            chenh = ty_le - target
+            dat = rate(ty_le, target)
+    return Result(int(phai), int(co_dieu_kien), int(xong), ty_le, target, chenh, dat, needed)
+
+
+def _results(totals: pd.Series, targets: tuple[Decimal | None, Decimal | None]) -> dict[str, Result]:
+    return {kind: result(totals[f"{kind}_phai_thi_hanh"], totals[f"{kind}_co_dieu_kien"],
+                         totals[f"{kind}_xong"] + totals[f"{kind}_dinh_chi"], target)
+            for kind, target in zip(("viec", "tien"), targets)}
+
+
+def _offices(ds: Dataset, province: Province, period: Period) -> list[Office]:
+    day = period.end
+    return [o for code in sorted(ds.units.lineage_codes(province, day))
+            for o in ds.units.offices_of(ds.units.province(code, day), day)]
+
+
+def _rows(ds: Dataset, offices: list[Office], period: Period) -> pd.DataFrame:
+    stats = ds.stats
+    mask = (stats["nam"] == period.year) & (stats["thang"] == period.month)
+    return stats[mask & stats["don_vi"].isin([o.code for o in offices])]
+
+
+def totals(ds: Dataset, province: Province, period: Period) -> pd.Series | None:
+    """Summed figures of the province (or its predecessors) for the period; None without data."""
+    rows = _rows(ds, _offices(ds, province, period), period)
+    return None if rows.empty else rows[schema.FIGURES].sum()
+
+
+def merged_from(ds: Dataset, province: Province, period: Period) -> list[Province]:
+    """The predecessors whose figures make up `period` for a merged province (empty otherwise)."""
+    if not province.merged or province.valid_from is None or period.start >= province.valid_from:
+        return []
+    return ds.units.predecessors(province)
+
+
+def _indicators(t: pd.Series, offices: list[Office]) -> dict:
+    local = [o for o in offices if not o.is_provincial]
+    return {
+        "tiep_cong_dan": int(t["tiep_cong_dan"]),
+        "khieu_nai": {"thu_ly": int(t["khieu_nai_thu_ly"]), "giai_quyet": int(t["khieu_nai_giai_quyet"]),
+                      "ty_le": rate(t["khieu_nai_giai_quyet"], t["khieu_nai_thu_ly"])},
+        "to_cao": {"thu_ly": int(t["to_cao_thu_ly"]), "giai_quyet": int(t["to_cao_giai_quyet"]),
+                   "ty_le": rate(t["to_cao_giai_quyet"], t["to_cao_thu_ly"])},
+        "xin_y_kien": {"nhan": int(t["xin_y_kien_nhan"]), "tra_loi": int(t["xin_y_kien_tra_loi"]),
+                       "ty_le": rate(t["xin_y_kien_tra_loi"], t["xin_y_kien_nhan"])},
+        "cong_chuc_tap_huan": int(t["cong_chuc_tap_huan"]),
+        "tap_huan_phan_mem": {"don_vi": int(t["tap_huan_phan_mem"]), "tong_don_vi": len(local)},
+        "hanh_chinh": {"theo_doi": int(t["hanh_chinh_theo_doi"]), "xong": int(t["hanh_chinh_xong"]),
+                       "ty_le": rate(t["hanh_chinh_xong"], t["hanh_chinh_theo_doi"])},
+        "tin_dung": {"viec": int(t["tin_dung_viec"]), "tien": int(t["tin_dung_tien"])},
+        "tham_nhung": {"viec": int(t["tham_nhung_viec"]), "tien": int(t["tham_nhung_tien"])},
+        "chuyen_ky_sau": {"viec": int(t["viec_phai_thi_hanh"] - t["viec_xong"] - t["viec_dinh_chi"]),
+                          "tien": int(t["tien_phai_thi_hanh"] - t["tien_xong"] - t["tien_dinh_chi"])},
+    }
+
+
+def _plain(value):
+    """JSON-ready copy: Decimals become numbers with at most 2 decimals."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def key_figures(ds: Dataset, province: Province, period: Period) -> dict:
+    """The key figures of DESIGN §5 for a province and period (Decimals kept; see `summary`)."""
+    offices = _offices(ds, province, period)
+    current = totals(ds, province, period)
+    if current is None:
+        raise ThadsError(f"Không có số liệu của {province.label} (mã {province.code}) kỳ {period.label} "
+                         f"trong thư mục dữ liệu {ds.folder}.")
+    reported = set(_rows(ds, offices, period)["don_vi"])
+    out = {
+        "tinh": province.code, "ten_tinh": province.name, "ten_day_du": province.full_name,
+        "ky": period.code, "ten_ky": period.label,
+        "tu_ngay": period.start.isoformat(), "den_ngay": period.end.isoformat(),
+        **{k: asdict(v) for k, v in _results(current, ds.target(period.year, province.code)).items()},
+        "khac": _indicators(current, offices),
+        "don_vi": len(offices),
+        "don_vi_thieu_so_lieu": [o.code for o in offices if o.code not in reported],
+        "du_lieu_mau": ds.is_sample,
+    }
+    previous = period.same_period_last_year
+    last = totals(ds, province, previous)
+    if last is None:
+        out["cung_ky"] = None
+    else:
+        codes = ds.units.lineage_codes(province, previous.end)
+        target = ds.target(previous.year, next(iter(codes))) if len(codes) == 1 else (None, None)
+        out["cung_ky"] = {"ky": previous.code, "ten_ky": previous.label,
+                          **{k: asdict(v) for k, v in _results(last, target).items()},
+                          "gop_tu": [f"{p.full_name} ({p.code})" for p in merged_from(ds, province, previous)]}
+    return out
+
+
+def summary(ds: Dataset, province: Province, period: Period) -> dict:
+    """`key_figures` as plain JSON values (the content of summary.json)."""
+    return _plain(key_figures(ds, province, period))
+
+
+def office_table(ds: Dataset, province: Province, period: Period) -> pd.DataFrame:
+    """One row per office of the province at the period's end, ranked by the cases rate."""
+    offices = ds.units.offices_of(province, period.end)
+    rows = _rows(ds, offices, period).set_index("don_vi")
+    targets = ds.target(period.year, province.code)
+    records = []
+    for o in offices:
+        if o.code not in rows.index:
+            continue
+        r = _results(rows.loc[o.code], targets)
+        records.append({"ma": o.code, "don_vi": o.short_name, "ten": o.name, "cap_tinh": o.is_provincial,
+                        **{f"{k}_{f}": getattr(r[k], f) for k in ("viec", "tien")
+                           for f in ("phai_thi_hanh", "co_dieu_kien", "thi_hanh_xong", "ty_le")},
+                        "viec_dat": r["viec"].met, "tien_dat": r["tien"].met})
+    table = pd.DataFrame.from_records(records)
+    if not table.empty:
+        table["_rank_key"] = table["viec_ty_le"].map(lambda v: -1 if v is None else float(v))
+        table = table.sort_values(["_rank_key", "ma"], ascending=[False, True]).drop(columns="_rank_key")
+        table.insert(0, "hang", range(1, len(table) + 1))
+    return table.reset_index(drop=True)
+
+
+def monthly_path(ds: Dataset, province: Province, period: Period) -> pd.DataFrame:
+    """Cumulative rates month by month this statistical year, beside the same months last year."""
+    records = []
+    for month in range(1, period.month + 1):
+        this, last = Period(period.year, month), Period(period.year - 1, month)
+        record = {"thang": month, "nhan": "{1:02d}/{0}".format(*period.calendar_month(month))}
+        for key, p in (("", this), ("_cung_ky", last)):
+            t = totals(ds, province, p)
+            for kind in ("viec", "tien"):
+                record[f"{kind}{key}"] = None if t is None else rate(
+                    t[f"{kind}_xong"] + t[f"{kind}_dinh_chi"], t[f"{kind}_co_dieu_kien"])
+        records.append(record)
+    return pd.DataFrame.from_records(records)

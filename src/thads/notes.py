@@ -1,0 +1,60 @@
+"""Analysts' notes: Markdown per province and period, split into the report's qualitative sections.
+
+A note lives in `parameters/notes/<period>/<province code>.md`; its level-2 headings name sections:
+"## Ý kiến chỉ đạo", "## Tồn tại, hạn chế và nguyên nhân", "## Nhiệm vụ, giải pháp", "## Công tác khác".
+Notes are shown as text: any HTML in them is escaped, never rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import markdown
+
+from thads.errors import ThadsError
+from thads.periods import Period
+from thads.text import slugify
+
+SECTIONS = {
+    "chi_dao": "Ý kiến chỉ đạo",
+    "han_che": "Tồn tại, hạn chế và nguyên nhân",
+    "giai_phap": "Nhiệm vụ, giải pháp",
+    "cong_tac_khac": "Công tác khác",
+}
+_BY_SLUG = {slugify(title): key for key, title in SECTIONS.items()}
+_UNSAFE_LINK = re.compile(r'href="(?!https?:|mailto:|#)[^"]*"')
+
+
+def note_path(notes_dir: Path, period: Period, province_code: str) -> Path:
+    return Path(notes_dir) / period.code / f"{province_code}.md"
+
+
+def load(notes_dir: Path | str, period: Period, province_code: str) -> dict[str, str]:
+    """Sections of the note for this province and period, as Markdown text; {} when there is none."""
+    path = note_path(Path(notes_dir), period, province_code)
+    if not path.is_file():
+        return {}
+    try:
+        text = path.read_text("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ThadsError(f"{path}: ghi chú phải là tệp văn bản UTF-8.") from None
+    sections: dict[str, list[str]] = {}
+    current = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("## "):
+            current = _BY_SLUG.get(slugify(line[3:]))
+            if current is None:
+                raise ThadsError(f"{path}, dòng {number}: mục '{line[3:].strip()}' không có trong báo cáo; "
+                                 f"dùng một trong các mục: {', '.join(SECTIONS.values())}.")
+            sections.setdefault(current, [])
+        elif current is not None:
+            sections[current].append(line)
+    return {key: "\n".join(lines).strip() for key, lines in sections.items() if "\n".join(lines).strip()}
+
+
+def to_html(text: str) -> str:
+    """Markdown to HTML with every tag in the text escaped first, and only web or mail links kept."""
+    rendered = markdown.markdown(html.escape(text, quote=False), extensions=["sane_lists"])
+    return _UNSAFE_LINK.sub('href="#"', rendered)

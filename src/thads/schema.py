@@ -1,0 +1,57 @@
+"""The data contract: the columns of the statistics and targets files and the rules between them."""
+
+from __future__ import annotations
+
+KEYS = ["nam", "thang", "don_vi"]
+
+# Required figures, per office and period, cumulative since 01/10; money in nghìn đồng.
+REQUIRED = ["viec_phai_thi_hanh", "viec_co_dieu_kien", "viec_xong",
+            "tien_phai_thi_hanh", "tien_co_dieu_kien", "tien_xong"]
+
+# Optional figures (0 when absent): the finer breakdown of forms 01/02 and the other indicators.
+BREAKDOWN = ["dinh_chi", "nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "chua_co_dieu_kien",
+             "hoan", "tam_dinh_chi", "chuyen_ky_sau"]
+INDICATORS = [
+    "tiep_cong_dan",                              # lượt tiếp công dân
+    "khieu_nai_thu_ly", "khieu_nai_giai_quyet",   # đơn khiếu nại thuộc thẩm quyền
+    "to_cao_thu_ly", "to_cao_giai_quyet",         # đơn tố cáo thuộc thẩm quyền
+    "xin_y_kien_nhan", "xin_y_kien_tra_loi",      # văn bản xin ý kiến nghiệp vụ
+    "cong_chuc_tap_huan",                         # công chức được cử tập huấn
+    "tap_huan_phan_mem",                          # 1 if the office held software training
+    "hanh_chinh_theo_doi", "hanh_chinh_xong",     # theo dõi thi hành án hành chính
+    "tin_dung_viec", "tin_dung_tien",             # án tín dụng ngân hàng
+    "tham_nhung_viec", "tham_nhung_tien",         # án tham nhũng, kinh tế
+]
+OPTIONAL = [f"{kind}_{name}" for kind in ("viec", "tien") for name in BREAKDOWN] + INDICATORS
+FIGURES = REQUIRED + OPTIONAL
+# Optional text column: the province the office belongs to, checked against units/.
+PROVINCE_COLUMN = "tinh"
+STATS_COLUMNS = KEYS + FIGURES + [PROVINCE_COLUMN]
+MONEY = [c for c in FIGURES if c.startswith("tien_") or c.endswith("_tien")]   # nghìn đồng
+
+# Flows counted since 01/10 never fall from one month to the next; stocks may.
+CUMULATIVE = [f"{kind}_{name}" for kind in ("viec", "tien") for name in ("thu_ly_moi", "xong", "dinh_chi")]
+
+# (smaller, larger): the sum of the left columns may not exceed the right one.
+NOT_ABOVE = [
+    (("viec_xong", "viec_dinh_chi"), "viec_co_dieu_kien"),
+    (("viec_co_dieu_kien",), "viec_phai_thi_hanh"),
+    (("tien_xong", "tien_dinh_chi"), "tien_co_dieu_kien"),
+    (("tien_co_dieu_kien",), "tien_phai_thi_hanh"),
+    (("khieu_nai_giai_quyet",), "khieu_nai_thu_ly"),
+    (("to_cao_giai_quyet",), "to_cao_thu_ly"),
+    (("xin_y_kien_tra_loi",), "xin_y_kien_nhan"),
+    (("hanh_chinh_xong",), "hanh_chinh_theo_doi"),
+]
+# (total, parts): checked when every column is present.
+EQUALS = [
+    ("viec_phai_thi_hanh", ("viec_co_dieu_kien", "viec_chua_co_dieu_kien")),
+    ("tien_phai_thi_hanh", ("tien_co_dieu_kien", "tien_chua_co_dieu_kien")),
+]
+
+# Largest plausible value for one office and period: counts and money (nghìn đồng).
+MAX_COUNT = 10_000_000
+MAX_MONEY = 10**15
+
+TARGET_COLUMNS = ["nam", "tinh", "chi_tieu_viec", "chi_tieu_tien"]
+NATIONAL = "00"   # targets.csv code for the national target

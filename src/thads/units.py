@@ -1,0 +1,179 @@
+"""Provinces and enforcement offices across the 2025 reorganisation, with time-scoped codes.
+
+A province code or name means the province that existed on a given day (the end of the requested
+period). Before 01/07/2025 there are 63 provinces, each with a Cục THADS and one Chi cục per district;
+from then on 34, each with a provincial THADS office and its Phòng THADS khu vực.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+
+from thads.errors import ThadsError
+from thads.periods import Period
+from thads.text import slugify
+
+SHIPPED = Path(__file__).parent / "shipped_units"
+PROVINCE_OFFICE_KINDS = ("cuc", "thads_tinh")
+
+
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _vn_date(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str             # 'Hậu Giang'
+    full_name: str        # 'Tỉnh Hậu Giang'
+    kind: str             # 'tỉnh' or 'thành phố'
+    slug: str
+    valid_from: date | None
+    valid_to: date | None
+    predecessors: tuple[str, ...]
+    successor: str | None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def label(self) -> str:
+        """'tỉnh Hậu Giang', 'thành phố Cần Thơ': the name as it reads inside a sentence."""
+        return f"{self.kind} {self.name}"
+
+    @property
+    def merged(self) -> bool:
+        """True for a province formed from more than one predecessor."""
+        return len(self.predecessors) > 1
+
+
+@dataclass(frozen=True)
+class Office:
+    code: str
+    name: str
+    short_name: str
+    kind: str             # cuc, chi_cuc, thads_tinh, phong_khu_vuc
+    province: str
+    valid_from: date | None
+    valid_to: date | None
+    successor: str | None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def is_provincial(self) -> bool:
+        return self.kind in PROVINCE_OFFICE_KINDS
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class Units:
+    """The reference tables of provinces and offices."""
+
+    def __init__(self, provinces: list[Province], offices: list[Office]):
+        self.provinces = provinces
+        self.offices = offices
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> "Units":
+        """Load `folder/provinces.csv` and `folder/offices.csv`, or the shipped tables."""
+        folder = folder if folder is not None and (folder / "provinces.csv").exists() else SHIPPED
+        provinces = [Province(r["ma"], r["ten"], r["ten_day_du"], r["loai"], r["slug"], _date(r["hieu_luc_tu"]),
+                              _date(r["hieu_luc_den"]), tuple(r["tien_nhiem"].split()), r["ke_nhiem"] or None)
+                     for r in _read(folder / "provinces.csv")]
+        offices = [Office(r["ma"], r["ten"], r["ten_ngan"], r["loai"], r["tinh"], _date(r["hieu_luc_tu"]),
+                          _date(r["hieu_luc_den"]), r["ke_nhiem"] or None)
+                   for r in _read(folder / "offices.csv")]
+        return cls(provinces, offices)
+
+    @cached_property
+    def _offices_by_code(self) -> dict[str, list[Office]]:
+        out: dict[str, list[Office]] = {}
+        for o in self.offices:
+            out.setdefault(o.code, []).append(o)
+        return out
+
+    def provinces_on(self, day: date) -> list[Province]:
+        """The provinces that existed on `day`, by code."""
+        return sorted((p for p in self.provinces if p.valid_on(day)), key=lambda p: p.code)
+
+    def province(self, code: str, day: date) -> Province:
+        """The province with `code` on `day`."""
+        for p in self.provinces:
+            if p.code == code and p.valid_on(day):
+                return p
+        raise ThadsError(f"Không có tỉnh/thành phố mã {code} vào ngày {_vn_date(day)}.")
+
+    def office(self, code: str, day: date) -> Office | None:
+        """The office with `code` on `day`, or None."""
+        return next((o for o in self._offices_by_code.get(code, []) if o.valid_on(day)), None)
+
+    def offices_of(self, province: Province, day: date) -> list[Office]:
+        """Offices of `province` valid on `day`: the provincial office first, then by code."""
+        found = [o for o in self.offices if o.province == province.code and o.valid_on(day)]
+        return sorted(found, key=lambda o: (not o.is_provincial, o.code))
+
+    def predecessors(self, province: Province) -> list[Province]:
+        """The provinces merged into `province`, the day before it was formed (empty if none)."""
+        if province.valid_from is None:
+            return []
+        day_before = province.valid_from - timedelta(days=1)
+        return [self.province(code, day_before) for code in province.predecessors]
+
+    def lineage_codes(self, province: Province, day: date) -> set[str]:
+        """Codes of the provinces, existing on `day`, whose figures make up `province`'s on that day."""
+        if province.valid_on(day):
+            return {province.code}
+        out: set[str] = set()
+        for p in self.predecessors(province):
+            out |= self.lineage_codes(p, day)
+        return out
+
+    def successor(self, province: Province) -> Province | None:
+        if province.successor is None or province.valid_to is None:
+            return None
+        return self.province(province.successor, province.valid_to + timedelta(days=1))
+
+    def resolve(self, text: str, period: Period) -> Province:
+        """The province named by code, name or slug that existed at the end of `period`."""
+        key = slugify(str(text))
+        for prefix in ("tinh-", "thanh-pho-", "tp-"):
+            key = key.removeprefix(prefix)
+        if key.isdigit():
+            key = key.zfill(2)
+        candidates = [p for p in self.provinces if key in (p.code, p.slug, slugify(p.name))]
+        if not candidates:
+            raise ThadsError(
+                f"Không tìm thấy tỉnh/thành phố '{text}'. Ghi mã (ví dụ 93), tên (Hậu Giang) hoặc "
+                f"tên không dấu (hau-giang); xem danh sách: thads provinces --period {period.code}.")
+        day = period.end
+        valid = [p for p in candidates if p.valid_on(day)]
+        if valid:
+            return next((p for p in valid if p.code == key), valid[0])
+        when = f"vào ngày {_vn_date(day)} (cuối kỳ {period.label})"
+        gone = [p for p in candidates if p.valid_to is not None and p.valid_to < day]
+        if gone:
+            p = gone[0]
+            nxt = self.successor(p)
+            return_to = f"{nxt.label} (mã {nxt.code})" if nxt else "tỉnh khác"
+            raise ThadsError(
+                f"{p.full_name} (mã {p.code}) không còn tồn tại {when}: từ "
+                f"{_vn_date(p.valid_to + timedelta(days=1))} đã hợp nhất vào {return_to}. "
+                f"Hãy chọn {return_to}.")
+        p = candidates[0]
+        before = ", ".join(f"{q.label} (mã {q.code})" for q in self.predecessors(p))
+        raise ThadsError(
+            f"{p.full_name} (mã {p.code}) chưa được thành lập {when}: có từ {_vn_date(p.valid_from)}, "
+            f"trước đó là {before}.")

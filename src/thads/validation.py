@@ -1,0 +1,295 @@
+"""Check raw tables against the data contract and turn them into typed tables.
+
+Every problem is collected with its file, row and column, so that `thads validate` can list them
+all at once. Numbers are read strictly: a Vietnamese thousands separator ('11.410') in a count or
+amount is read as 11410 and noted; anything ambiguous ('11,410', '11.41') is refused, never guessed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+
+from thads import schema
+from thads.errors import Problem
+from thads.periods import Period
+from thads.readers import RawTable
+from thads.units import Units
+
+_VN_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+")
+_DECIMAL = re.compile(r"\d+([.,]\d+)?")
+
+
+class CellError(ValueError):
+    """A cell that is not what its column expects; the message says what was expected."""
+
+
+def parse_count(value: object) -> tuple[int | None, bool]:
+    """A non-negative integer from a cell; returns (value or None if empty, read_as_vietnamese)."""
+    if type(value) is str:
+        text = value.strip()
+        if text.isdigit():
+            return int(text), False
+        if not text:
+            return None, False
+        if text.startswith("-") and text[1:].replace(".", "").isdigit():
+            raise CellError(f"số âm '{text}': số liệu không được âm")
+        if _VN_GROUPED.fullmatch(text):
+            return int(text.replace(".", "")), True
+        if "," in text and text.replace(",", "").replace(".", "").isdigit():
+            raise CellError(f"'{text}' có dấu phẩy: không rõ là phân cách hàng nghìn hay số thập phân; "
+                            "cần số nguyên viết liền, ví dụ 11410")
+        raise CellError(f"'{text}' không phải số nguyên không âm")
+    if value is None:
+        return None, False
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise CellError(f"'{value}' không phải số nguyên không âm")
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    else:
+        number = float(value)
+        if math.isnan(number):
+            raise CellError("giá trị NaN: cần số nguyên không âm")
+        if math.isinf(number):
+            raise CellError("giá trị vô cực: cần số nguyên không âm")
+        if not number.is_integer():
+            raise CellError(f"'{value}' không phải số nguyên")
+        number = int(number)
+    if number < 0:
+        raise CellError(f"số âm '{number}': số liệu không được âm")
+    return number, False
+
+
+def parse_percent(value: object) -> Decimal:
+    """A percentage in (0, 100], written '83,35' or '83.35'."""
+    text = str(value).strip() if value is not None else ""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CellError("cần tỷ lệ phần trăm, ví dụ 83,35")
+    if not _DECIMAL.fullmatch(text):
+        raise CellError(f"'{text}' không phải tỷ lệ phần trăm: cần dạng 83,35 hoặc 83.35")
+    try:
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise CellError(f"'{text}' không phải tỷ lệ phần trăm") from None
+    if not (0 < number <= 100):
+        raise CellError(f"tỷ lệ {text} nằm ngoài khoảng 0-100")
+    return number
+
+
+def _header_problems(table: RawTable, required: list[str], known: list[str]) -> tuple[list[Problem], bool]:
+    """Problems of the header row, and whether they leave the file unreadable."""
+    problems, fatal = [], False
+    seen: set[str] = set()
+    for column in table.header:
+        if column in seen:
+            problems.append(Problem(table.name, "cột bị trùng tên: chỉ được có một cột này.", None, column))
+            fatal = True
+        seen.add(column)
+        if column not in known:
+            hint = difflib.get_close_matches(column, known, n=1)
+            problems.append(Problem(table.name, "cột không có trong quy ước dữ liệu" +
+                                    (f" (có phải '{hint[0]}'?)" if hint else ""), None, column or "(trống)"))
+    for column in required:
+        if column not in seen:
+            problems.append(Problem(table.name, "thiếu cột bắt buộc.", None, column))
+            fatal = True
+    return problems, fatal
+
+
+def _code(value: object) -> str:
+    """An office or province code from a cell: '93', '930', '92-KV01' (Excel's 93.0 becomes '93')."""
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text.zfill(2) if text.isdigit() and len(text) < 2 else text
+
+
+def _counts(table: RawTable, values: pd.Series, column: str, problems: list[Problem]) -> tuple[pd.Series, int]:
+    """Parse one column of counts: plain digits at pandas speed, every other cell one by one."""
+    text = values.astype(str).astype("string[pyarrow]").str.strip()
+    plain = text.str.fullmatch(r"\d{1,18}").fillna(False).astype(bool)
+    parsed = pd.Series(0, index=values.index, dtype="int64")
+    parsed[plain] = text[plain].astype("int64[pyarrow]").astype("int64")
+    valid = plain.copy()
+    vietnamese = 0
+    required = column in schema.KEYS or column in schema.REQUIRED
+    for i in values.index[~plain]:
+        try:
+            value, vn = parse_count(values[i])
+            if value is None:
+                if required:
+                    raise CellError("ô trống: cột bắt buộc phải có số")
+                value = 0
+            vietnamese += vn
+            parsed[i], valid[i] = value, True
+        except CellError as exc:
+            problems.append(Problem(table.name, str(exc), table.row_numbers[i], column))
+    if column not in schema.KEYS:
+        limit = schema.MAX_MONEY if column in schema.MONEY else schema.MAX_COUNT
+        for i in values.index[valid & (parsed > limit)]:
+            problems.append(Problem(table.name, f"giá trị {parsed[i]} quá lớn cho một đơn vị trong một kỳ "
+                                    f"(tối đa {limit})", table.row_numbers[i], column))
+            valid[i] = False
+    return parsed.where(valid), vietnamese
+
+
+def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFrame, list[Problem]]:
+    """Typed rows of one statistics file, and the problems found in it alone."""
+    header_problems, fatal = _header_problems(table, schema.KEYS + schema.REQUIRED, schema.STATS_COLUMNS)
+    problems = table.problems + header_problems
+    if fatal or not table.rows:
+        return pd.DataFrame(), problems
+    width = len(table.header)
+    raw = pd.DataFrame([list(r[:width]) + [""] * (width - len(r)) for r in table.rows], columns=table.header,
+                       dtype=object)
+    frame = pd.DataFrame({"_file": table.name, "_row": table.row_numbers})
+    vietnamese = 0
+    for column in ["nam", "thang"] + [c for c in schema.FIGURES if c in raw.columns]:
+        frame[column], found = _counts(table, raw[column], column, problems)
+        vietnamese += found
+    if vietnamese:
+        table.notes.append(f"{table.name}: {vietnamese} ô ghi số kiểu Việt Nam (dấu chấm phân cách "
+                           "hàng nghìn, ví dụ 11.410), đã đọc là số nguyên.")
+    frame["don_vi"] = raw["don_vi"].map(_code)
+    if schema.PROVINCE_COLUMN in raw.columns:
+        frame["tinh"] = raw[schema.PROVINCE_COLUMN].map(_code)
+    frame = frame[frame.notna().all(axis=1)].copy()
+    for column in schema.FIGURES:
+        frame[column] = frame[column].astype("int64") if column in frame.columns else 0
+    frame[["nam", "thang"]] = frame[["nam", "thang"]].astype("int64")
+
+    keep = pd.Series(True, index=frame.index)
+    for i in frame.index[(frame["thang"] < 1) | (frame["thang"] > 12)]:
+        problems.append(Problem(table.name, f"tháng {frame.at[i, 'thang']} không hợp lệ: cần từ 1 đến 12",
+                                frame.at[i, "_row"], "thang"))
+        keep[i] = False
+    for i in frame.index[keep & ((frame["nam"] < 2000) | (frame["nam"] > 2100))]:
+        problems.append(Problem(table.name, f"năm {frame.at[i, 'nam']} không hợp lệ", frame.at[i, "_row"], "nam"))
+        keep[i] = False
+    frame = frame[keep]
+    for (year, month), group in frame.groupby(["nam", "thang"]):
+        period = Period(int(year), int(month))
+        if period.end >= today:
+            for i in group.index:
+                problems.append(Problem(table.name, f"kỳ {period.label} (đến {period.end:%d/%m/%Y}) chưa kết thúc: "
+                                        "không thể có số liệu của kỳ này", group.at[i, "_row"], "thang"))
+        end = period.end
+        valid = {o.code: o for o in units.offices if o.valid_on(end)}
+        for i in group.index[~group["don_vi"].isin(list(valid))]:
+            code = group.at[i, "don_vi"]
+            message = "ô trống: cần mã đơn vị" if not code else (
+                f"mã đơn vị '{code}' không có trong danh mục đơn vị (units/) vào ngày {period.end:%d/%m/%Y}")
+            problems.append(Problem(table.name, message, group.at[i, "_row"], "don_vi"))
+        if "tinh" in group.columns:
+            expected = group["don_vi"].map(lambda code: valid[code].province if code in valid else "")
+            wrong = (expected != "") & (group["tinh"] != "") & (group["tinh"] != expected)
+            for i in group.index[wrong]:
+                office, province = valid[group.at[i, "don_vi"]], group.at[i, "tinh"]
+                problems.append(Problem(table.name, f"đơn vị {office.code} ({office.name}) thuộc tỉnh mã "
+                                        f"{office.province}, không phải '{province}'", group.at[i, "_row"], "tinh"))
+    return frame, problems
+
+
+def check_rows(frame: pd.DataFrame) -> list[Problem]:
+    """Identities within a row, across the whole table: xong + đình chỉ ≤ có điều kiện ≤ phải thi hành."""
+    problems = []
+    for parts, whole in schema.NOT_ABOVE:
+        total = sum(frame[p] for p in parts)
+        for _, row in frame[total > frame[whole]].iterrows():
+            left = " + ".join(f"{p} ({row[p]})" for p in parts)
+            problems.append(Problem(row["_file"], f"{left} lớn hơn {whole} ({row[whole]})", int(row["_row"]),
+                                    parts[0]))
+    return problems
+
+
+def check_equalities(frame: pd.DataFrame, present: set[str]) -> list[Problem]:
+    """phải thi hành = có điều kiện + chưa có điều kiện, where the file has both columns."""
+    problems = []
+    for whole, parts in schema.EQUALS:
+        if not all(c in present for c in (whole, *parts)):
+            continue
+        total = sum(frame[p] for p in parts)
+        for _, row in frame[total != frame[whole]].iterrows():
+            problems.append(Problem(row["_file"], f"{whole} ({row[whole]}) khác {' + '.join(parts)} "
+                                    f"({int(sum(row[p] for p in parts))})", int(row["_row"]), whole))
+    return problems
+
+
+def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
+    """Duplicated rows, months missing inside a year, cumulative flows that fall."""
+    problems = []
+    duplicated = frame[frame.duplicated(schema.KEYS, keep=False)]
+    for _, group in duplicated.groupby(schema.KEYS):
+        first = group.iloc[0]
+        for _, row in group.iloc[1:].iterrows():
+            problems.append(Problem(row["_file"], f"dòng trùng: đơn vị {row['don_vi']}, năm {row['nam']}, "
+                                    f"tháng {row['thang']} đã có ở {first['_file']} dòng {first['_row']}",
+                                    int(row["_row"]), "don_vi"))
+    unique = frame.drop_duplicates(schema.KEYS).sort_values(["don_vi", "nam", "thang"])
+    previous = unique.groupby(["don_vi", "nam"]).shift(1)
+    has_previous = previous["thang"].notna()
+    gap = has_previous & (unique["thang"] - previous["thang"] > 1)
+    for index in unique.index[gap]:
+        row, before = unique.loc[index], int(previous.loc[index, "thang"])
+        missing = ", ".join(str(m) for m in range(before + 1, int(row["thang"])))
+        problems.append(Problem(row["_file"], f"đơn vị {row['don_vi']} năm {row['nam']} thiếu số liệu tháng "
+                                f"{missing} (có tháng {before} và tháng {row['thang']})", int(row["_row"]), "thang"))
+    for column in schema.CUMULATIVE:
+        fell = has_previous & (unique[column] < previous[column])
+        for index in unique.index[fell]:
+            row = unique.loc[index]
+            problems.append(Problem(row["_file"], f"số lũy kế giảm từ {int(previous.loc[index, column])} "
+                                    f"(tháng {int(previous.loc[index, 'thang'])}) xuống {row[column]} (tháng "
+                                    f"{row['thang']}) của đơn vị {row['don_vi']}: số lũy kế từ 01/10 không được "
+                                    "giảm", int(row["_row"]), column))
+    return problems
+
+
+def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Problem]]:
+    """Typed targets: one row per (nam, tinh); tinh '00' is the national target."""
+    header_problems, fatal = _header_problems(table, schema.TARGET_COLUMNS, schema.TARGET_COLUMNS)
+    problems = table.problems + header_problems
+    if fatal or not table.rows:
+        return pd.DataFrame(columns=schema.TARGET_COLUMNS), problems
+    index = {c: i for i, c in enumerate(table.header)}
+    records, seen = [], {}
+    for row, number in zip(table.rows, table.row_numbers):
+        record: dict[str, object] = {}
+        try:
+            year, _ = parse_count(row[index["nam"]])
+            if year is None or not 2000 <= year <= 2100:
+                raise CellError(f"năm '{row[index['nam']]}' không hợp lệ")
+            record["nam"] = year
+        except CellError as exc:
+            problems.append(Problem(table.name, str(exc), number, "nam"))
+            continue
+        code = str(row[index["tinh"]]).strip()
+        code = code.zfill(2) if code.isdigit() else code
+        year_days = (date(year - 1, 10, 1), date(year, 9, 30))
+        known = code == schema.NATIONAL or any(
+            p.code == code and (p.valid_from is None or p.valid_from <= year_days[1])
+            and (p.valid_to is None or p.valid_to >= year_days[0]) for p in units.provinces)
+        if not known:
+            problems.append(Problem(table.name, f"mã tỉnh '{code}' không tồn tại trong năm thống kê {year}",
+                                    number, "tinh"))
+            continue
+        record["tinh"] = code
+        for column in ("chi_tieu_viec", "chi_tieu_tien"):
+            try:
+                record[column] = parse_percent(row[index[column]])
+            except CellError as exc:
+                problems.append(Problem(table.name, str(exc), number, column))
+        if (year, code) in seen:
+            problems.append(Problem(table.name, f"chỉ tiêu năm {year} của mã {code} bị trùng (đã có ở dòng "
+                                    f"{seen[(year, code)]})", number, "tinh"))
+            continue
+        seen[(year, code)] = number
+        if len(record) == 4:
+            records.append(record)
+    return pd.DataFrame.from_records(records, columns=schema.TARGET_COLUMNS), problems
