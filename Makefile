@@ -26,8 +26,11 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m ipykernel install --sys-prefix --name thads --display-name "Python (thads)" >/dev/null
 	touch $@
 
+# The sample reports: Hậu Giang 11 months 2024 (the seed article) and Cần Thơ 2026, a merged city.
 report: setup
 	$(BIN)/thads validate
+	$(BIN)/thads run --period 2024-M11 --province 93 --date 2024-09-26
+	$(BIN)/thads run --period 2026-M12 --province 92
 
 test: setup
 	$(BIN)/python -m pytest

@@ -1,66 +1,281 @@
-"""Plan and run many reports: periods × provinces, with progress and a closing summary table."""
+"""Plan and run many reports: periods × provinces, in parallel processes, skipping what is current.
+
+Each worker process keeps one `run.Runner` (so one kernel) for all the reports it makes. A report is
+skipped when its fingerprint, a hash of everything it reads (the notebook, the package and its
+templates, the rows of the offices it sums, the targets, the units, the analyst's note and the
+options), matches the one stored with its files. One output folder takes one batch at a time.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import queue
+import signal
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
+import pandas as pd
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from thads import dataset, run
+from thads import __version__, dataset, index, notes, run
 from thads.errors import ThadsError
-from thads.periods import Period
-from thads.units import Province
+from thads.periods import Period, parse_periods
 
 console = Console(stderr=True)
+PACKAGE = Path(__file__).resolve().parent
 
 
-def plan(data: dataset.Dataset, periods: list[Period], provinces: list[str]) -> list[tuple[Province, Period]]:
-    """Every (province, period) asked for; `all` means the provinces that existed at each period's end.
+@dataclass(frozen=True)
+class Request:
+    """What a user asks for: periods × provinces (or the national overview), in some formats."""
+
+    periods: tuple[Period, ...]
+    provinces: tuple[str, ...] = ("all",)
+    formats: tuple[str, ...] = run.FORMATS
+    report_date: str = ""
+    national: bool = False
+
+
+_BATCH_KEYS = {"report", "periods", "provinces", "formats", "date"}
+
+
+def load_requests(path: Path) -> list[Request]:
+    """Read a batch file (YAML, read safely): a list `reports` of {report, periods, provinces, formats, date}."""
+    path = Path(path)
+    try:
+        content = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ThadsError(f"Không tìm thấy tệp khai báo '{path}'.") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ThadsError(f"{path}: không đọc được YAML ({exc}).") from None
+    items = content.get("reports") if isinstance(content, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ThadsError(f"{path}: cần khóa 'reports' là một danh sách, mỗi mục có 'periods' và 'provinces'.")
+    requests = []
+    for number, item in enumerate(items, start=1):
+        where = f"{path}, mục {number} của reports"
+        if not isinstance(item, dict) or "periods" not in item:
+            raise ThadsError(f"{where}: cần khóa 'periods', ví dụ periods: [2026-M12].")
+        unknown = set(item) - _BATCH_KEYS
+        if unknown:
+            raise ThadsError(f"{where}: khóa không hợp lệ {', '.join(sorted(map(str, unknown)))}; "
+                             f"dùng {', '.join(sorted(_BATCH_KEYS))}.")
+        kind = str(item.get("report", "province"))
+        if kind not in ("province", "national"):
+            raise ThadsError(f"{where}: report phải là 'province' hoặc 'national'.")
+        as_list = lambda v: [str(x) for x in (v if isinstance(v, list) else [v])]  # noqa: E731
+        formats = item.get("formats", list(run.FORMATS))
+        requests.append(Request(tuple(parse_periods(as_list(item["periods"]))),
+                                tuple(as_list(item.get("provinces", "all"))),
+                                run.parse_formats(",".join(as_list(formats))), str(item.get("date", "") or ""),
+                                kind == "national"))
+    return requests
+
+
+def plan(data: dataset.Dataset, requests: list[Request]) -> list[run.Job]:
+    """Every report asked for; `all` means the provinces that existed at each period's end.
 
     A province or period that cannot be reported raises before anything runs.
     """
-    jobs: list[tuple[Province, Period]] = []
-    for period in periods:
-        if period.end >= date.today():
-            raise ThadsError(f"Kỳ {period.code} ({period.label}) chưa kết thúc: kết thúc ngày {period.end:%d/%m/%Y}.")
-        if [p.lower() for p in provinces] == ["all"]:
-            chosen = data.units.provinces_on(period.end)
-        else:
-            chosen = [data.units.resolve(text, period) for text in provinces]
-        jobs += [(p, period) for p in chosen if (p, period) not in jobs]
+    jobs: list[run.Job] = []
+    for request in requests:
+        for period in request.periods:
+            if period.end >= date.today():
+                raise ThadsError(f"Kỳ {period.code} ({period.label}) chưa kết thúc: kết thúc ngày "
+                                 f"{period.end:%d/%m/%Y}.")
+            if request.national:
+                chosen = [None]
+            elif [p.lower() for p in request.provinces] == ["all"]:
+                chosen = data.units.provinces_on(period.end)
+            else:
+                chosen = [data.units.resolve(text, period) for text in request.provinces]
+            for province in chosen:
+                job = run.Job(period, province, request.formats, request.report_date)
+                if all((j.period, j.folder) != (job.period, job.folder) for j in jobs):
+                    jobs.append(job)
     return jobs
+
+
+@cache
+def _code_hash() -> str:
+    """The package's own code and templates, and the notebooks: a change to any rebuilds the reports."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2"), *PACKAGE.rglob("*.css"),
+                        *PACKAGE.rglob("*.csv"), *run.NOTEBOOKS.glob("*.ipynb")]):
+        digest.update(str(path.relative_to(PACKAGE.parent.parent)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path) -> str:
+    """A hash of everything the report reads, so that an unchanged report can be skipped."""
+    digest = hashlib.sha256(_code_hash().encode())
+    digest.update(json.dumps([job.period.code, job.folder, job.formats, job.report_date,
+                              data.description.get("description", "")]).encode())
+    years = [job.period.year - 1, job.period.year]
+    if job.province is None:
+        rows = data.stats[data.stats["nam"].isin(years)]
+        targets = sorted((k, v) for k, v in data.targets.items() if k[0] in years)
+    else:
+        codes: set[str] = set()
+        provinces: set[str] = set()
+        for month in range(1, 13):
+            for year in years:
+                day = Period(year, month).end
+                for code in data.units.lineage_codes(job.province, day):
+                    provinces.add(code)
+                    codes |= {o.code for o in data.units.offices_of(data.units.province(code, day), day)}
+        rows = data.stats[data.stats["nam"].isin(years) & data.stats["don_vi"].isin(codes)]
+        targets = sorted((k, v) for k, v in data.targets.items() if k[0] in years and k[1] in provinces | {job.folder})
+        note = notes.note_path(notes_dir, job.period, job.folder)
+        digest.update(note.read_bytes() if note.is_file() else b"-")
+    rows = rows.sort_values(["don_vi", "nam", "thang"]).reset_index(drop=True)
+    digest.update(pd.util.hash_pandas_object(rows, index=False).values.tobytes())
+    digest.update(repr(targets).encode())
+    digest.update(repr([(p.code, p.valid_from, p.valid_to) for p in data.units.provinces]).encode())
+    digest.update(repr([(o.code, o.province, o.valid_from, o.valid_to, o.name) for o in data.units.offices]).encode())
+    return digest.hexdigest()
+
+
+class OutputLock:
+    """One batch at a time per output folder: a second one is refused with the first one's PID."""
+
+    def __init__(self, out_dir: Path):
+        self.path = Path(out_dir) / ".lock"
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            other = self.handle.read().strip() or "?"
+            self.handle.close()
+            raise ThadsError(f"Thư mục kết quả '{self.path.parent}' đang được một lần chạy khác sử dụng (PID "
+                             f"{other}). Hãy chờ lần chạy đó xong rồi chạy lại.") from None
+        self.handle.truncate(0)
+        self.handle.write(str(os.getpid()))
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.truncate(0)
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+# Worker processes -----------------------------------------------------------------------------
+_RUNNER: run.Runner | None = None
+
+
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, events) -> None:
+    """Each worker: ignore Ctrl-C (the parent decides), keep one Runner, shut its kernel at exit."""
+    global _RUNNER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
+                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)))
+    multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
+
+
+def _work(job: run.Job) -> run.Outcome:
+    return _RUNNER.run(job)
 
 
 def summary_table(outcomes: list[run.Outcome]) -> Table:
     table = Table(title="Kết quả tạo báo cáo")
     for column in ("Kỳ", "Mã", "Tỉnh/thành phố", "Kết quả", "Giây", "Ghi chú"):
         table.add_column(column)
-    words = {"ok": "[green]đã tạo[/]", "skipped": "bỏ qua", "failed": "[red]LỖI[/]"}
-    for o in outcomes:
+    words = {"ok": "[green]đã tạo[/]", "skipped": "bỏ qua (không đổi)", "failed": "[red]LỖI[/]"}
+    for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.period, o.province)):
         table.add_row(o.period, o.province, o.name, words[o.status], f"{o.seconds:.1f}",
-                      o.message or (o.files[0].rsplit("/", 1)[0] if o.files else ""))
+                      o.message or o.folder)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "skipped", "failed")}
+    table.caption = f"Đã tạo {counts['ok']}, bỏ qua {counts['skipped']}, lỗi {counts['failed']}."
     return table
 
 
-def run_all(data_dir: Path, periods: list[Period], provinces: list[str], out_dir: Path,
-            formats: tuple[str, ...], notes_dir: Path | None = None, report_date: str = "") -> list[run.Outcome]:
-    """Run every planned report one after another; print progress and the summary table."""
+def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: Path | None = None,
+            jobs: int | None = None, force: bool = False, time_limit: float | None = None) -> list[run.Outcome]:
+    """Make every planned report with `jobs` worker processes; print progress and a summary table."""
     data = dataset.load(data_dir)
-    jobs = plan(data, periods, provinces)
-    notes_dir = notes_dir or run.ROOT / "parameters" / "notes"
-    outcomes = []
+    notes_dir = Path(notes_dir or run.NOTES)
+    out_dir = Path(out_dir)
+    planned = plan(data, requests)
+    with OutputLock(out_dir):
+        todo, outcomes = [], []
+        for job in planned:
+            job = run.Job(job.period, job.province, job.formats, job.report_date, fingerprint(data, job, notes_dir))
+            if not force and run.is_current(out_dir, job):
+                outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "skipped",
+                                            folder=str(run.output_folder(out_dir, job))))
+            else:
+                todo.append(job)
+        try:
+            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit)
+        finally:
+            index.write(out_dir)
+    console.print(summary_table(outcomes))
+    console.print(f"Mục lục các báo cáo: {out_dir / 'index.html'}")
+    return outcomes
+
+
+def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path, workers: int,
+             time_limit: float | None) -> list[run.Outcome]:
+    if not todo:
+        return []
+    workers = max(1, min(workers, len(todo)))
+    context = multiprocessing.get_context("spawn")
+    events = context.Manager().Queue()
+    outcomes: list[run.Outcome] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
-        task = progress.add_task("Đang tạo báo cáo", total=len(jobs))
-        for province, period in jobs:
-            progress.update(task, description=f"{period.code} {province.name}")
-            outcomes.append(run.run_report(data, province, period, out_dir, formats, notes_dir, report_date))
-            progress.advance(task)
-    console.print(summary_table(outcomes))
-    for o in outcomes:
-        if o.status == "ok":
-            console.print(f"Mở báo cáo: {Path(o.files[0]).parent}/report.html")
+        overall = progress.add_task("Tất cả báo cáo", total=len(todo))
+        rows: dict[tuple[str, str], int] = {}
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events))
+        try:
+            pending = {pool.submit(_work, job): job for job in todo}
+            while pending:
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(events, progress, rows)
+                for future in done:
+                    job = pending.pop(future)
+                    outcome = future.result()
+                    outcomes.append(outcome)
+                    key = (job.period.code, job.folder)
+                    if key in rows:
+                        progress.remove_task(rows.pop(key))
+                    progress.advance(overall)
+        except KeyboardInterrupt:
+            console.print("[red]Đã dừng theo yêu cầu (Ctrl-C): các báo cáo đang làm dở bị bỏ, báo cáo cũ giữ "
+                          "nguyên.[/]")
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return outcomes
+
+
+def _drain(events, progress: Progress, rows: dict[tuple[str, str], int]) -> None:
+    """Show each running report's stage: cell i/n, HTML, PDF."""
+    while True:
+        try:
+            period, folder, stage = events.get_nowait()
+        except queue.Empty:
+            return
+        key = (period, folder)
+        label = f"  {period} {folder}: {stage}"
+        if key not in rows:
+            rows[key] = progress.add_task(label, total=None)
+        else:
+            progress.update(rows[key], description=label)

@@ -43,45 +43,55 @@ def _figure(rows: int = 1, cols: int = 1, height: float = 3.0):
 def rates_vs_targets(kf: dict) -> Figure:
     """Cases and money rates beside their targets."""
     with plt.rc_context(STYLE):
-        fig, (ax,) = _figure(height=2.6)
-        labels = ["Về việc", "Về tiền"]
-        rates = [_f(kf[k]["ty_le"]) or 0 for k in ("viec", "tien")]
-        targets = [_f(kf[k]["chi_tieu"]) for k in ("viec", "tien")]
-        colors = [NEUTRAL if t is None or kf[k]["ty_le"] is None else (MET if r >= t else MISSED)
-                  for k, r, t in zip(("viec", "tien"), rates, targets)]
-        bars = ax.barh(labels, rates, color=colors, height=0.5)
-        for bar, k in zip(bars, ("viec", "tien")):
-            ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2,
-                    fmt.percent(kf[k]["ty_le"], "chưa có tỷ lệ"), va="center")
-        for i, t in enumerate(targets):
-            if t is not None:
-                ax.plot([t, t], [i - 0.35, i + 0.35], color=TARGET, lw=2.5)
-                ax.text(t, i + 0.38, f"chỉ tiêu {fmt.percent(Decimal(str(t)))}", color=TARGET, ha="center", fontsize=8)
-        ax.set_xlim(0, 110)
+        fig, (ax,) = _figure(height=2.2)
+        kinds = ("viec", "tien")
+        rates = [_f(kf[k]["ty_le"]) or 0 for k in kinds]
+        colors = [NEUTRAL if metrics_met(kf[k]) is None else (MET if metrics_met(kf[k]) else MISSED) for k in kinds]
+        ax.barh([0, 1], rates, color=colors, height=0.45)
+        for i, k in enumerate(kinds):
+            ax.text(rates[i] + 1.5, i, fmt.percent(kf[k]["ty_le"], "chưa có tỷ lệ"), va="center", fontweight="bold")
+            target = kf[k]["chi_tieu"]
+            if target is not None:
+                ax.plot([float(target)] * 2, [i - 0.32, i + 0.32], color=TARGET, lw=2.5)
+                ax.text(float(target), i - 0.36, f"chỉ tiêu {fmt.percent(target)}", color=TARGET, ha="center",
+                        va="bottom", fontsize=8)
+        ax.set_yticks([0, 1], ["Về việc", "Về tiền"])
+        ax.set_ylim(1.6, -0.75)
+        ax.set_xlim(0, 105)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
-        ax.invert_yaxis()
         ax.set_title("Tỷ lệ thi hành xong so với chỉ tiêu")
     return fig
 
 
+def metrics_met(r: dict) -> bool | None:
+    """Whether a result dict reaches its target; None without a target or a rate."""
+    return None if r["ty_le"] is None or r["chi_tieu"] is None else r["ty_le"] >= r["chi_tieu"]
+
+
 def structure(kf: dict) -> Figure:
-    """What must be enforced, split into completed, with conditions not completed, and without conditions."""
+    """Shares of what must be enforced: completed, with conditions not completed, without conditions."""
     with plt.rc_context(STYLE):
-        fig, axes = _figure(1, 2, height=2.8)
-        for ax, kind, title, scale in ((axes[0], "viec", "Cơ cấu số việc", 1),
-                                       (axes[1], "tien", "Cơ cấu số tiền (tỷ đồng)", fmt.THOUSANDS_PER_BILLION)):
+        fig, (ax,) = _figure(height=2.3)
+        names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện"]
+        colors = [CURRENT, "#5b9bd5", LAST_YEAR]
+        for i, kind in enumerate(("viec", "tien")):
             r = kf[kind]
             parts = [r["thi_hanh_xong"], r["co_dieu_kien"] - r["thi_hanh_xong"], r["phai_thi_hanh"] - r["co_dieu_kien"]]
-            names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện"]
-            colors = [CURRENT, "#5b9bd5", LAST_YEAR]
+            total = r["phai_thi_hanh"] or 1
             left = 0.0
             for value, name, color in zip(parts, names, colors):
-                ax.barh([0], [value / scale], left=left, color=color, label=name, height=0.5)
-                left += value / scale
-            ax.set_yticks([])
-            ax.xaxis.set_major_formatter(NUMBER_AXIS)
-            ax.set_title(title)
-        axes[0].legend(loc="upper center", bbox_to_anchor=(1.1, -0.25), ncol=3)
+                share = 100 * value / total
+                ax.barh([i], [share], left=left, color=color, height=0.5, label=name if i == 0 else None)
+                if share >= 7:
+                    ax.text(left + share / 2, i, fmt.percent(round(Decimal(share), 1)).replace(",0%", "%"),
+                            ha="center", va="center", color="white" if color != LAST_YEAR else "black", fontsize=8)
+                left += share
+        ax.set_yticks([0, 1], ["Về việc", "Về tiền"])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(PERCENT_AXIS)
+        ax.set_title("Cơ cấu số phải thi hành (% trên tổng số phải thi hành)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
     return fig
 
 
@@ -93,7 +103,7 @@ def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None) -> Fi
         fig, (ax,) = _figure(height=max(2.4, 0.28 * len(ranked) + 1))
         rates = [float(v) if v is not None else 0 for v in ranked[f"{kind}_ty_le"]]
         colors = [NEUTRAL if target is None or v is None else (MET if v >= target else MISSED)
-                  for v in ranked[f"{kind}_ty_le"]]
+                  for v in ranked[f"{kind}_ty_le"]]  # compared as Decimals, as in the tables
         ax.barh(list(ranked["don_vi"]), rates, color=colors, height=0.6)
         if target is not None:
             ax.axvline(float(target), color=TARGET, lw=1.5, ls="--", label=f"Chỉ tiêu {fmt.percent(target)}")
@@ -143,5 +153,6 @@ def against_last_year(kf: dict) -> Figure:
             ax.set_xticks(list(xs), names)
             ax.yaxis.set_major_formatter(NUMBER_AXIS)
             ax.set_title(title)
-        axes[0].legend(loc="upper left", fontsize=7)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles[::-1], labels[::-1], loc="outside lower center", ncol=2)
     return fig

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from thads import __version__
@@ -33,11 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(validate)
 
     run = commands.add_parser("run", help="tạo báo cáo (HTML, PDF) cho một hoặc nhiều tỉnh, kỳ")
-    run.add_argument("--period", nargs="+", required=True,
-                     help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
+    run.add_argument("batch", nargs="?", type=Path, help="tệp khai báo YAML trong parameters/ (thay cho --period)")
+    run.add_argument("--period", nargs="+", help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
     run.add_argument("--province", nargs="+", default=["all"],
                      help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
+    run.add_argument("--report", choices=["province", "national"], default="province",
+                     help="province: báo cáo từng tỉnh (mặc định); national: báo cáo tổng hợp toàn quốc")
     run.add_argument("--format", default="html,pdf", help="html, pdf hoặc html,pdf (mặc định)")
+    run.add_argument("--jobs", type=int, default=None, help="số báo cáo làm song song (mặc định: số lõi CPU)")
+    run.add_argument("--force", action="store_true", help="làm lại cả những báo cáo không thay đổi")
+    run.add_argument("--timeout", type=float, default=None, help="giới hạn thời gian mỗi báo cáo, tính bằng giây")
     run.add_argument("--out", type=Path, default=Path("outputs"), help="thư mục kết quả (mặc định: outputs)")
     run.add_argument("--notes", type=Path, default=None, help="thư mục ghi chú (mặc định: parameters/notes)")
     run.add_argument("--date", default="", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
@@ -74,11 +80,30 @@ def _validate(args) -> int:
 def _run(args) -> int:
     from thads import batch, run
 
-    formats = run.parse_formats(args.format)
-    periods = parse_periods(args.period)
-    outcomes = batch.run_all(args.data, periods, args.province, args.out, formats,
-                             notes_dir=args.notes, report_date=args.date)
+    if args.batch is not None:
+        requests = batch.load_requests(args.batch)
+    elif args.period:
+        requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province),
+                                  run.parse_formats(args.format), _date(args.date), args.report == "national")]
+    else:
+        raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
+    if args.jobs is not None and args.jobs < 1:
+        raise ThadsError("--jobs phải là số nguyên dương.")
+    if args.timeout is not None and args.timeout <= 0:
+        raise ThadsError("--timeout phải là số giây dương.")
+    outcomes = batch.run_all(args.data, requests, args.out, notes_dir=args.notes, jobs=args.jobs, force=args.force,
+                             time_limit=args.timeout)
     return 0 if all(o.status != "failed" for o in outcomes) else 1
+
+
+def _date(text: str) -> str:
+    """A YYYY-MM-DD date, or '' (today); anything else is refused."""
+    if not text:
+        return ""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ThadsError(f"Ngày '{text}' không hợp lệ: cần dạng YYYY-MM-DD, ví dụ 2024-09-26.") from None
 
 
 def _provinces(args) -> int:

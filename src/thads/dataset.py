@@ -59,12 +59,33 @@ def _description(folder: Path) -> tuple[dict, list[Problem]]:
     return loaded, []
 
 
+_CACHE: dict[tuple, Dataset] = {}
+
+
+def _signature(folder: Path) -> tuple:
+    """What identifies a folder's content cheaply: every file's path, size and modification time."""
+    return tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in folder.rglob("*") if p.is_file()))
+
+
 def load(folder: Path | str, today: date | None = None) -> Dataset:
-    """Load and validate a data folder; raise DataError listing every problem found."""
+    """Load and validate a data folder; raise DataError listing every problem found.
+
+    A folder already loaded by this process, unchanged since, is not read again: a kernel that makes
+    many reports in a batch validates its data once.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ThadsError(f"Không tìm thấy thư mục dữ liệu '{folder}'.")
     today = today or date.today()
+    key = (str(folder.resolve()), _signature(folder), today)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _load(folder, today)
+    return _CACHE[key]
+
+
+def _load(folder: Path, today: date) -> Dataset:
     units = Units.load(folder / "units")
     description, problems = _description(folder)
     notes: list[str] = []

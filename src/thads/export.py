@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -25,14 +26,20 @@ def _toc(body: str) -> str:
     return '<nav class="toc" aria-label="Mục lục"><strong>Mục lục</strong><ol>' + "".join(items) + "</ol></nav>"
 
 
-def to_html(notebook: nbformat.NotebookNode, title: str) -> str:
-    """The report as one self-contained HTML page: outputs and Markdown only, with a table of contents."""
+@functools.cache
+def _exporter() -> HTMLExporter:
     exporter = HTMLExporter(template_name="thads_report", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            optimistic_validation=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove_cell", "parameters",
                                                                            "injected-parameters"}), enabled=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": html.escape(title)},
-                                                              "thads_version": __version__})
+    return exporter
+
+
+def to_html(notebook: nbformat.NotebookNode, title: str) -> str:
+    """The report as one self-contained HTML page: outputs and Markdown only, with a table of contents."""
+    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": html.escape(title)},
+                                                                  "thads_version": __version__})
     toc = _toc(body)
     return body.replace(TOC_MARK, toc, 1) if TOC_MARK in body else body.replace('<main class="report">',
                                                                                '<main class="report">' + toc, 1)

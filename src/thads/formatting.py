@@ -22,8 +22,11 @@ def number(value: int | Decimal | float) -> str:
 
 
 def percent(value: Decimal | float | None, missing: str = "—") -> str:
-    """76,97%; 75%; `missing` when there is no rate."""
-    return missing if value is None else f"{number(value)}%"
+    """76,97%; 43,40%; a whole rate without decimals (75%, 100%); `missing` when there is no rate."""
+    if value is None:
+        return missing
+    pattern = "#,##0" if Decimal(str(value)) == int(value) else "#,##0.00"
+    return format_decimal(value, format=pattern, locale=LOCALE) + "%"
 
 
 def points(value: Decimal) -> str:

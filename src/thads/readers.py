@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,22 @@ class RawTable:
     row_numbers: list[int]
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    header_row: int | None = None      # line or sheet row of the header, for problems with columns
+
+
+# In Windows-1258 Vietnamese, tones are combining marks written after the vowel: 'Hậu' is H, â, U+0323, u.
+_CP1258_TONE = re.compile("[aeiouyâêôơưăAEIOUYÂÊÔƠƯĂ][\u0300\u0301\u0303\u0309\u0323]")
+
+
+def _legacy_encoding(data: bytes) -> str | None:
+    """The legacy encoding `data` looks like; Windows-1258 first, which generic detection often misses."""
+    try:
+        if _CP1258_TONE.search(data.decode("cp1258")):
+            return "Windows-1258 (cp1258)"
+    except UnicodeDecodeError:
+        pass
+    guess = charset_normalizer.from_bytes(data).best()
+    return guess.encoding if guess and guess.encoding not in ("utf_8", "ascii") else None
 
 
 def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
@@ -35,15 +52,19 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
     notes: list[str] = []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         notes.append(f"{name}: tệp mã UTF-16 (xuất từ Excel dạng Unicode text), đã đọc và chuyển sang UTF-8.")
-        return data.decode("utf-16"), notes
+        try:
+            return data.decode("utf-16"), notes
+        except UnicodeDecodeError:
+            raise ThadsError(f"{name}: tệp bắt đầu như UTF-16 nhưng không đọc được theo mã này (tệp bị cắt "
+                             "hoặc hỏng?): hãy mở tệp và lưu lại dạng 'CSV UTF-8'.") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        guess = charset_normalizer.from_bytes(data).best()
-        named = f"có vẻ là mã {guess.encoding}" if guess and guess.encoding not in ("utf_8", "ascii") else \
-            "mã không xác định"
+        guess = _legacy_encoding(data)
+        named = f"có vẻ là mã {guess}" if guess else "mã không xác định"
+        line = data[:exc.start].count(b"\n") + 1
         raise ThadsError(
-            f"{name}: tệp không phải UTF-8 ({named}; byte lỗi ở vị trí {exc.start}). Các mã cũ như "
+            f"{name}: tệp không phải UTF-8 ({named}; byte lỗi đầu tiên ở dòng {line}). Các mã cũ như "
             "TCVN3 (ABC), VNI, Windows-1258 không được đọc để tránh sai chữ: hãy mở tệp và lưu lại dạng "
             "'CSV UTF-8'.") from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -62,18 +83,23 @@ def _read_csv(path: Path, name: str) -> RawTable:
         notes.append(f"{name}: các cột ngăn cách bằng '{'TAB' if delimiter == chr(9) else delimiter}'.")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
+    header_line: int | None = None
     rows, numbers = [], []
-    for record in reader:
-        if header is None:
-            if any(cell.strip() for cell in record):
-                header = [cell.strip() for cell in record]
-                header_line = reader.line_num
-            continue
-        if not any(cell.strip() for cell in record):
-            continue
-        rows.append(record)
-        numbers.append(reader.line_num)
-    table = RawTable(name, header or [], rows, numbers, notes)
+    try:
+        for record in reader:
+            if header is None:
+                if any(cell.strip() for cell in record):
+                    header = [cell.strip() for cell in record]
+                    header_line = reader.line_num
+                continue
+            if not any(cell.strip() for cell in record):
+                continue
+            rows.append(record)
+            numbers.append(reader.line_num)
+    except csv.Error as exc:   # e.g. an unclosed quote that swallows the rest of the file into one cell
+        raise ThadsError(f"{name}: không đọc được dạng CSV ở dòng {reader.line_num} ({exc}); kiểm tra các "
+                         "dấu ngoặc kép.") from None
+    table = RawTable(name, header or [], rows, numbers, notes, header_row=header_line)
     if header is None:
         table.problems.append(Problem(name, "tệp rỗng: không có dòng tiêu đề nào."))
     elif not rows:
@@ -101,7 +127,7 @@ def _read_xlsx(path: Path, name: str, required: tuple[str, ...]) -> RawTable:
             rows.append(cells)
             numbers.append(number)
     book.close()
-    table = RawTable(name, header or [], rows, numbers)
+    table = RawTable(name, header or [], rows, numbers, header_row=header_row)
     if header is None:
         table.problems.append(Problem(
             name, f"không tìm thấy dòng tiêu đề có các cột {', '.join(required)} trong trang "

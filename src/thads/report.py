@@ -111,7 +111,8 @@ class ProvinceReport:
         kf, last = self.figures, self.figures["cung_ky"]
         header = ["Chỉ tiêu thống kê", "Việc", "Tiền (nghìn đồng)"]
         if last:
-            header += [f"Việc cùng kỳ {last['ky'][:4]}", f"Tiền cùng kỳ {last['ky'][:4]} (nghìn đồng)"]
+            mark = " (*)" if last["gop_tu"] else ""
+            header += [f"Việc cùng kỳ {last['ky'][:4]}{mark}", f"Tiền cùng kỳ {last['ky'][:4]}{mark} (nghìn đồng)"]
         lines = [("Tổng số phải thi hành", "phai_thi_hanh", fmt.number),
                  ("Có điều kiện thi hành", "co_dieu_kien", fmt.number),
                  ("Thi hành xong (gồm đình chỉ)", "thi_hanh_xong", fmt.number),
@@ -127,13 +128,13 @@ class ProvinceReport:
                                   *(fmt.number(kf[k]["phai_thi_hanh"] - kf[k]["co_dieu_kien"]) for k in ("viec", "tien")),
                                   *((fmt.number(last[k]["phai_thi_hanh"] - last[k]["co_dieu_kien"])
                                      for k in ("viec", "tien")) if last else ())]})
-        return _table(header, rows, caption=f"Bảng 1. Kết quả thi hành án dân sự {self.period.label}",
-                      note=narrative.merged_footnote(kf, self.province))
+        note = "(*) Xem chú thích ở mục 2 (so sánh với cùng kỳ)." if last and last["gop_tu"] else None
+        return _table(header, rows, caption=f"Bảng 1. Kết quả thi hành án dân sự {self.period.label}", note=note)
 
     def against_last_year(self) -> HTML:
         kf = self.figures
-        return _paragraphs(narrative.against_last_year(kf, self.province),
-                           narrative.merged_footnote(kf, self.province), css="")
+        return HTML(_paragraphs(narrative.against_last_year(kf, self.province)).data +
+                    _paragraphs(narrative.merged_footnote(kf, self.province), css="footnote").data)
 
     # Offices ----------------------------------------------------------------------------------
     def offices_text(self) -> HTML:

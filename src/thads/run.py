@@ -1,21 +1,28 @@
-"""Generate reports: execute the notebook with papermill on a real kernel, then export it.
+"""Generate one report: execute its notebook with papermill on a real kernel, then export it.
 
-Each report is built in a private folder under `<out>/.work/` and moved into
-`<out>/<period>/<province code>/` only when every file is ready, so a failure never leaves a
-half-written report or overwrites a good earlier one.
+A `Runner` keeps one Jupyter kernel alive between the reports it makes (papermill is given the
+kernel manager), so a batch pays the kernel's start and imports once per worker, not once per report.
+Each report is built in a private folder under `<out>/.work/` and its files are moved into
+`<out>/<period>/<province code>/` only when all are ready: a failure never leaves a half-written file
+nor touches a good earlier report. A failed report keeps its executed notebook, with the error, as
+`report.failed.ipynb`, and every report keeps a `report.log`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
 import papermill
+from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
 from thads import dataset, export, metrics
@@ -25,9 +32,39 @@ from thads.units import Province
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-PROVINCE_NOTEBOOK = NOTEBOOKS / "province_report.ipynb"
+NOTES = ROOT / "parameters" / "notes"
 FORMATS = ("html", "pdf")
 KERNEL = "thads"
+NATIONAL = "toan-quoc"          # folder of the national overview, beside the province codes
+GRACE = 10                      # seconds between interrupting a kernel over its time limit and killing it
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to make: a province (or the whole country when `province` is None) for a period."""
+
+    period: Period
+    province: Province | None
+    formats: tuple[str, ...] = FORMATS
+    report_date: str = ""
+    fingerprint: str = ""
+
+    @property
+    def folder(self) -> str:
+        return self.province.code if self.province else NATIONAL
+
+    @property
+    def name(self) -> str:
+        return self.province.name if self.province else "Toàn quốc"
+
+    @property
+    def notebook(self) -> Path:
+        return NOTEBOOKS / ("province_report.ipynb" if self.province else "national_overview.ipynb")
+
+    @property
+    def title(self) -> str:
+        where = self.province.full_name if self.province else "toàn quốc"
+        return f"Báo cáo {self.period.label} - {where}"
 
 
 @dataclass
@@ -38,6 +75,9 @@ class Outcome:
     status: str                      # "ok", "failed" or "skipped"
     seconds: float = 0.0
     message: str = ""
+    folder: str = ""
+    peak_mb: float = 0.0             # peak resident memory of the process that made it
+    kernel_peak_mb: float = 0.0      # and of its kernel(s)
     files: list[str] = field(default_factory=list)
 
 
@@ -58,55 +98,169 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return formats
 
 
-def _promote(work: Path, final: Path, names: list[str]) -> None:
-    final.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        os.replace(work / name, final / name)
-    (final / "report.failed.ipynb").unlink(missing_ok=True)
+def output_folder(out_dir: Path, job: Job) -> Path:
+    return out_dir / job.period.code / job.folder
 
 
-def _failure(exc: Exception) -> str:
+def is_current(out_dir: Path, job: Job) -> bool:
+    """True when the report exists with all its files and was made from the same inputs."""
+    folder = output_folder(out_dir, job)
+    try:
+        made = json.loads((folder / "inputs.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    wanted = ["report.ipynb", "summary.json"] + [f"report.{f}" for f in job.formats]
+    return made.get("fingerprint") == job.fingerprint and all((folder / n).is_file() for n in wanted)
+
+
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _process_peak_mb(pid: int | None) -> float:
+    """Peak resident memory of a live process (Linux /proc), 0 when unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, TypeError):
+        pass
+    return 0.0
+
+
+def _failure(exc: BaseException, timed_out: bool, limit: float | None) -> str:
+    if timed_out:
+        return f"quá thời gian cho phép ({limit:g} giây): báo cáo bị dừng"
     if isinstance(exc, papermill.PapermillExecutionError):
         return f"lỗi khi chạy notebook (ô {exc.exec_count}): {exc.ename}: {exc.evalue}"
-    return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ThadsError) else str(exc)
+    if type(exc).__name__ == "DeadKernelError":
+        return "kernel dừng đột ngột khi đang chạy notebook"
+    return str(exc) if isinstance(exc, ThadsError) else f"{type(exc).__name__}: {exc}"
 
 
-def run_report(data: dataset.Dataset, province: Province, period: Period, out_dir: Path,
-               formats: tuple[str, ...] = FORMATS, notes_dir: Path = ROOT / "parameters" / "notes",
-               report_date: str = "", notebook: Path = PROVINCE_NOTEBOOK) -> Outcome:
-    """Build one province report; return what happened, never raise for a failed report."""
-    started = time.perf_counter()
-    outcome = Outcome(period.code, province.code, province.name, "failed")
-    final = out_dir / period.code / province.code
-    work = out_dir / ".work" / f"{period.code}-{province.code}-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
-        summary = metrics.summary(data, province, period)
-        papermill.execute_notebook(
-            str(notebook), str(work / "report.ipynb"), kernel_name=kernel_name(), cwd=str(notebook.parent),
-            progress_bar=False, log_output=False,
-            parameters={"province": province.code, "period": period.code, "data_dir": str(data.folder.resolve()),
-                        "notes_dir": str(Path(notes_dir).resolve()), "report_date": report_date})
-        names = ["report.ipynb", "summary.json"]
-        (work / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
-        executed = nbformat.read(work / "report.ipynb", as_version=4)
-        page = export.to_html(executed, f"Báo cáo {period.label} - {province.full_name}")
-        if "html" in formats:
-            (work / "report.html").write_text(page, "utf-8")
-            names.append("report.html")
-        if "pdf" in formats:
-            export.to_pdf(page, work / "report.pdf")
-            names.append("report.pdf")
-        _promote(work, final, names)
-        outcome.status, outcome.files = "ok", [str(final / n) for n in names]
-    except Exception as exc:  # one failing report must not stop a batch: report it instead
-        outcome.message = _failure(exc)
-        if (work / "report.ipynb").exists():
-            final.mkdir(parents=True, exist_ok=True)
-            os.replace(work / "report.ipynb", final / "report.failed.ipynb")
-            outcome.files = [str(final / "report.failed.ipynb")]
-    finally:
+class Runner:
+    """Makes reports one after another in this process, on one kernel kept alive between them."""
+
+    def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path = NOTES, time_limit: float | None = None,
+                 progress=None):
+        self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
+        self.time_limit = time_limit
+        self.progress = progress or (lambda job, stage: None)
+        self.km: KernelManager | None = None
+
+    def _kernel(self) -> KernelManager:
+        if self.km is None or not self.km.is_alive():
+            self.close()
+            self.km = KernelManager(kernel_name=kernel_name())
+            self.km.start_kernel(cwd=str(NOTEBOOKS))
+        return self.km
+
+    def close(self) -> None:
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # an already dead kernel cannot be shut down twice
+                pass
+            self.km = None
+
+    def _watchdog(self, km: KernelManager, flag: threading.Event) -> list[threading.Timer]:
+        """Interrupt the kernel at the time limit, kill it if it still runs after a grace period."""
+        if not self.time_limit:
+            return []
+
+        def interrupt():
+            flag.set()
+            km.interrupt_kernel()
+
+        timers = [threading.Timer(self.time_limit, interrupt),
+                  threading.Timer(self.time_limit + GRACE, lambda: km.shutdown_kernel(now=True))]
+        for t in timers:
+            t.daemon = True
+            t.start()
+        return timers
+
+    def run(self, job: Job) -> Outcome:
+        """Make one report; return what happened, never raise for a failed report."""
+        started = time.perf_counter()
+        outcome = Outcome(job.period.code, job.folder, job.name, "failed")
+        final = output_folder(self.out_dir, job)
+        outcome.folder = str(final)
+        work = self.out_dir / ".work" / f"{job.period.code}-{job.folder}-{os.getpid()}"
         shutil.rmtree(work, ignore_errors=True)
-        outcome.seconds = time.perf_counter() - started
-    return outcome
+        work.mkdir(parents=True)
+        log = []
+
+        def step(stage: str) -> None:
+            log.append(f"{datetime.now():%Y-%m-%d %H:%M:%S} {stage}")
+            self.progress(job, stage)
+
+        timed_out = threading.Event()
+        timers: list[threading.Timer] = []
+        try:
+            step("bắt đầu")
+            data = dataset.load(self.data_dir)
+            summary = None
+            if job.province is not None:
+                summary = metrics.summary(data, job.province, job.period)
+            km = self._kernel()
+            timers = self._watchdog(km, timed_out)
+            cells = nbformat.read(job.notebook, as_version=4).cells
+            step("chạy notebook")
+            papermill.execute_notebook(
+                str(job.notebook), str(work / "report.ipynb"), km=km, kernel_name=km.kernel_name,
+                cwd=str(NOTEBOOKS), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                on_cell_start=lambda cell, cell_index: self.progress(job, f"ô {cell_index + 1}/{len(cells) + 1}"),
+                parameters={"province": job.province.code if job.province else "", "period": job.period.code,
+                            "data_dir": str(self.data_dir.resolve()), "notes_dir": str(self.notes_dir.resolve()),
+                            "report_date": job.report_date})
+            for t in timers:
+                t.cancel()
+            names = ["report.ipynb"]
+            if summary is not None:
+                (work / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+                names.append("summary.json")
+            step("xuất HTML")
+            page = export.to_html(nbformat.read(work / "report.ipynb", as_version=4), job.title)
+            if "html" in job.formats:
+                (work / "report.html").write_text(page, "utf-8")
+                names.append("report.html")
+            if "pdf" in job.formats:
+                step("xuất PDF")
+                export.to_pdf(page, work / "report.pdf")
+                names.append("report.pdf")
+            (work / "inputs.json").write_text(json.dumps({"fingerprint": job.fingerprint, "formats": job.formats}),
+                                              "utf-8")
+            step(f"xong sau {time.perf_counter() - started:.1f} giây")
+            final.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                os.replace(work / name, final / name)
+            (final / "report.failed.ipynb").unlink(missing_ok=True)
+            os.replace(work / "inputs.json", final / "inputs.json")
+            outcome.status, outcome.files = "ok", [str(final / n) for n in names]
+        except BaseException as exc:  # one failing report must not stop a batch: report it instead
+            for t in timers:
+                t.cancel()
+            if isinstance(exc, KeyboardInterrupt) and not timed_out.is_set():
+                outcome.message = "đã dừng theo yêu cầu (Ctrl-C)"
+            else:
+                outcome.message = _failure(exc, timed_out.is_set(), self.time_limit)
+            step(f"LỖI: {outcome.message}")
+            final.mkdir(parents=True, exist_ok=True)
+            if (work / "report.ipynb").exists():
+                os.replace(work / "report.ipynb", final / "report.failed.ipynb")
+                outcome.files = [str(final / "report.failed.ipynb")]
+            if self.km is not None and (timed_out.is_set() or not self.km.is_alive()):
+                self.close()
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+        finally:
+            if log:
+                final.mkdir(parents=True, exist_ok=True)
+                (work / "report.log").write_text("\n".join(log) + "\n", "utf-8")
+                os.replace(work / "report.log", final / "report.log")
+            shutil.rmtree(work, ignore_errors=True)
+            outcome.seconds = time.perf_counter() - started
+            outcome.peak_mb = _peak_mb(resource.RUSAGE_SELF)
+            live = getattr(getattr(self.km, "provisioner", None), "process", None)
+            outcome.kernel_peak_mb = max(_peak_mb(resource.RUSAGE_CHILDREN), _process_peak_mb(getattr(live, "pid", None)))
+        return outcome

@@ -14,6 +14,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 
 from thads import schema
@@ -34,7 +35,7 @@ def parse_count(value: object) -> tuple[int | None, bool]:
     """A non-negative integer from a cell; returns (value or None if empty, read_as_vietnamese)."""
     if type(value) is str:
         text = value.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():   # not '²', which isdigit() accepts but int() refuses
             return int(text), False
         if not text:
             return None, False
@@ -71,6 +72,8 @@ def parse_percent(value: object) -> Decimal:
     text = str(value).strip() if value is not None else ""
     if isinstance(value, float) and not math.isfinite(value):
         raise CellError("cần tỷ lệ phần trăm, ví dụ 83,35")
+    if not text:
+        raise CellError("ô trống: cần tỷ lệ phần trăm, ví dụ 83,35")
     if not _DECIMAL.fullmatch(text):
         raise CellError(f"'{text}' không phải tỷ lệ phần trăm: cần dạng 83,35 hoặc 83.35")
     try:
@@ -85,21 +88,32 @@ def parse_percent(value: object) -> Decimal:
 def _header_problems(table: RawTable, required: list[str], known: list[str]) -> tuple[list[Problem], bool]:
     """Problems of the header row, and whether they leave the file unreadable."""
     problems, fatal = [], False
+    if not table.header and table.problems:   # empty file: the reader said so, no column to list
+        return problems, True
+    row = table.header_row
     seen: set[str] = set()
     for column in table.header:
         if column in seen:
-            problems.append(Problem(table.name, "cột bị trùng tên: chỉ được có một cột này.", None, column))
+            problems.append(Problem(table.name, "cột bị trùng tên: chỉ được có một cột này.", row, column))
             fatal = True
         seen.add(column)
         if column not in known:
             hint = difflib.get_close_matches(column, known, n=1)
             problems.append(Problem(table.name, "cột không có trong quy ước dữ liệu" +
-                                    (f" (có phải '{hint[0]}'?)" if hint else ""), None, column or "(trống)"))
+                                    (f" (có phải '{hint[0]}'?)" if hint else ""), row, column or "(trống)"))
     for column in required:
         if column not in seen:
-            problems.append(Problem(table.name, "thiếu cột bắt buộc.", None, column))
+            problems.append(Problem(table.name, "thiếu cột bắt buộc.", row, column))
             fatal = True
     return problems, fatal
+
+
+def _extra_cells(table: RawTable) -> list[Problem]:
+    """Rows with more filled cells than the header has columns: a value was split or shifted."""
+    width = len(table.header)
+    return [Problem(table.name, f"dòng có {len(row)} ô, nhiều hơn {width} cột của dòng tiêu đề (số viết có dấu "
+                                "phẩy như 11,410 mà không đặt trong ngoặc kép?)", number)
+            for row, number in zip(table.rows, table.row_numbers) if any(str(c).strip() for c in row[width:])]
 
 
 def _code(value: object) -> str:
@@ -110,33 +124,46 @@ def _code(value: object) -> str:
     return text.zfill(2) if text.isdigit() and len(text) < 2 else text
 
 
-def _counts(table: RawTable, values: pd.Series, column: str, problems: list[Problem]) -> tuple[pd.Series, int]:
-    """Parse one column of counts: plain digits at pandas speed, every other cell one by one."""
-    text = values.astype(str).astype("string[pyarrow]").str.strip()
-    plain = text.str.fullmatch(r"\d{1,18}").fillna(False).astype(bool)
-    parsed = pd.Series(0, index=values.index, dtype="int64")
-    parsed[plain] = text[plain].astype("int64[pyarrow]").astype("int64")
+def _counts(table: RawTable, raw: pd.DataFrame, columns: list[str],
+            problems: list[Problem]) -> tuple[pd.DataFrame, int]:
+    """Parse the columns of counts: plain digits at pandas speed, every other cell one by one.
+
+    All the columns go through in one pass (column after column), since most files are small and the
+    cost of a pass is mostly fixed. Unreadable cells are NaN, each with its problem.
+    """
+    n = len(raw)
+    cells = pd.Series(raw[columns].to_numpy(dtype=object).ravel(order="F"))
+    text = cells.astype(str).astype("string[pyarrow]").str.strip()
+    plain = text.str.fullmatch(r"\d{1,18}").fillna(False).to_numpy(dtype=bool)
+    parsed = np.zeros(len(cells), dtype=np.int64)
+    parsed[plain] = text[plain].astype("int64[pyarrow]").to_numpy(dtype=np.int64)
     valid = plain.copy()
+    limits = [schema.MAX_MONEY if column in schema.MONEY else schema.MAX_COUNT for column in columns]
     vietnamese = 0
-    required = column in schema.KEYS or column in schema.REQUIRED
-    for i in values.index[~plain]:
+    for k in np.flatnonzero(~plain):
+        column, limit, i = columns[k // n], limits[k // n], k % n
         try:
-            value, vn = parse_count(values[i])
+            value, vn = parse_count(cells[k])
             if value is None:
-                if required:
+                if column in schema.KEYS or column in schema.REQUIRED:
                     raise CellError("ô trống: cột bắt buộc phải có số")
                 value = 0
+            if value > limit:   # checked here too: a value beyond int64 cannot be stored in `parsed`
+                raise CellError(f"giá trị {value} không hợp lệ" if column in schema.KEYS else
+                                f"giá trị {value} quá lớn cho một đơn vị trong một kỳ (tối đa {limit})")
             vietnamese += vn
-            parsed[i], valid[i] = value, True
+            parsed[k], valid[k] = value, True
         except CellError as exc:
             problems.append(Problem(table.name, str(exc), table.row_numbers[i], column))
-    if column not in schema.KEYS:
-        limit = schema.MAX_MONEY if column in schema.MONEY else schema.MAX_COUNT
-        for i in values.index[valid & (parsed > limit)]:
-            problems.append(Problem(table.name, f"giá trị {parsed[i]} quá lớn cho một đơn vị trong một kỳ "
-                                    f"(tối đa {limit})", table.row_numbers[i], column))
-            valid[i] = False
-    return parsed.where(valid), vietnamese
+    figure = np.repeat([column not in schema.KEYS for column in columns], n)
+    for k in np.flatnonzero(valid & figure & (parsed > np.repeat(limits, n))):
+        column, limit, i = columns[k // n], limits[k // n], k % n
+        problems.append(Problem(table.name, f"giá trị {parsed[k]} quá lớn cho một đơn vị trong một kỳ "
+                                f"(tối đa {limit})", table.row_numbers[i], column))
+        valid[k] = False
+    frame = pd.DataFrame(np.where(valid, parsed, np.nan).reshape(len(columns), n).T, columns=columns)
+    complete = valid.reshape(len(columns), n).all(axis=1)
+    return frame.astype({c: "int64" for c, ok in zip(columns, complete) if ok}), vietnamese
 
 
 def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFrame, list[Problem]]:
@@ -145,24 +172,25 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
     problems = table.problems + header_problems
     if fatal or not table.rows:
         return pd.DataFrame(), problems
+    problems += _extra_cells(table)
     width = len(table.header)
     raw = pd.DataFrame([list(r[:width]) + [""] * (width - len(r)) for r in table.rows], columns=table.header,
                        dtype=object)
-    frame = pd.DataFrame({"_file": table.name, "_row": table.row_numbers})
-    vietnamese = 0
-    for column in ["nam", "thang"] + [c for c in schema.FIGURES if c in raw.columns]:
-        frame[column], found = _counts(table, raw[column], column, problems)
-        vietnamese += found
+    counts, vietnamese = _counts(table, raw, ["nam", "thang"] + [c for c in schema.FIGURES if c in raw.columns],
+                                 problems)
+    frame = pd.concat([pd.DataFrame({"_file": table.name, "_row": table.row_numbers}), counts], axis=1)
     if vietnamese:
         table.notes.append(f"{table.name}: {vietnamese} ô ghi số kiểu Việt Nam (dấu chấm phân cách "
                            "hàng nghìn, ví dụ 11.410), đã đọc là số nguyên.")
     frame["don_vi"] = raw["don_vi"].map(_code)
     if schema.PROVINCE_COLUMN in raw.columns:
         frame["tinh"] = raw[schema.PROVINCE_COLUMN].map(_code)
-    frame = frame[frame.notna().all(axis=1)].copy()
-    for column in schema.FIGURES:
-        frame[column] = frame[column].astype("int64") if column in frame.columns else 0
-    frame[["nam", "thang"]] = frame[["nam", "thang"]].astype("int64")
+    # A row with an unreadable figure stays (that figure NaN, skipped by the checks between figures) so
+    # that it is not also reported as a missing month; only rows without a readable nam, thang go.
+    frame = frame[frame[["nam", "thang"]].notna().all(axis=1)]
+    frame = frame.assign(**{c: 0 for c in schema.FIGURES if c not in frame.columns})
+    complete = frame[["nam", "thang"] + schema.FIGURES].notna().all()
+    frame = frame.astype({c: "int64" for c, ok in complete.items() if ok})
 
     keep = pd.Series(True, index=frame.index)
     for i in frame.index[(frame["thang"] < 1) | (frame["thang"] > 12)]:
@@ -202,8 +230,8 @@ def check_rows(frame: pd.DataFrame) -> list[Problem]:
     for parts, whole in schema.NOT_ABOVE:
         total = sum(frame[p] for p in parts)
         for _, row in frame[total > frame[whole]].iterrows():
-            left = " + ".join(f"{p} ({row[p]})" for p in parts)
-            problems.append(Problem(row["_file"], f"{left} lớn hơn {whole} ({row[whole]})", int(row["_row"]),
+            left = " + ".join(f"{p} ({int(row[p])})" for p in parts)
+            problems.append(Problem(row["_file"], f"{left} lớn hơn {whole} ({int(row[whole])})", int(row["_row"]),
                                     parts[0]))
     return problems
 
@@ -215,8 +243,8 @@ def check_equalities(frame: pd.DataFrame, present: set[str]) -> list[Problem]:
         if not all(c in present for c in (whole, *parts)):
             continue
         total = sum(frame[p] for p in parts)
-        for _, row in frame[total != frame[whole]].iterrows():
-            problems.append(Problem(row["_file"], f"{whole} ({row[whole]}) khác {' + '.join(parts)} "
+        for _, row in frame[(total != frame[whole]) & total.notna() & frame[whole].notna()].iterrows():
+            problems.append(Problem(row["_file"], f"{whole} ({int(row[whole])}) khác {' + '.join(parts)} "
                                     f"({int(sum(row[p] for p in parts))})", int(row["_row"]), whole))
     return problems
 
@@ -245,7 +273,7 @@ def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
         for index in unique.index[fell]:
             row = unique.loc[index]
             problems.append(Problem(row["_file"], f"số lũy kế giảm từ {int(previous.loc[index, column])} "
-                                    f"(tháng {int(previous.loc[index, 'thang'])}) xuống {row[column]} (tháng "
+                                    f"(tháng {int(previous.loc[index, 'thang'])}) xuống {int(row[column])} (tháng "
                                     f"{row['thang']}) của đơn vị {row['don_vi']}: số lũy kế từ 01/10 không được "
                                     "giảm", int(row["_row"]), column))
     return problems
@@ -257,9 +285,11 @@ def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Pro
     problems = table.problems + header_problems
     if fatal or not table.rows:
         return pd.DataFrame(columns=schema.TARGET_COLUMNS), problems
+    problems += _extra_cells(table)
     index = {c: i for i, c in enumerate(table.header)}
     records, seen = [], {}
     for row, number in zip(table.rows, table.row_numbers):
+        row = list(row) + [""] * (len(table.header) - len(row))   # a short row has empty cells, not a crash
         record: dict[str, object] = {}
         try:
             year, _ = parse_count(row[index["nam"]])

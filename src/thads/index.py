@@ -1,0 +1,79 @@
+"""`outputs/index.html`: every report by period and province, its key figures, links to HTML and PDF.
+
+One self-contained page, rewritten (atomically) after every run. Filtering by period and province and
+sorting by the figures work offline with a small inline script that the page's CSP allows by its hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from thads import __version__
+from thads import formatting as fmt
+from thads.periods import Period
+
+_TEMPLATES = Environment(loader=PackageLoader("thads", "templates/index"), autoescape=select_autoescape(default=True))
+
+
+def _status(rate, target) -> str:
+    if rate is None or target is None:
+        return "none"
+    return "met" if rate >= target else "missed"
+
+
+def entries(out_dir: Path) -> list[dict]:
+    """One entry per report folder `<period>/<code>/` that holds a report or a failed attempt."""
+    found = []
+    for folder in sorted(p for p in Path(out_dir).glob("*-M[0-9][0-9]/*") if p.is_dir()):
+        try:
+            period = Period.parse(folder.parent.name)
+        except Exception:
+            continue
+        summary_path = folder / "summary.json"
+        entry = {"period": period.code, "period_label": period.label, "code": folder.name,
+                 "html": (folder / "report.html").is_file(), "pdf": (folder / "report.pdf").is_file(),
+                 "failed": (folder / "report.failed.ipynb").is_file(), "name": folder.name, "kinds": {}}
+        if summary_path.is_file():
+            try:
+                s = json.loads(summary_path.read_text("utf-8"))
+            except ValueError:
+                s = None
+            if s:
+                entry["name"] = s.get("ten_day_du", s.get("ten_tinh", folder.name))
+                for kind in ("viec", "tien"):
+                    r = s[kind]
+                    entry["kinds"][kind] = {"rate": r["ty_le"], "target": r["chi_tieu"],
+                                            "rate_text": fmt.percent(r["ty_le"]),
+                                            "target_text": fmt.percent(r["chi_tieu"], "chưa giao"),
+                                            "status": _status(r["ty_le"], r["chi_tieu"])}
+        elif folder.name == "toan-quoc":
+            entry["name"] = "Toàn quốc (báo cáo tổng hợp)"
+        if entry["html"] or entry["pdf"] or entry["failed"]:
+            found.append(entry)
+    found.sort(key=lambda e: (e["period"], e["code"] != "toan-quoc", e["code"]), reverse=False)
+    return found
+
+
+def render(out_dir: Path) -> str:
+    script = _TEMPLATES.get_template("index.js").render()
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    items = entries(out_dir)
+    periods = sorted({(e["period"], e["period_label"]) for e in items}, reverse=True)
+    return _TEMPLATES.get_template("index.html.j2").render(
+        entries=items, periods=periods, script=script, script_hash=f"sha256-{digest}", version=__version__)
+
+
+def write(out_dir: Path) -> Path:
+    """Write `out_dir/index.html` (through a temporary file, so readers never see half a page)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target, temporary = out_dir / "index.html", out_dir / f".index.html.{os.getpid()}"
+    temporary.write_text(render(out_dir), "utf-8")
+    os.replace(temporary, target)
+    return target

@@ -1,0 +1,95 @@
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+
+from thads import formatting as fmt
+from thads import narrative
+from thads.metrics import result
+from thads.periods import Period
+from thads.units import Units
+
+UNITS = Units.load()
+P11 = Period.parse("2024-M11")
+HAU_GIANG = UNITS.resolve("93", P11)
+
+
+def figures(viec=(11410, 7942, 6113, "83.35"), tien=(3_343_486_215, 1_500_198_775, 508_417_365, "46.75"),
+            last=None, merged=()):
+    kf = {kind: asdict(result(*v[:3], Decimal(v[3]) if v[3] else None)) for kind, v in (("viec", viec), ("tien", tien))}
+    kf["cung_ky"] = None if last is None else {
+        "ky": "2023-M11", "ten_ky": "11 tháng năm 2023", "gop_tu": list(merged),
+        **{kind: asdict(result(*v, None)) for kind, v in zip(("viec", "tien"), last)}}
+    return kf
+
+
+def test_numbers_the_vietnamese_way():
+    assert fmt.number(11410) == "11.410"
+    assert fmt.percent(Decimal("76.97")) == "76,97%"
+    assert fmt.percent(Decimal("75.00")) == "75%" and fmt.percent(Decimal("43.40")) == "43,40%"
+    assert fmt.money(3_343_486_215) == "trên 3.343 tỷ đồng"
+    assert fmt.money(508_000_000) == "508 tỷ đồng"
+    assert fmt.money(2_500) == "trên 2 triệu đồng"
+    assert fmt.day(date(2024, 8, 31)) == "31/08/2024"
+    assert fmt.long_day(date(2024, 9, 26)) == "ngày 26 tháng 9 năm 2024"
+    assert fmt.long_day(date(2025, 2, 5)) == "ngày 05 tháng 02 năm 2025"
+
+
+def test_the_opening_paragraph_reads_like_the_seed_article():
+    text = narrative.results(figures(), HAU_GIANG, P11)
+    assert ("toàn tỉnh phải thi hành 11.410 việc. Trong đó, có 7.942 việc có điều kiện thi hành, số thi hành xong "
+            "là 6.113 việc, đạt 76,97% (chỉ tiêu giao là 83,35%)") in text
+    assert ("Tổng số tiền phải thi hành là trên 3.343 tỷ đồng, số thi hành xong là trên 508 tỷ đồng, đạt 33,89% "
+            "(chỉ tiêu giao là 46,75%)") in text
+    assert text.startswith("Tính từ ngày 01/10/2023 đến ngày 31/08/2024")
+
+
+def test_a_missed_target_says_by_how_much_and_what_is_still_needed():
+    text = narrative.against_target(figures(), "viec", HAU_GIANG, P11)
+    assert "thấp hơn chỉ tiêu 6,38% (đạt 92,35% so với chỉ tiêu)" in text
+    assert "đến ngày 30/09/2024 cần thi hành xong thêm ít nhất 507 việc" in text
+
+
+def test_a_met_target_says_vuot():
+    kf = figures(viec=(1000, 800, 700, "83.45"))   # 87,50%
+    assert "vượt 4,05% so với chỉ tiêu (đạt 104,85% so với chỉ tiêu)" in narrative.against_target(kf, "viec",
+                                                                                                  HAU_GIANG, P11)
+
+
+def test_a_missing_target_is_said_and_not_compared():
+    kf = figures(viec=(1000, 800, 700, None))
+    assert "(chưa có chỉ tiêu được giao)" in narrative.results(kf, HAU_GIANG, P11)
+    text = narrative.against_target(kf, "viec", HAU_GIANG, P11)
+    assert text.startswith("Chưa có chỉ tiêu năm 2024 về việc") and "%" not in text
+
+
+def test_nothing_with_conditions_gives_no_rate():
+    kf = figures(viec=(50, 0, 0, "83.35"), tien=(900, 0, 0, "46.75"))
+    assert "chưa tính được tỷ lệ" in narrative.results(kf, HAU_GIANG, P11)
+    assert "chưa so sánh được" in narrative.against_target(kf, "viec", HAU_GIANG, P11)
+    assert "không xác định được" in narrative.still_needed(kf, HAU_GIANG, P11)
+
+
+def test_year_end_says_what_was_missing():
+    text = narrative.against_target(figures(), "viec", HAU_GIANG, Period.parse("2024-M12"))
+    assert "kết thúc năm 2024, còn thiếu 507 việc so với chỉ tiêu" in text
+
+
+def test_last_year_increase_and_decrease():
+    kf = figures(last=((10293, 7676, 6320), (2_704_452_830, 1_198_986_352, 520_374_378)))
+    text = narrative.against_last_year(kf, HAU_GIANG)
+    assert "So với cùng kỳ 11 tháng năm 2023:" in text
+    assert "số có điều kiện thi hành tăng 266 việc (3,47%)" in text
+    assert "số thi hành xong giảm 207 việc (3,28%)" in text
+    assert "tỷ lệ giảm 5,36% (từ 82,33% xuống 76,97%)" in text
+    assert narrative.merged_footnote(kf, HAU_GIANG) is None
+
+
+def test_no_last_year_and_merged_last_year():
+    assert narrative.against_last_year(figures(), HAU_GIANG) == "Không có số liệu cùng kỳ năm trước để so sánh."
+    can_tho = UNITS.resolve("92", Period.parse("2026-M12"))
+    kf = figures(last=((1, 1, 1), (1, 1, 1)), merged=["Thành phố Cần Thơ (92)", "Tỉnh Sóc Trăng (94)",
+                                                     "Tỉnh Hậu Giang (93)"])
+    assert "(*)" in narrative.against_last_year(kf, can_tho)
+    note = narrative.merged_footnote(kf, can_tho)
+    assert note.startswith("(*) Thành phố Cần Thơ được thành lập ngày 01/07/2025")
+    assert "Tỉnh Sóc Trăng (94), Tỉnh Hậu Giang (93)" in note

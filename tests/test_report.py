@@ -1,0 +1,213 @@
+"""End to end: `thads run` executes the notebook on a real kernel and exports HTML (nbconvert) and PDF
+(WeasyPrint); the tests read the figures and sentences a user would read in both files."""
+
+import json
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+def thads(*args, cwd=ROOT):
+    return subprocess.Popen([sys.executable, "-m", "thads", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def html_text(path: Path) -> str:
+    return " ".join(BeautifulSoup(path.read_text("utf-8"), "html.parser").get_text(" ").split())
+
+
+def pdf_text(path: Path) -> str:
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages)
+    return unicodedata.normalize("NFC", text)
+
+
+def no_conditions_data(folder: Path) -> Path:
+    """Hậu Giang 2024 where nothing had conditions for enforcement: every rate is undefined."""
+    shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("stats"))
+    stats = pd.read_csv(DATA / "stats" / "2024.csv", dtype={"don_vi": str, "tinh": str})
+    stats = stats[stats["tinh"] == "93"].copy()
+    for kind in ("viec", "tien"):
+        for column in ("co_dieu_kien", "xong", "dinh_chi", "hoan", "tam_dinh_chi"):
+            stats[f"{kind}_{column}"] = 0
+        stats[f"{kind}_chua_co_dieu_kien"] = stats[f"{kind}_phai_thi_hanh"]
+        stats[f"{kind}_chuyen_ky_sau"] = stats[f"{kind}_phai_thi_hanh"]
+    (folder / "stats").mkdir()
+    stats.to_csv(folder / "stats" / "2024.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """Four reports made at once (two cores): the seed, a merged province, no target, no conditions."""
+    out = tmp_path_factory.mktemp("outputs")
+    empty = no_conditions_data(tmp_path_factory.mktemp("data") / "no_conditions")
+    batch = tmp_path_factory.mktemp("parameters") / "batch.yml"
+    batch.write_text("reports:\n"
+                     "  - {periods: [2024-M11], provinces: [93], date: 2024-09-26}\n"
+                     "  - {periods: [2026-M12], provinces: [Cần Thơ, lai-chau], formats: [html, pdf]}\n", "utf-8")
+    runs = [thads("run", str(batch), "--out", str(out), "--jobs", "1"),
+            thads("run", "--period", "2024-M11", "--province", "93", "--out", str(out / "empty"), "--data",
+                  str(empty))]
+    for process in runs:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    return out
+
+
+SEED_SENTENCES = [
+    "toàn tỉnh phải thi hành 11.410 việc. Trong đó, có 7.942 việc có điều kiện thi hành, số thi hành xong là "
+    "6.113 việc, đạt 76,97% (chỉ tiêu giao là 83,35%)",
+    "Tổng số tiền phải thi hành là trên 3.343 tỷ đồng, số thi hành xong là trên 508 tỷ đồng, đạt 33,89% (chỉ tiêu "
+    "giao là 46,75%)",
+    "tiếp 209 lượt công dân; thụ lý 41 đơn khiếu nại, tố cáo thuộc thẩm quyền, đã giải quyết 96,97% đơn khiếu nại "
+    "và 75% đơn tố cáo",
+    "đã tiếp nhận 7 văn bản xin ý kiến nghiệp vụ của các Chi cục Thi hành án dân sự trực thuộc, xem xét giải quyết "
+    "đạt 100%",
+    "cử 126 công chức trong hệ thống tham gia các lớp tập huấn",
+    "tổ chức tập huấn kỹ năng sử dụng các phần mềm, ứng dụng tại 8/8 Chi cục Thi hành án dân sự trực thuộc",
+]
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_the_seed_report_carries_every_figure_of_the_article_in_its_sentence(reports, kind):
+    folder = reports / "2024-M11" / "93"
+    text = html_text(folder / "report.html") if kind == "html" else pdf_text(folder / "report.pdf")
+    for sentence in SEED_SENTENCES:
+        assert sentence in text
+    # The article prints 96,96% for 32 of 33 complaints: 96,9696...% rounds half-up to 96,97%.
+    assert "96,96%" not in text
+    assert "BÁO CÁO" in text and "Sơ kết công tác thi hành án dân sự, theo dõi thi hành án hành chính 11 tháng năm 2024" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "Hậu Giang, ngày 26 tháng 9 năm 2024" in text
+    assert "DỮ LIỆU MẪU" in text
+    assert "còn thấp hơn chỉ tiêu 6,38% (đạt 92,35% so với chỉ tiêu)" in text
+    assert "cần thi hành xong thêm ít nhất 507 việc" in text
+    assert "Đồng Văn Thanh" in text and "Lê Phước Toàn" in text       # the analysts' notes
+    for code in ("ProvinceReport", "import ", "r.header()", "data_dir", "In [", "Out["):
+        assert code not in text
+
+
+def test_the_html_is_one_self_contained_file(reports):
+    page = (reports / "2024-M11" / "93" / "report.html").read_text("utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find("script") is None and soup.find("link") is None and soup.find("iframe") is None
+    images = soup.find_all("img")
+    assert len(images) >= 6 and all(img["src"].startswith("data:image/png;base64,") for img in images)
+    for tag in soup.find_all(src=True) + soup.find_all(href=True):
+        value = tag.get("src") or tag.get("href")
+        assert value.startswith(("data:", "#")), value
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert "default-src 'none'" in csp
+    toc = soup.find("nav", class_="toc")
+    targets = [a["href"][1:] for a in toc.find_all("a")]
+    assert len(targets) >= 8 and all(soup.find(id=t) for t in targets)
+
+
+def test_the_pdf_is_a4_with_a_vietnamese_serif_font_and_page_numbers(reports):
+    reader = PdfReader(reports / "2024-M11" / "93" / "report.pdf")
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
+    fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages
+             for f in (p["/Resources"].get("/Font") or {}).values()}
+    assert fonts and all("Liberation-Serif" in f or "Times" in f for f in fonts), fonts
+    assert len(reader.pages) >= 3
+    def top_margin_text(page) -> str:
+        found = []
+        def visit(text, cm, tm, *_):
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]      # baseline in page space, from the bottom
+            if text.strip() and y > height - 20 / 25.4 * 72:
+                found.append(text.strip())
+
+        page.extract_text(visitor_text=visit)
+        return " ".join(found)
+
+    # Page numbers centred in the top margin, from page 2 on; none on the first page.
+    assert [top_margin_text(p) for p in reader.pages[:3]] == ["", "2", "3"]
+
+
+def test_summary_json_and_the_executed_notebook_are_kept(reports):
+    folder = reports / "2024-M11" / "93"
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["viec"]["ty_le"] == 76.97 and summary["tien"]["ty_le"] == 33.89
+    notebook = nbformat.read(folder / "report.ipynb", as_version=4)
+    assert any(cell.get("outputs") for cell in notebook.cells)
+    assert not list((reports / ".work").glob("*"))                  # nothing half-made left behind
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_a_merged_province_compares_with_its_predecessors_summed(reports, kind):
+    folder = reports / "2026-M12" / "92"
+    text = html_text(folder / "report.html") if kind == "html" else pdf_text(folder / "report.pdf")
+    assert "toàn thành phố phải thi hành" in text and "Tổng kết công tác thi hành án dân sự" in text
+    assert "So với cùng kỳ năm 2025 (*)" in text
+    assert ("(*) Thành phố Cần Thơ được thành lập ngày 01/07/2025 trên cơ sở hợp nhất Thành phố Cần Thơ (92), "
+            "Tỉnh Sóc Trăng (94), Tỉnh Hậu Giang (93)") in text
+    assert "THI HÀNH ÁN DÂN SỰ THÀNH PHỐ CẦN THƠ" in text and "Phòng Thi hành án dân sự khu vực" in text
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["cung_ky"]["gop_tu"] == ["Thành phố Cần Thơ (92)", "Tỉnh Sóc Trăng (94)", "Tỉnh Hậu Giang (93)"]
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_a_province_without_target_says_so(reports, kind):
+    folder = reports / "2026-M12" / "12"
+    text = html_text(folder / "report.html") if kind == "html" else pdf_text(folder / "report.pdf")
+    assert "Chưa có chỉ tiêu năm 2026 về việc giao cho tỉnh Lai Châu" in text
+    assert "chưa có chỉ tiêu được giao" in text
+    assert "vượt" not in text.split("III.")[0] and "thấp hơn chỉ tiêu" not in text
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_nothing_with_conditions_gives_no_rates_and_no_crash(reports, kind):
+    folder = reports / "empty" / "2024-M11" / "93"
+    text = html_text(folder / "report.html") if kind == "html" else pdf_text(folder / "report.pdf")
+    assert "có 0 việc có điều kiện thi hành, số thi hành xong là 0 việc, chưa tính được tỷ lệ" in text
+    assert "Không có việc có điều kiện thi hành nên chưa so sánh được" in text
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["viec"]["ty_le"] is None and summary["tien"]["ty_le"] is None
+
+
+def test_the_notebook_runs_top_to_bottom_with_its_defaults(tmp_path):
+    """As an analyst runs it in JupyterLab: no parameters injected, from the notebooks folder."""
+    out = tmp_path / "run.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "province_report.ipynb"), str(out), kernel_name="python3",
+                               cwd=str(ROOT / "notebooks"), progress_bar=False)
+    html = " ".join(o.get("data", {}).get("text/html", "") for c in nbformat.read(out, as_version=4).cells
+                    for o in c.get("outputs", []))
+    assert "toàn tỉnh phải thi hành 11.410 việc" in html
+
+
+def test_committed_notebooks_are_thin_and_clean():
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        code = [c for c in notebook.cells if c.cell_type == "code"]
+        assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
+        for cell in code:
+            assert not cell.outputs and cell.execution_count is None
+            assert "def " not in cell.source and "class " not in cell.source
+            assert len(cell.source.splitlines()) <= 8
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--period", "2024-13", "--province", "93"], "NĂM-Mkk"),
+    (["--period", "2026-M06", "--province", "93"], "Cần Thơ (mã 92)"),
+    (["--period", "2024-M11", "--province", "Atlantis"], "Không tìm thấy"),
+    (["--period", "2024-M11", "--province", "93", "--format", "docx"], "html, pdf"),
+])
+def test_bad_options_are_refused_before_anything_runs(tmp_path, args, words):
+    process = thads("run", *args, "--out", str(tmp_path / "out"))
+    _, err = process.communicate(timeout=120)
+    assert process.returncode != 0 and words in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
