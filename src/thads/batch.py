@@ -15,8 +15,9 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -27,7 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from thads import __version__, dataset, index, notes, run
+from thads import __version__, dataset, index, metrics, notes, run
 from thads.errors import ThadsError
 from thads.periods import Period, parse_periods
 
@@ -75,11 +76,24 @@ def load_requests(path: Path) -> list[Request]:
             raise ThadsError(f"{where}: report phải là 'province' hoặc 'national'.")
         as_list = lambda v: [str(x) for x in (v if isinstance(v, list) else [v])]  # noqa: E731
         formats = item.get("formats", list(run.FORMATS))
-        requests.append(Request(tuple(parse_periods(as_list(item["periods"]))),
-                                tuple(as_list(item.get("provinces", "all"))),
-                                run.parse_formats(",".join(as_list(formats))), str(item.get("date", "") or ""),
-                                kind == "national"))
+        try:
+            requests.append(Request(tuple(parse_periods(as_list(item["periods"]))),
+                                    tuple(as_list(item.get("provinces", "all"))),
+                                    run.parse_formats(",".join(as_list(formats))), parse_date(item.get("date")),
+                                    kind == "national"))
+        except ThadsError as exc:
+            raise ThadsError(f"{where}: {exc}") from None
     return requests
+
+
+def parse_date(value) -> str:
+    """A signing date YYYY-MM-DD (YAML may already have made it a date), or '' for the day of the run."""
+    if value in (None, ""):
+        return ""
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ThadsError(f"ngày '{value}' không hợp lệ: cần dạng YYYY-MM-DD.") from None
 
 
 def plan(data: dataset.Dataset, requests: list[Request]) -> list[run.Job]:
@@ -122,28 +136,29 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path) -> str:
     digest.update(json.dumps([job.period.code, job.folder, job.formats, job.report_date,
                               data.description.get("description", "")]).encode())
     years = [job.period.year - 1, job.period.year]
+    first, last = Period(years[0], 1).start, job.period.end
     if job.province is None:
         rows = data.stats[data.stats["nam"].isin(years)]
         targets = sorted((k, v) for k, v in data.targets.items() if k[0] in years)
     else:
-        codes: set[str] = set()
-        provinces: set[str] = set()
-        for month in range(1, 13):
-            for year in years:
-                day = Period(year, month).end
-                for code in data.units.lineage_codes(job.province, day):
-                    provinces.add(code)
-                    codes |= {o.code for o in data.units.offices_of(data.units.province(code, day), day)}
-        rows = data.stats[data.stats["nam"].isin(years) & data.stats["don_vi"].isin(codes)]
-        targets = sorted((k, v) for k, v in data.targets.items() if k[0] in years and k[1] in provinces | {job.folder})
+        provinces = {job.province.code, *job.province.predecessors}
+        offices = {o.code for o in data.units.offices if o.province in provinces
+                   and (o.valid_to is None or o.valid_to >= first) and (o.valid_from is None or o.valid_from <= last)}
+        rows = data.stats[data.stats["nam"].isin(years) & data.stats["don_vi"].isin(offices)]
+        targets = sorted((k, v) for k, v in data.targets.items() if k[0] in years and k[1] in provinces)
         note = notes.note_path(notes_dir, job.period, job.folder)
         digest.update(note.read_bytes() if note.is_file() else b"-")
     rows = rows.sort_values(["don_vi", "nam", "thang"]).reset_index(drop=True)
     digest.update(pd.util.hash_pandas_object(rows, index=False).values.tobytes())
     digest.update(repr(targets).encode())
-    digest.update(repr([(p.code, p.valid_from, p.valid_to) for p in data.units.provinces]).encode())
-    digest.update(repr([(o.code, o.province, o.valid_from, o.valid_to, o.name) for o in data.units.offices]).encode())
+    digest.update(data.units.digest)
     return digest.hexdigest()
+
+
+def _summary(data: dataset.Dataset, job: run.Job) -> dict:
+    if job.province is not None:
+        return metrics.summary(data, job.province, job.period)
+    return metrics.national_summary(data, job.period)
 
 
 class OutputLock:
@@ -182,9 +197,13 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events) -> None:
     """Each worker: ignore Ctrl-C (the parent decides), keep one Runner, shut its kernel at exit."""
     global _RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # nbformat imports jsonschema, which compiles ~40 grammars of the optional rfc3987_syntax at import
+    # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
+    sys.modules.setdefault("rfc3987_syntax", None)
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
                          progress=lambda job, stage: events.put((job.period.code, job.folder, stage)))
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
+    _RUNNER.warm_up()
 
 
 def _work(job: run.Job) -> run.Outcome:
@@ -214,17 +233,21 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     with OutputLock(out_dir):
         todo, outcomes = [], []
         for job in planned:
-            job = run.Job(job.period, job.province, job.formats, job.report_date, fingerprint(data, job, notes_dir))
+            job = replace(job, fingerprint=fingerprint(data, job, notes_dir))
             if not force and run.is_current(out_dir, job):
                 outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "skipped",
                                             folder=str(run.output_folder(out_dir, job))))
             else:
-                todo.append(job)
+                todo.append(replace(job, summary=_summary(data, job)))
         try:
             outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit)
         finally:
             index.write(out_dir)
     console.print(summary_table(outcomes))
+    for o in outcomes:
+        if o.status == "failed":
+            console.print(f"[red]Lỗi[/] {o.period} {o.province} {o.name}: {o.message} (xem {o.folder}/report.log)",
+                          soft_wrap=True, markup=True, highlight=False)
     console.print(f"Mục lục các báo cáo: {out_dir / 'index.html'}")
     return outcomes
 

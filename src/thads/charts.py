@@ -23,7 +23,7 @@ MET, MISSED, NEUTRAL = "#2e7d32", "#c0392b", "#7f8c8d"
 STYLE = {
     "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.titleweight": "bold",
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
-    "axes.axisbelow": True, "legend.frameon": False, "figure.dpi": 100, "savefig.bbox": "tight",
+    "axes.axisbelow": True, "legend.frameon": False, "figure.dpi": 100,
 }
 WIDTH = 7.0  # inches: the text width of an A4 page with administrative margins
 PERCENT_AXIS = FuncFormatter(lambda v, _: f"{fmt.number(round(v, 1))}%")
@@ -34,16 +34,20 @@ def _f(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _figure(rows: int = 1, cols: int = 1, height: float = 3.0):
+def _figure(rows: int = 1, cols: int = 1, height: float = 3.0, left: float = 0.8, bottom: float = 0.4,
+            top: float = 0.35, wspace: float = 0.25):
+    """A figure with fixed margins, in inches (a layout engine would cost half the drawing time)."""
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height), layout="constrained", squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height), squeeze=False)
+    fig.subplots_adjust(left=left / WIDTH, right=1 - 0.15 / WIDTH, bottom=bottom / height, top=1 - top / height,
+                        wspace=wspace)
     return fig, axes.ravel()
 
 
 def rates_vs_targets(kf: dict) -> Figure:
     """Cases and money rates beside their targets."""
     with plt.rc_context(STYLE):
-        fig, (ax,) = _figure(height=2.2)
+        fig, (ax,) = _figure(height=2.2, left=0.7, bottom=0.3)
         kinds = ("viec", "tien")
         rates = [_f(kf[k]["ty_le"]) or 0 for k in kinds]
         colors = [NEUTRAL if metrics_met(kf[k]) is None else (MET if metrics_met(kf[k]) else MISSED) for k in kinds]
@@ -71,7 +75,7 @@ def metrics_met(r: dict) -> bool | None:
 def structure(kf: dict) -> Figure:
     """Shares of what must be enforced: completed, with conditions not completed, without conditions."""
     with plt.rc_context(STYLE):
-        fig, (ax,) = _figure(height=2.3)
+        fig, (ax,) = _figure(height=2.3, left=0.7, bottom=0.75)
         names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện"]
         colors = [CURRENT, "#5b9bd5", LAST_YEAR]
         for i, kind in enumerate(("viec", "tien")):
@@ -83,7 +87,7 @@ def structure(kf: dict) -> Figure:
                 share = 100 * value / total
                 ax.barh([i], [share], left=left, color=color, height=0.5, label=name if i == 0 else None)
                 if share >= 7:
-                    ax.text(left + share / 2, i, fmt.percent(round(Decimal(share), 1)).replace(",0%", "%"),
+                    ax.text(left + share / 2, i, f"{fmt.number(round(share, 1))}%",
                             ha="center", va="center", color="white" if color != LAST_YEAR else "black", fontsize=8)
                 left += share
         ax.set_yticks([0, 1], ["Về việc", "Về tiền"])
@@ -91,33 +95,50 @@ def structure(kf: dict) -> Figure:
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
         ax.set_title("Cơ cấu số phải thi hành (% trên tổng số phải thi hành)")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
     return fig
 
 
-def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None) -> Figure:
-    """Offices ranked by their rate, the target as a line, offices below it in red."""
+def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None, by_row_target: bool = False,
+                   title: str | None = None) -> Figure:
+    """Offices (or provinces) ranked by their rate, the target as a line, those below it in red.
+
+    With `by_row_target`, each row is judged against its own target (column `<kind>_chi_tieu`), marked
+    by a tick, and the line is the national target.
+    """
     with plt.rc_context(STYLE):
         ranked = table.assign(_r=table[f"{kind}_ty_le"].map(lambda v: -1 if v is None else float(v)))
         ranked = ranked.sort_values("_r")
-        fig, (ax,) = _figure(height=max(2.4, 0.28 * len(ranked) + 1))
+        many = len(ranked) > 20
+        longest = max((len(str(name)) for name in ranked["don_vi"]), default=10)
+        fig, (ax,) = _figure(height=max(2.4, (0.14 if many else 0.28) * len(ranked) + 1),
+                             left=0.35 + longest * (0.055 if many else 0.07))
+        if many:
+            ax.tick_params(axis="y", labelsize=6.5)
         rates = [float(v) if v is not None else 0 for v in ranked[f"{kind}_ty_le"]]
-        colors = [NEUTRAL if target is None or v is None else (MET if v >= target else MISSED)
-                  for v in ranked[f"{kind}_ty_le"]]  # compared as Decimals, as in the tables
+        own = list(ranked[f"{kind}_chi_tieu"]) if by_row_target else [target] * len(ranked)
+        colors = [NEUTRAL if t is None or v is None else (MET if v >= t else MISSED)
+                  for v, t in zip(ranked[f"{kind}_ty_le"], own)]  # compared as Decimals, as in the tables
         ax.barh(list(ranked["don_vi"]), rates, color=colors, height=0.6)
+        if by_row_target:
+            marks = [(i, float(t)) for i, t in enumerate(own) if t is not None]
+            ax.scatter([t for _, t in marks], [i for i, _ in marks], marker="|", s=60, color="black", zorder=3,
+                       label="Chỉ tiêu của tỉnh")
         if target is not None:
-            ax.axvline(float(target), color=TARGET, lw=1.5, ls="--", label=f"Chỉ tiêu {fmt.percent(target)}")
-            ax.legend(loc="lower right")
+            label = f"Chỉ tiêu {'toàn quốc ' if by_row_target else ''}{fmt.percent(target)}"
+            ax.axvline(float(target), color=TARGET, lw=1.5, ls="--", label=label)
+        if target is not None or by_row_target:
+            ax.legend(loc="lower right", fontsize=7)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
-        ax.set_title(f"Tỷ lệ thi hành xong về {'việc' if kind == 'viec' else 'tiền'} theo đơn vị")
+        ax.set_title(title or f"Tỷ lệ thi hành xong về {'việc' if kind == 'viec' else 'tiền'} theo đơn vị")
     return fig
 
 
 def monthly(path: pd.DataFrame, kf: dict) -> Figure:
     """The cumulative rate month by month this year, against last year and the target."""
     with plt.rc_context(STYLE):
-        fig, axes = _figure(1, 2, height=2.8)
+        fig, axes = _figure(1, 2, height=2.8, left=0.55, bottom=0.75)
         for ax, kind, title in ((axes[0], "viec", "Về việc"), (axes[1], "tien", "Về tiền")):
             x = list(path["nhan"])
             this = [_f(v) for v in path[kind]]
@@ -138,7 +159,7 @@ def monthly(path: pd.DataFrame, kf: dict) -> Figure:
 def against_last_year(kf: dict) -> Figure:
     """This period beside the same period last year: with conditions, completed, and the rate."""
     with plt.rc_context(STYLE):
-        fig, axes = _figure(1, 2, height=2.8)
+        fig, axes = _figure(1, 2, height=2.8, left=0.7, bottom=0.7, wspace=0.35)
         last = kf["cung_ky"]
         for ax, kind, title, scale in ((axes[0], "viec", "Số việc", 1),
                                        (axes[1], "tien", "Số tiền (tỷ đồng)", fmt.THOUSANDS_PER_BILLION)):
@@ -154,5 +175,5 @@ def against_last_year(kf: dict) -> Figure:
             ax.yaxis.set_major_formatter(NUMBER_AXIS)
             ax.set_title(title)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles[::-1], labels[::-1], loc="outside lower center", ncol=2)
+        fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=2)
     return fig

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 from thads import __version__
@@ -84,7 +83,8 @@ def _run(args) -> int:
         requests = batch.load_requests(args.batch)
     elif args.period:
         requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province),
-                                  run.parse_formats(args.format), _date(args.date), args.report == "national")]
+                                  run.parse_formats(args.format), batch.parse_date(args.date),
+                                  args.report == "national")]
     else:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
     if args.jobs is not None and args.jobs < 1:
@@ -94,16 +94,6 @@ def _run(args) -> int:
     outcomes = batch.run_all(args.data, requests, args.out, notes_dir=args.notes, jobs=args.jobs, force=args.force,
                              time_limit=args.timeout)
     return 0 if all(o.status != "failed" for o in outcomes) else 1
-
-
-def _date(text: str) -> str:
-    """A YYYY-MM-DD date, or '' (today); anything else is refused."""
-    if not text:
-        return ""
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ThadsError(f"Ngày '{text}' không hợp lệ: cần dạng YYYY-MM-DD, ví dụ 2024-09-26.") from None
 
 
 def _provinces(args) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +38,15 @@ class Dataset:
 
     def periods(self) -> list[tuple[int, int]]:
         """(nam, thang) pairs present in the statistics."""
-        return sorted(set(zip(self.stats["nam"], self.stats["thang"])))
+        return sorted(self._by_period)
+
+    def period_rows(self, year: int, month: int) -> pd.DataFrame:
+        """The rows of one period (every office), from an index built once."""
+        return self._by_period.get((year, month), self.stats.iloc[0:0])
+
+    @cached_property
+    def _by_period(self) -> dict[tuple[int, int], pd.DataFrame]:
+        return {(int(y), int(m)): rows for (y, m), rows in self.stats.groupby(["nam", "thang"])}
 
 
 def stats_files(folder: Path) -> list[Path]:

@@ -45,8 +45,16 @@ def to_html(notebook: nbformat.NotebookNode, title: str) -> str:
                                                                                '<main class="report">' + toc, 1)
 
 
-def to_pdf(page: str, target: Path) -> None:
-    """Lay out the HTML page on A4 with WeasyPrint (print styles of the same template)."""
-    from weasyprint import HTML
+def to_pdf(page: str, target: Path | None) -> bytes | None:
+    """Lay out the HTML page on A4 with WeasyPrint (print styles of the same template).
 
-    HTML(string=page, base_url=None).write_pdf(target)
+    The page can load nothing but its own `data:` URLs; anything else is refused, not fetched.
+    """
+    from weasyprint import HTML, default_url_fetcher
+
+    def fetch(url: str, *args, **kwargs):
+        if not url.startswith("data:"):
+            raise ValueError(f"refused to load {url[:80]}: a report loads nothing from outside itself")
+        return default_url_fetcher(url, *args, **kwargs)
+
+    return HTML(string=page, base_url=None, url_fetcher=fetch).write_pdf(target)

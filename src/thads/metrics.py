@@ -76,9 +76,8 @@ def _offices(ds: Dataset, province: Province, period: Period) -> list[Office]:
 
 
 def _rows(ds: Dataset, offices: list[Office], period: Period) -> pd.DataFrame:
-    stats = ds.stats
-    mask = (stats["nam"] == period.year) & (stats["thang"] == period.month)
-    return stats[mask & stats["don_vi"].isin([o.code for o in offices])]
+    rows = ds.period_rows(period.year, period.month)
+    return rows[rows["don_vi"].isin([o.code for o in offices])]
 
 
 def totals(ds: Dataset, province: Province, period: Period) -> pd.Series | None:
@@ -162,6 +161,30 @@ def summary(ds: Dataset, province: Province, period: Period) -> dict:
     return _plain(key_figures(ds, province, period))
 
 
+def _ranked(records: list[dict]) -> pd.DataFrame:
+    """A table ranked by the cases rate (rows without a rate last), with its rank in column `hang`."""
+    table = pd.DataFrame.from_records(records)
+    if not table.empty:
+        table["_key"] = table["viec_ty_le"].map(lambda v: -1 if v is None else float(v))
+        table = table.sort_values(["_key", "ma"], ascending=[False, True]).drop(columns="_key")
+        table.insert(0, "hang", range(1, len(table) + 1))
+    return table.reset_index(drop=True)
+
+
+def _path(period: Period, totals_of) -> pd.DataFrame:
+    """Cumulative rates for each month of the period's year and the year before, from `totals_of(period)`."""
+    records = []
+    for month in range(1, period.month + 1):
+        record = {"thang": month, "nhan": "{1:02d}/{0}".format(*period.calendar_month(month))}
+        for key, p in (("", Period(period.year, month)), ("_cung_ky", Period(period.year - 1, month))):
+            t = totals_of(p)
+            for kind in ("viec", "tien"):
+                record[f"{kind}{key}"] = None if t is None else rate(
+                    t[f"{kind}_xong"] + t[f"{kind}_dinh_chi"], t[f"{kind}_co_dieu_kien"])
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
 def office_table(ds: Dataset, province: Province, period: Period) -> pd.DataFrame:
     """One row per office of the province at the period's end, ranked by the cases rate."""
     offices = ds.units.offices_of(province, period.end)
@@ -176,24 +199,78 @@ def office_table(ds: Dataset, province: Province, period: Period) -> pd.DataFram
                         **{f"{k}_{f}": getattr(r[k], f) for k in ("viec", "tien")
                            for f in ("phai_thi_hanh", "co_dieu_kien", "thi_hanh_xong", "ty_le")},
                         "viec_dat": r["viec"].met, "tien_dat": r["tien"].met})
-    table = pd.DataFrame.from_records(records)
-    if not table.empty:
-        table["_rank_key"] = table["viec_ty_le"].map(lambda v: -1 if v is None else float(v))
-        table = table.sort_values(["_rank_key", "ma"], ascending=[False, True]).drop(columns="_rank_key")
-        table.insert(0, "hang", range(1, len(table) + 1))
-    return table.reset_index(drop=True)
+    return _ranked(records)
 
 
 def monthly_path(ds: Dataset, province: Province, period: Period) -> pd.DataFrame:
     """Cumulative rates month by month this statistical year, beside the same months last year."""
+    return _path(period, lambda p: totals(ds, province, p))
+
+
+# The whole country ----------------------------------------------------------------------------
+def national_totals(ds: Dataset, period: Period) -> pd.Series | None:
+    """Summed figures of every office that reported for the period; None without data."""
+    rows = ds.period_rows(period.year, period.month)
+    return None if rows.empty else rows[schema.FIGURES].sum()
+
+
+def province_ranking(ds: Dataset, period: Period) -> pd.DataFrame:
+    """Every province of the period with its rates against its own target, ranked by the cases rate."""
     records = []
-    for month in range(1, period.month + 1):
-        this, last = Period(period.year, month), Period(period.year - 1, month)
-        record = {"thang": month, "nhan": "{1:02d}/{0}".format(*period.calendar_month(month))}
-        for key, p in (("", this), ("_cung_ky", last)):
-            t = totals(ds, province, p)
-            for kind in ("viec", "tien"):
-                record[f"{kind}{key}"] = None if t is None else rate(
-                    t[f"{kind}_xong"] + t[f"{kind}_dinh_chi"], t[f"{kind}_co_dieu_kien"])
-        records.append(record)
-    return pd.DataFrame.from_records(records)
+    for province in ds.units.provinces_on(period.end):
+        t = totals(ds, province, period)
+        if t is None:
+            continue
+        r = _results(t, ds.target(period.year, province.code))
+        last = totals(ds, province, period.same_period_last_year)
+        records.append({
+            "ma": province.code, "tinh": province.name, "ten": province.full_name,
+            **{f"{k}_{f}": getattr(r[k], f) for k in ("viec", "tien")
+               for f in ("phai_thi_hanh", "co_dieu_kien", "thi_hanh_xong", "ty_le", "chi_tieu", "chenh_lech")},
+            "viec_dat": r["viec"].met, "tien_dat": r["tien"].met,
+            **{f"{k}_ty_le_cung_ky": None if last is None else rate(last[f"{k}_xong"] + last[f"{k}_dinh_chi"],
+                                                                    last[f"{k}_co_dieu_kien"])
+               for k in ("viec", "tien")},
+        })
+    return _ranked(records)
+
+
+def national_key_figures(ds: Dataset, period: Period, ranking: pd.DataFrame | None = None) -> dict:
+    """The key figures of the whole country against the national target, and the ranking summary."""
+    current = national_totals(ds, period)
+    if current is None:
+        raise ThadsError(f"Không có số liệu kỳ {period.label} trong thư mục dữ liệu {ds.folder}.")
+    ranking = province_ranking(ds, period) if ranking is None else ranking
+    out = {
+        "tinh": schema.NATIONAL, "ten_tinh": "Toàn quốc", "ten_day_du": "Toàn quốc",
+        "ky": period.code, "ten_ky": period.label,
+        "tu_ngay": period.start.isoformat(), "den_ngay": period.end.isoformat(),
+        **{k: asdict(v) for k, v in _results(current, ds.target(period.year, schema.NATIONAL)).items()},
+        "so_tinh": len(ds.units.provinces_on(period.end)),
+        "so_tinh_co_so_lieu": len(ranking),
+        "dat_chi_tieu": {k: int((ranking[f"{k}_dat"] == True).sum()) if not ranking.empty else 0  # noqa: E712
+                         for k in ("viec", "tien")},
+        "du_lieu_mau": ds.is_sample,
+    }
+    previous = period.same_period_last_year
+    last = national_totals(ds, previous)
+    out["cung_ky"] = None if last is None else {
+        "ky": previous.code, "ten_ky": previous.label, "gop_tu": [],
+        "so_tinh": len(ds.units.provinces_on(previous.end)),
+        **{k: asdict(v) for k, v in _results(last, ds.target(previous.year, schema.NATIONAL)).items()}}
+    return out
+
+
+def national_summary(ds: Dataset, period: Period) -> dict:
+    """`national_key_figures` as plain JSON values, with the province ranking."""
+    ranking = province_ranking(ds, period)
+    columns = ["hang", "ma", "tinh", "viec_ty_le", "viec_chi_tieu", "viec_dat", "tien_ty_le", "tien_chi_tieu",
+               "tien_dat"]
+    out = national_key_figures(ds, period, ranking)
+    out["xep_hang"] = ranking[columns].to_dict("records") if not ranking.empty else []
+    return _plain(out)
+
+
+def national_path(ds: Dataset, period: Period) -> pd.DataFrame:
+    """The country's cumulative rates month by month, beside the same months last year."""
+    return _path(period, lambda p: national_totals(ds, p))

@@ -90,7 +90,7 @@ def _rate_change(now, before) -> str:
     return f"tỷ lệ {word} {fmt.points(now - before)} (từ {fmt.percent(before)} {direction} {fmt.percent(now)})"
 
 
-def against_last_year(kf: dict, province: Province) -> str:
+def against_last_year(kf: dict, province: Province | None) -> str:
     """Comparison with the same period a year earlier (tăng/giảm), or why there is none."""
     last = kf["cung_ky"]
     if last is None:
@@ -209,3 +209,42 @@ def still_needed(kf: dict, province: Province, period: Period) -> str:
         return f"Kết thúc năm {period.year}, {_whole(province)} còn thiếu " + " và ".join(parts) + "."
     return (f"Từ nay đến ngày {fmt.day(period.year_end.end)}, {_whole(province)} cần thi hành xong thêm ít nhất "
             + " và ".join(parts) + " (tính trên số có điều kiện thi hành hiện nay).")
+
+
+def national_results(kf: dict, period: Period) -> str:
+    """The opening paragraph of the national overview."""
+    v, t = kf["viec"], kf["tien"]
+    return (f"Tính từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}, toàn quốc phải thi hành "
+            f"{fmt.number(v['phai_thi_hanh'])} việc. Trong đó, có {fmt.number(v['co_dieu_kien'])} việc có điều kiện "
+            f"thi hành, số thi hành xong là {fmt.number(v['thi_hanh_xong'])} việc, {_reached(v)}. Tổng số tiền phải "
+            f"thi hành là {fmt.money(t['phai_thi_hanh'])}, số có điều kiện thi hành là {fmt.money(t['co_dieu_kien'])}, "
+            f"số thi hành xong là {fmt.money(t['thi_hanh_xong'])}, {_reached(t)}.")
+
+
+def national_target(kf: dict, kind: str, period: Period) -> str:
+    """The national rate against the national target."""
+    r, what = kf[kind], KINDS[kind]
+    if r["chi_tieu"] is None:
+        return f"Chưa có chỉ tiêu toàn quốc năm {period.year} về {what}."
+    if r["ty_le"] is None:
+        return f"Chưa tính được tỷ lệ về {what} do không có số có điều kiện thi hành."
+    share = f"đạt {fmt.percent(r['dat_so_voi_chi_tieu'])} so với chỉ tiêu"
+    if r["chenh_lech"] >= 0:
+        return f"Tỷ lệ chung về {what} vượt {fmt.points(r['chenh_lech'])} so với chỉ tiêu toàn quốc ({share})."
+    return (f"Tỷ lệ chung về {what} thấp hơn chỉ tiêu toàn quốc {fmt.points(r['chenh_lech'])} ({share}); còn "
+            f"phải thi hành xong thêm ít nhất {_amount(kind, r['con_phai_xong'])} để đạt chỉ tiêu.")
+
+
+def ranking(table: pd.DataFrame, kf: dict) -> str:
+    """How many provinces met their targets, the best and the lowest."""
+    if table.empty:
+        return "Không có số liệu theo tỉnh, thành phố."
+    total = len(table)
+    parts = [f"Có {kf['dat_chi_tieu']['viec']}/{total} tỉnh, thành phố đạt chỉ tiêu về việc và "
+             f"{kf['dat_chi_tieu']['tien']}/{total} đạt chỉ tiêu về tiền."]
+    rated = table[table["viec_ty_le"].notna()]
+    if len(rated) >= 6:
+        top = "; ".join(f"{r.ten} ({fmt.percent(r.viec_ty_le)})" for r in rated.head(3).itertuples())
+        low = "; ".join(f"{r.ten} ({fmt.percent(r.viec_ty_le)})" for r in rated.tail(3).iloc[::-1].itertuples())
+        parts.append(f"Tỷ lệ về việc cao nhất: {top}. Thấp nhất: {low}.")
+    return " ".join(parts)

@@ -46,7 +46,38 @@ def _table(header, rows, text_columns=1, caption=None, note=None, compact=False)
                    note=note, compact=compact)
 
 
-class ProvinceReport:
+def _sample_notice(data: dataset.Dataset) -> str:
+    return data.description.get("description", "Dữ liệu mẫu.") if data.is_sample else ""
+
+
+class _Document:
+    """What every report shares: key-figure cards built from `self.figures`."""
+
+    figures: dict
+
+    def key_figures(self) -> HTML:
+        """Two cards: the cases and money rates against their targets, met or not."""
+        cards = []
+        for kind, title in (("viec", "Tỷ lệ thi hành xong về việc"), ("tien", "Tỷ lệ thi hành xong về tiền")):
+            r = self.figures[kind]
+            result = metrics.Result(**r)
+            if result.met is None:
+                status = "none"
+                verdict = "Chưa có chỉ tiêu" if r["chi_tieu"] is None else "Chưa tính được tỷ lệ"
+            elif result.met:
+                status, verdict = "met", f"ĐẠT chỉ tiêu (vượt {fmt.points(r['chenh_lech'])})"
+            else:
+                status, verdict = "missed", f"CHƯA ĐẠT (thấp hơn {fmt.points(r['chenh_lech'])})"
+            target = "Chỉ tiêu: chưa giao" if r["chi_tieu"] is None else f"Chỉ tiêu: {fmt.percent(r['chi_tieu'])}"
+            detail = (f"{fmt.number(r['thi_hanh_xong'])}/{fmt.number(r['co_dieu_kien'])} việc có điều kiện"
+                      if kind == "viec" else f"{fmt.money(r['thi_hanh_xong'])} / {fmt.money(r['co_dieu_kien'])}")
+            cards.append({"title": title, "rate": fmt.percent(r["ty_le"], "—"), "target": target,
+                          "verdict": verdict, "detail": detail, "status": status})
+        return _render("key_figures.html.j2", cards=cards)
+
+
+
+class ProvinceReport(_Document):
     """The figures, sentences, tables and charts of one province's report for one period."""
 
     def __init__(self, province: str, period: str, data_dir: str | Path = "data",
@@ -72,31 +103,11 @@ class ProvinceReport:
         """Agency and national motto, number, place and date, the title, and the sample-data notice."""
         provincial = next(o for o in self.data.units.offices_of(self.province, self.period.end) if o.is_provincial)
         before_merger = provincial.kind == "cuc"
-        sample = self.data.description.get("description", "Dữ liệu mẫu.") if self.data.is_sample else ""
+        sample = _sample_notice(self.data)
         return _render("header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=provincial.name.upper(),
                        symbol="BC-CTHADS" if before_merger else "BC-THADS", place=self.province.name,
                        long_date=fmt.long_day(self.date), subject=self.title(), sample=sample,
                        missing_offices=self.figures["don_vi_thieu_so_lieu"])
-
-    def key_figures(self) -> HTML:
-        """Two cards: the cases and money rates against their targets, met or not."""
-        cards = []
-        for kind, title in (("viec", "Tỷ lệ thi hành xong về việc"), ("tien", "Tỷ lệ thi hành xong về tiền")):
-            r = self.figures[kind]
-            result = metrics.Result(**r)
-            if result.met is None:
-                status = "none"
-                verdict = "Chưa có chỉ tiêu" if r["chi_tieu"] is None else "Chưa tính được tỷ lệ"
-            elif result.met:
-                status, verdict = "met", f"ĐẠT chỉ tiêu (vượt {fmt.points(r['chenh_lech'])})"
-            else:
-                status, verdict = "missed", f"CHƯA ĐẠT (thấp hơn {fmt.points(r['chenh_lech'])})"
-            target = "Chỉ tiêu: chưa giao" if r["chi_tieu"] is None else f"Chỉ tiêu: {fmt.percent(r['chi_tieu'])}"
-            detail = (f"{fmt.number(r['thi_hanh_xong'])}/{fmt.number(r['co_dieu_kien'])} việc có điều kiện"
-                      if kind == "viec" else f"{fmt.money(r['thi_hanh_xong'])} / {fmt.money(r['co_dieu_kien'])}")
-            cards.append({"title": title, "rate": fmt.percent(r["ty_le"], "—"), "target": target,
-                          "verdict": verdict, "detail": detail, "status": status})
-        return _render("key_figures.html.j2", cards=cards)
 
     # Results ----------------------------------------------------------------------------------
     def results(self) -> HTML:
@@ -206,3 +217,78 @@ class ProvinceReport:
                            fmt.percent(r.tien_cung_ky)]} for r in self.path.itertuples()]
         return _table(header, rows, compact=True, caption="Phụ lục 2. Tỷ lệ thi hành xong lũy kế theo tháng",
                       note="Mỗi tháng: lũy kế từ ngày 01/10 đến hết tháng.")
+
+
+class NationalReport(_Document):
+    """The national overview of a period: every province ranked against its target, the national totals."""
+
+    def __init__(self, period: str, data_dir: str | Path = "data", report_date: str = ""):
+        self.period = Period.parse(period)
+        self.data = dataset.load(data_dir)
+        self.ranking = metrics.province_ranking(self.data, self.period)
+        self.figures = metrics.national_key_figures(self.data, self.period, self.ranking)
+        self.path = metrics.national_path(self.data, self.period)
+        self.date = date.fromisoformat(report_date) if report_date else date.today()
+
+    def title(self) -> str:
+        return f"Tổng hợp kết quả thi hành án dân sự toàn quốc {self.period.label}"
+
+    def header(self) -> HTML:
+        agency = "TỔNG CỤC THI HÀNH ÁN DÂN SỰ" if self.period.end < date(2025, 3, 1) else \
+            "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ"
+        return _render("header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=agency, symbol="BC-THADS",
+                       place="Hà Nội", long_date=fmt.long_day(self.date), subject=self.title(),
+                       sample=_sample_notice(self.data), missing_offices=[])
+
+    def results(self) -> HTML:
+        kf = self.figures
+        return _paragraphs(narrative.national_results(kf, self.period),
+                           narrative.national_target(kf, "viec", self.period),
+                           narrative.national_target(kf, "tien", self.period))
+
+    def against_last_year(self) -> HTML:
+        kf = self.figures
+        text = narrative.against_last_year(kf, None)
+        last = kf["cung_ky"]
+        note = None
+        if last and last["so_tinh"] != kf["so_tinh"]:
+            note = (f"Cùng kỳ {last['ten_ky']} có {last['so_tinh']} tỉnh, thành phố, nay là {kf['so_tinh']} sau khi "
+                    "sắp xếp đơn vị hành chính từ ngày 01/07/2025; số liệu toàn quốc so sánh được vì là tổng của "
+                    "mọi đơn vị.")
+        return HTML(_paragraphs(text).data + _paragraphs(note, css="footnote").data)
+
+    def ranking_text(self) -> HTML:
+        return _paragraphs(narrative.ranking(self.ranking, self.figures))
+
+    def ranking_table(self) -> HTML:
+        """Provinces ranked by the cases rate, each against its own target."""
+        header = ["Hạng", "Tỉnh/thành phố", "Tỷ lệ việc", "Chỉ tiêu việc", "Tỷ lệ việc cùng kỳ", "Tỷ lệ tiền",
+                  "Chỉ tiêu tiền", "Tỷ lệ tiền cùng kỳ"]
+        rows = [{"css": "missed" if r.viec_dat is False or r.tien_dat is False else "", "cells": [
+            r.hang, r.ten, fmt.percent(r.viec_ty_le), fmt.percent(r.viec_chi_tieu, "chưa giao"),
+            fmt.percent(r.viec_ty_le_cung_ky), fmt.percent(r.tien_ty_le), fmt.percent(r.tien_chi_tieu, "chưa giao"),
+            fmt.percent(r.tien_ty_le_cung_ky)]} for r in self.ranking.itertuples()]
+        return _table(header, rows, text_columns=2, compact=True,
+                      caption=f"Bảng 1. Xếp hạng các tỉnh, thành phố {self.period.label}",
+                      note="Dòng tô màu: chưa đạt chỉ tiêu về việc hoặc về tiền. Cùng kỳ của tỉnh, thành phố hình "
+                           "thành sau sắp xếp là tổng của các tỉnh hợp nhất.")
+
+    def chart_rates(self) -> Image:
+        return _png(charts.rates_vs_targets(self.figures))
+
+    def chart_ranking(self, kind: str = "viec") -> Image:
+        table = self.ranking.rename(columns={"tinh": "don_vi"})
+        return _png(charts.offices_ranked(table, kind, self.figures[kind]["chi_tieu"], by_row_target=True,
+                                          title=f"Tỷ lệ thi hành xong về {narrative.KINDS[kind]} theo tỉnh, thành phố"))
+
+    def chart_monthly(self) -> Image:
+        return _png(charts.monthly(self.path, self.figures))
+
+    def annex(self) -> HTML:
+        header = ["Mã", "Tỉnh/thành phố", "Việc phải TH", "Việc có ĐK", "Việc xong", "Tiền có ĐK (nghìn đồng)",
+                  "Tiền xong (nghìn đồng)"]
+        rows = [{"cells": [r.ma, r.ten, fmt.number(r.viec_phai_thi_hanh), fmt.number(r.viec_co_dieu_kien),
+                           fmt.number(r.viec_thi_hanh_xong), fmt.number(r.tien_co_dieu_kien),
+                           fmt.number(r.tien_thi_hanh_xong)]} for r in self.ranking.sort_values("ma").itertuples()]
+        return _table(header, rows, text_columns=2, compact=True, caption="Phụ lục. Số liệu theo tỉnh, thành phố",
+                      note="Thi hành xong gồm cả số đình chỉ thi hành án.")

@@ -20,12 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
-import papermill
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-from thads import dataset, export, metrics
 from thads.errors import ThadsError
 from thads.periods import Period
 from thads.units import Province
@@ -48,6 +42,7 @@ class Job:
     formats: tuple[str, ...] = FORMATS
     report_date: str = ""
     fingerprint: str = ""
+    summary: dict | None = field(default=None, compare=False)   # summary.json, computed by the planner
 
     @property
     def folder(self) -> str:
@@ -83,6 +78,8 @@ class Outcome:
 
 def kernel_name() -> str:
     """The project's kernel when registered (`make setup`), else this interpreter's own."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
     try:
         KernelSpecManager().get_kernel_spec(KERNEL)
         return KERNEL
@@ -128,10 +125,16 @@ def _process_peak_mb(pid: int | None) -> float:
     return 0.0
 
 
+def _empty_notebook():
+    import nbformat
+
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("thads")])
+
+
 def _failure(exc: BaseException, timed_out: bool, limit: float | None) -> str:
     if timed_out:
         return f"quá thời gian cho phép ({limit:g} giây): báo cáo bị dừng"
-    if isinstance(exc, papermill.PapermillExecutionError):
+    if type(exc).__name__ == "PapermillExecutionError":
         return f"lỗi khi chạy notebook (ô {exc.exec_count}): {exc.ename}: {exc.evalue}"
     if type(exc).__name__ == "DeadKernelError":
         return "kernel dừng đột ngột khi đang chạy notebook"
@@ -146,13 +149,43 @@ class Runner:
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
-        self.km: KernelManager | None = None
+        self.km = None
+        self._warming = None
 
-    def _kernel(self) -> KernelManager:
+    def warm_up(self) -> None:
+        """Start the kernel and have it import the package and load the data, while this process imports
+        papermill, nbconvert and WeasyPrint and lays out a first page: a batch's first report then waits
+        for neither."""
+        kc = self._kernel().client()
+        kc.start_channels()
+        kc.execute(f"import thads.report\nthads.report.dataset.load({str(self.data_dir.resolve())!r})",
+                   silent=True, store_history=False)
+        self._warming = kc
+        import papermill  # noqa: F401
+
+        from thads import export
+
+        export.to_pdf(export.to_html(_empty_notebook(), "thads"), None)
+
+    def _finish_warm_up(self) -> None:
+        if self._warming is not None:
+            try:
+                self._warming.get_shell_msg(timeout=300)
+            except Exception:  # the report itself will meet and report any problem
+                pass
+            self._warming.stop_channels()
+            self._warming = None
+
+    def _kernel(self):
+        """The kernel, started on first use and again after it died. Output caching and history are off:
+        a kernel that makes hundreds of reports must not keep every chart it displayed."""
+        from jupyter_client import KernelManager
+
         if self.km is None or not self.km.is_alive():
             self.close()
             self.km = KernelManager(kernel_name=kernel_name())
-            self.km.start_kernel(cwd=str(NOTEBOOKS))
+            self.km.start_kernel(cwd=str(NOTEBOOKS), extra_arguments=[
+                "--InteractiveShell.cache_size=0", "--HistoryManager.enabled=False"])
         return self.km
 
     def close(self) -> None:
@@ -163,7 +196,11 @@ class Runner:
                 pass
             self.km = None
 
-    def _watchdog(self, km: KernelManager, flag: threading.Event) -> list[threading.Timer]:
+    def _kernel_peak_mb(self) -> float:
+        live = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return max(_peak_mb(resource.RUSAGE_CHILDREN), _process_peak_mb(getattr(live, "pid", None)))
+
+    def _watchdog(self, km, flag: threading.Event) -> list[threading.Timer]:
         """Interrupt the kernel at the time limit, kill it if it still runs after a grace period."""
         if not self.time_limit:
             return []
@@ -181,6 +218,11 @@ class Runner:
 
     def run(self, job: Job) -> Outcome:
         """Make one report; return what happened, never raise for a failed report."""
+        import nbformat
+        import papermill
+
+        from thads import export
+
         started = time.perf_counter()
         outcome = Outcome(job.period.code, job.folder, job.name, "failed")
         final = output_folder(self.out_dir, job)
@@ -198,15 +240,12 @@ class Runner:
         timers: list[threading.Timer] = []
         try:
             step("bắt đầu")
-            data = dataset.load(self.data_dir)
-            summary = None
-            if job.province is not None:
-                summary = metrics.summary(data, job.province, job.period)
+            self._finish_warm_up()
             km = self._kernel()
             timers = self._watchdog(km, timed_out)
             cells = nbformat.read(job.notebook, as_version=4).cells
             step("chạy notebook")
-            papermill.execute_notebook(
+            executed = papermill.execute_notebook(
                 str(job.notebook), str(work / "report.ipynb"), km=km, kernel_name=km.kernel_name,
                 cwd=str(NOTEBOOKS), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 on_cell_start=lambda cell, cell_index: self.progress(job, f"ô {cell_index + 1}/{len(cells) + 1}"),
@@ -216,11 +255,11 @@ class Runner:
             for t in timers:
                 t.cancel()
             names = ["report.ipynb"]
-            if summary is not None:
-                (work / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+            if job.summary is not None:
+                (work / "summary.json").write_text(json.dumps(job.summary, ensure_ascii=False, indent=2), "utf-8")
                 names.append("summary.json")
             step("xuất HTML")
-            page = export.to_html(nbformat.read(work / "report.ipynb", as_version=4), job.title)
+            page = export.to_html(executed, job.title)
             if "html" in job.formats:
                 (work / "report.html").write_text(page, "utf-8")
                 names.append("report.html")
@@ -231,6 +270,8 @@ class Runner:
             (work / "inputs.json").write_text(json.dumps({"fingerprint": job.fingerprint, "formats": job.formats}),
                                               "utf-8")
             step(f"xong sau {time.perf_counter() - started:.1f} giây")
+            step(f"bộ nhớ đỉnh: tiến trình {_peak_mb(resource.RUSAGE_SELF):.0f} MB, kernel "
+                 f"{self._kernel_peak_mb():.0f} MB")
             final.mkdir(parents=True, exist_ok=True)
             for name in names:
                 os.replace(work / name, final / name)
@@ -261,6 +302,5 @@ class Runner:
             shutil.rmtree(work, ignore_errors=True)
             outcome.seconds = time.perf_counter() - started
             outcome.peak_mb = _peak_mb(resource.RUSAGE_SELF)
-            live = getattr(getattr(self.km, "provisioner", None), "process", None)
-            outcome.kernel_peak_mb = max(_peak_mb(resource.RUSAGE_CHILDREN), _process_peak_mb(getattr(live, "pid", None)))
+            outcome.kernel_peak_mb = self._kernel_peak_mb()
         return outcome

@@ -8,6 +8,7 @@ from then on 34, each with a provincial THADS office and its PhÃ²ng THADS khu vá
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -97,6 +98,11 @@ class Units:
                           _date(r["hieu_luc_den"]), r["ke_nhiem"] or None)
                    for r in _read(folder / "offices.csv")]
         return cls(provinces, offices)
+
+    @cached_property
+    def digest(self) -> bytes:
+        """A hash of both tables: reports made from other units are not current."""
+        return hashlib.sha256(repr([self.provinces, self.offices]).encode()).digest()
 
     @cached_property
     def _offices_by_code(self) -> dict[str, list[Office]]:

@@ -1,0 +1,159 @@
+"""Every province in one batch: parallel workers, incremental reruns, one failure among many, the index
+and the national overview. These run the real command line on a copy of the sample data."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from thads import dataset, metrics
+from thads.periods import Period
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def thads(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def counts(stderr: str) -> tuple[int, int, int]:
+    made, skipped, failed = re.search(r"Đã tạo (\d+), bỏ qua (\d+), lỗi (\d+)\.", stderr).groups()
+    return int(made), int(skipped), int(failed)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """The 34 provinces of 2026-M12 and the national overviews of 2024 and 2026, made once."""
+    data = tmp_path_factory.mktemp("data") / "data"
+    shutil.copytree(ROOT / "data", data)
+    out = tmp_path_factory.mktemp("outputs")
+    first = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out),
+                  "--jobs", "2")
+    national = thads("run", "--report", "national", "--period", "2024-M12", "2026-M12", "--data", str(data),
+                     "--out", str(out))
+    return data, out, first, national
+
+
+def test_all_provinces_of_2026_are_made_with_an_index_linking_them(batch):
+    _, out, first, _ = batch
+    assert first.returncode == 0, first.stderr
+    assert counts(first.stderr) == (34, 0, 0)
+    folders = sorted(p for p in (out / "2026-M12").iterdir() if p.name != "toan-quoc")
+    assert len(folders) == 34
+    for folder in folders:
+        assert (folder / "report.html").stat().st_size > 50_000 and (folder / "report.pdf").stat().st_size > 50_000
+        assert (folder / "summary.json").is_file() and (folder / "report.log").is_file()
+    index = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser")
+    links = {a["href"] for a in index.find_all("a")}
+    for folder in folders:
+        assert f"2026-M12/{folder.name}/report.html" in links and f"2026-M12/{folder.name}/report.pdf" in links
+    can_tho = index.find("tr", attrs={"data-period": "2026-M12", "data-code": "92"})
+    summary = json.loads((out / "2026-M12" / "92" / "summary.json").read_text("utf-8"))
+    assert f"{summary['viec']['ty_le']:.2f}".replace(".", ",") + "%" in can_tho.get_text()
+
+
+def test_a_second_run_skips_everything_and_a_changed_province_alone_is_rebuilt(batch):
+    data, out, _, _ = batch
+    again = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out))
+    assert again.returncode == 0 and counts(again.stderr) == (0, 34, 0)
+
+    before = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
+    stats = pd.read_csv(data / "stats" / "2026.csv", dtype=str, keep_default_na=False)
+    row = (stats["don_vi"] == "96") & (stats["thang"] == "12")
+    assert row.sum() == 1
+    stats.loc[row, "viec_xong"] = str(int(stats.loc[row, "viec_xong"].iloc[0]) + 1)
+    stats.loc[row, "viec_chuyen_ky_sau"] = str(int(stats.loc[row, "viec_chuyen_ky_sau"].iloc[0]) - 1)
+    stats.to_csv(data / "stats" / "2026.csv", index=False)
+    old = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
+
+    third = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out))
+    assert third.returncode == 0 and counts(third.stderr) == (1, 33, 0)
+    after = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
+    assert [code for code in after if after[code] != before[code]] == ["96"]
+    new = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
+    assert new["viec"]["thi_hanh_xong"] == old["viec"]["thi_hanh_xong"] + 1
+
+
+def test_the_national_overview_agrees_with_the_province_reports(batch):
+    data, out, _, national = batch
+    assert national.returncode == 0, national.stderr
+    provinces = [json.loads(p.read_text("utf-8")) for p in (out / "2026-M12").glob("[0-9]*/summary.json")]
+    assert len(provinces) == 34
+    page = BeautifulSoup((out / "2026-M12" / "toan-quoc" / "report.html").read_text("utf-8"), "html.parser")
+    text = " ".join(page.get_text(" ").split())
+    ds = dataset.load(data)
+    total = metrics.national_summary(ds, Period.parse("2026-M12"))
+    for kind in ("viec", "tien"):
+        for key in ("phai_thi_hanh", "co_dieu_kien", "thi_hanh_xong"):
+            assert total[kind][key] == sum(p[kind][key] for p in provinces), (kind, key)
+    number = f"{total['viec']['phai_thi_hanh']:,}".replace(",", ".")
+    assert f"toàn quốc phải thi hành {number} việc" in text
+    assert f"{total['dat_chi_tieu']['viec']}/34 tỉnh, thành phố đạt chỉ tiêu về việc" in text
+    assert len(page.select("table.data")[0].select("tbody tr")) == 34
+
+
+def test_the_national_overview_of_2024_ranks_the_63_provinces(batch):
+    data, out, _, _ = batch
+    folder = out / "2024-M12" / "toan-quoc"
+    page = BeautifulSoup((folder / "report.html").read_text("utf-8"), "html.parser")
+    assert len(page.select("table.data")[0].select("tbody tr")) == 63
+    assert (folder / "report.pdf").stat().st_size > 50_000
+    ds = dataset.load(data)
+    period = Period.parse("2024-M12")
+    total = metrics.national_summary(ds, period)
+    parts = [metrics.summary(ds, p, period) for p in ds.units.provinces_on(period.end)]
+    assert total["viec"]["thi_hanh_xong"] == sum(p["viec"]["thi_hanh_xong"] for p in parts)
+    assert total["tien"]["co_dieu_kien"] == sum(p["tien"]["co_dieu_kien"] for p in parts)
+    text = " ".join(page.get_text(" ").split())
+    assert f"{total['dat_chi_tieu']['viec']}/63 tỉnh, thành phố đạt chỉ tiêu về việc" in text
+
+
+def test_one_failing_report_does_not_stop_the_others(tmp_path):
+    notes = tmp_path / "notes" / "2026-M06"
+    notes.mkdir(parents=True)
+    (notes / "92.md").write_text("## Việc không có trong báo cáo\n\nNội dung.\n", "utf-8")
+    out = tmp_path / "out"
+    done = thads("run", "--period", "2026-M06", "--province", "92", "96", "04", "--format", "html",
+                 "--notes", str(tmp_path / "notes"), "--out", str(out), "--jobs", "2")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert counts(done.stderr) == (2, 0, 1)
+    assert "mục 'Việc không có trong báo cáo' không có trong báo cáo" in " ".join(done.stderr.split())
+    assert (out / "2026-M06" / "96" / "report.html").is_file() and (out / "2026-M06" / "04" / "report.html").is_file()
+    failed = out / "2026-M06" / "92"
+    assert (failed / "report.failed.ipynb").is_file() and not (failed / "report.html").exists()
+    assert "LỖI" in (failed / "report.log").read_text("utf-8")
+    row = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser").find(
+        "tr", attrs={"data-code": "92"})
+    assert "lỗi" in row.get_text()
+
+
+@pytest.mark.parametrize("content, words", [
+    ("reports:\n  - {periods: [2026-M12], provinces: all, colour: red}\n", "khóa không hợp lệ colour"),
+    ("reports: []\n", "cần khóa 'reports'"),
+    ("reports:\n  - {provinces: all}\n", "cần khóa 'periods'"),
+    ("reports:\n  - {periods: [2026-M13]}\n", "NĂM-Mkk"),
+    ("reports: [unclosed\n", "không đọc được YAML"),
+    ("!!python/object/apply:os.system ['echo hacked']\n", "không đọc được YAML"),
+])
+def test_a_bad_batch_file_is_refused_with_its_name(tmp_path, content, words):
+    path = tmp_path / "batch.yml"
+    path.write_text(content, "utf-8")
+    done = thads("run", str(path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1 and words in done.stderr and str(path) in done.stderr
+    assert "Traceback" not in done.stderr and "hacked" not in done.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_shipped_batch_file_plans_every_report_of_the_conference():
+    from thads import batch as batches
+
+    requests = batches.load_requests(ROOT / "parameters" / "year-end-2026.yml")
+    jobs = batches.plan(dataset.load(ROOT / "data"), requests)
+    assert sum(j.province is not None for j in jobs) == 34 + 34 and sum(j.province is None for j in jobs) == 1
