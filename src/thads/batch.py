@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.managers
 import os
 import queue
 import signal
@@ -122,17 +123,18 @@ def plan(data: dataset.Dataset, requests: list[Request]) -> list[run.Job]:
 
 @cache
 def _code_hash() -> str:
-    """The package's own code and templates, and the notebooks: a change to any rebuilds the reports."""
+    """The package's own code, templates and reference tables: a change to any rebuilds the reports."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2"), *PACKAGE.rglob("*.css"),
-                        *PACKAGE.rglob("*.csv"), *run.NOTEBOOKS.glob("*.ipynb")]):
-        digest.update(str(path.relative_to(PACKAGE.parent.parent)).encode() + path.read_bytes())
+                        *PACKAGE.rglob("*.js"), *PACKAGE.rglob("*.csv")]):
+        digest.update(str(path.relative_to(PACKAGE)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
-def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path) -> str:
+def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, notebooks: Path = run.NOTEBOOKS) -> str:
     """A hash of everything the report reads, so that an unchanged report can be skipped."""
     digest = hashlib.sha256(_code_hash().encode())
+    digest.update((Path(notebooks) / job.notebook_name).read_bytes())
     digest.update(json.dumps([job.period.code, job.folder, job.formats, job.report_date,
                               data.description.get("description", "")]).encode())
     years = [job.period.year - 1, job.period.year]
@@ -193,7 +195,7 @@ class OutputLock:
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, events) -> None:
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, notebooks) -> None:
     """Each worker: ignore Ctrl-C (the parent decides), keep one Runner, shut its kernel at exit."""
     global _RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -201,7 +203,8 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events) -> None:
     # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
     sys.modules.setdefault("rfc3987_syntax", None)
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
-                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)))
+                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)),
+                         notebooks=notebooks)
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
     _RUNNER.warm_up()
 
@@ -224,8 +227,13 @@ def summary_table(outcomes: list[run.Outcome]) -> Table:
 
 
 def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: Path | None = None,
-            jobs: int | None = None, force: bool = False, time_limit: float | None = None) -> list[run.Outcome]:
+            jobs: int | None = None, force: bool = False, time_limit: float | None = None,
+            notebooks: Path | None = None) -> list[run.Outcome]:
     """Make every planned report with `jobs` worker processes; print progress and a summary table."""
+    notebooks = Path(notebooks or run.NOTEBOOKS)
+    for name in ("province_report.ipynb", "national_overview.ipynb"):
+        if not (notebooks / name).is_file():
+            raise ThadsError(f"Không tìm thấy notebook '{notebooks / name}'.")
     data = dataset.load(data_dir)
     notes_dir = Path(notes_dir or run.NOTES)
     out_dir = Path(out_dir)
@@ -233,14 +241,15 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     with OutputLock(out_dir):
         todo, outcomes = [], []
         for job in planned:
-            job = replace(job, fingerprint=fingerprint(data, job, notes_dir))
+            job = replace(job, fingerprint=fingerprint(data, job, notes_dir, notebooks))
             if not force and run.is_current(out_dir, job):
                 outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "skipped",
                                             folder=str(run.output_folder(out_dir, job))))
             else:
                 todo.append(replace(job, summary=_summary(data, job)))
         try:
-            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit)
+            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit,
+                                 notebooks)
         finally:
             index.write(out_dir)
     console.print(summary_table(outcomes))
@@ -253,19 +262,21 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
 
 
 def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path, workers: int,
-             time_limit: float | None) -> list[run.Outcome]:
+             time_limit: float | None, notebooks: Path) -> list[run.Outcome]:
     if not todo:
         return []
     workers = max(1, min(workers, len(todo)))
     context = multiprocessing.get_context("spawn")
-    events = context.Manager().Queue()
+    manager = multiprocessing.managers.SyncManager(ctx=context)
+    manager.start(signal.signal, (signal.SIGINT, signal.SIG_IGN))   # Ctrl-C is the parent's to handle
+    events = manager.Queue()
     outcomes: list[run.Outcome] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         overall = progress.add_task("Tất cả báo cáo", total=len(todo))
         rows: dict[tuple[str, str], int] = {}
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events))
+                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, notebooks))
         try:
             pending = {pool.submit(_work, job): job for job in todo}
             while pending:
@@ -286,6 +297,7 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            manager.shutdown()
     return outcomes
 
 

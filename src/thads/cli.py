@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("outputs"), help="thư mục kết quả (mặc định: outputs)")
     run.add_argument("--notes", type=Path, default=None, help="thư mục ghi chú (mặc định: parameters/notes)")
     run.add_argument("--date", default="", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
+    run.add_argument("--notebooks", type=Path, default=None,
+                     help="thư mục chứa province_report.ipynb và national_overview.ipynb (mặc định: notebooks)")
     _data_option(run)
 
     provinces = commands.add_parser("provinces", help="danh sách tỉnh/thành phố tại cuối một kỳ")
@@ -92,7 +94,7 @@ def _run(args) -> int:
     if args.timeout is not None and args.timeout <= 0:
         raise ThadsError("--timeout phải là số giây dương.")
     outcomes = batch.run_all(args.data, requests, args.out, notes_dir=args.notes, jobs=args.jobs, force=args.force,
-                             time_limit=args.timeout)
+                             time_limit=args.timeout, notebooks=args.notebooks)
     return 0 if all(o.status != "failed" for o in outcomes) else 1
 
 

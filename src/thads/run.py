@@ -53,8 +53,8 @@ class Job:
         return self.province.name if self.province else "Toàn quốc"
 
     @property
-    def notebook(self) -> Path:
-        return NOTEBOOKS / ("province_report.ipynb" if self.province else "national_overview.ipynb")
+    def notebook_name(self) -> str:
+        return "province_report.ipynb" if self.province else "national_overview.ipynb"
 
     @property
     def title(self) -> str:
@@ -145,8 +145,9 @@ class Runner:
     """Makes reports one after another in this process, on one kernel kept alive between them."""
 
     def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path = NOTES, time_limit: float | None = None,
-                 progress=None):
+                 progress=None, notebooks: Path = NOTEBOOKS):
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
+        self.notebooks = Path(notebooks)
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
         self.km = None
@@ -156,7 +157,10 @@ class Runner:
         """Start the kernel and have it import the package and load the data, while this process imports
         papermill, nbconvert and WeasyPrint and lays out a first page: a batch's first report then waits
         for neither."""
-        kc = self._kernel().client()
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self._kernel().get_connection_info())
         kc.start_channels()
         kc.execute(f"import thads.report\nthads.report.dataset.load({str(self.data_dir.resolve())!r})",
                    silent=True, store_history=False)
@@ -183,8 +187,11 @@ class Runner:
 
         if self.km is None or not self.km.is_alive():
             self.close()
-            self.km = KernelManager(kernel_name=kernel_name())
-            self.km.start_kernel(cwd=str(NOTEBOOKS), extra_arguments=[
+            # nbclient must wait for messages without blocking its event loop, or it would never notice a
+            # kernel that died: its clients are asynchronous even though this manager is not.
+            self.km = KernelManager(kernel_name=kernel_name(),
+                                    client_class="jupyter_client.asynchronous.AsyncKernelClient")
+            self.km.start_kernel(cwd=str(self.notebooks), extra_arguments=[
                 "--InteractiveShell.cache_size=0", "--HistoryManager.enabled=False"])
         return self.km
 
@@ -234,21 +241,32 @@ class Runner:
 
         def step(stage: str) -> None:
             log.append(f"{datetime.now():%Y-%m-%d %H:%M:%S} {stage}")
-            self.progress(job, stage)
+            try:
+                self.progress(job, stage)
+            except Exception:  # a progress display that went away must not fail the report
+                pass
 
         timed_out = threading.Event()
         timers: list[threading.Timer] = []
+        started_cells = []
         try:
             step("bắt đầu")
             self._finish_warm_up()
             km = self._kernel()
             timers = self._watchdog(km, timed_out)
-            cells = nbformat.read(job.notebook, as_version=4).cells
+            notebook = self.notebooks / job.notebook_name
+            cells = nbformat.read(notebook, as_version=4).cells
+            started_cells: list = []      # the executing notebook's own cells, kept in case the kernel dies
+
+            def cell_started(cell, cell_index):
+                started_cells.append(cell)
+                step(f"ô {cell_index + 1}/{len(cells) + 1}")
+
             step("chạy notebook")
             executed = papermill.execute_notebook(
-                str(job.notebook), str(work / "report.ipynb"), km=km, kernel_name=km.kernel_name,
-                cwd=str(NOTEBOOKS), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                on_cell_start=lambda cell, cell_index: self.progress(job, f"ô {cell_index + 1}/{len(cells) + 1}"),
+                str(notebook), str(work / "report.ipynb"), km=km, kernel_name=km.kernel_name,
+                cwd=str(self.notebooks), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                on_cell_start=cell_started,
                 parameters={"province": job.province.code if job.province else "", "period": job.period.code,
                             "data_dir": str(self.data_dir.resolve()), "notes_dir": str(self.notes_dir.resolve()),
                             "report_date": job.report_date})
@@ -287,6 +305,10 @@ class Runner:
                 outcome.message = _failure(exc, timed_out.is_set(), self.time_limit)
             step(f"LỖI: {outcome.message}")
             final.mkdir(parents=True, exist_ok=True)
+            if not (work / "report.ipynb").exists() and started_cells:
+                # papermill writes the notebook of a cell that raised; a dead or killed kernel leaves none
+                nbformat.write(nbformat.v4.new_notebook(cells=[*started_cells, nbformat.v4.new_markdown_cell(
+                    f"**Báo cáo không hoàn thành:** {outcome.message}.")]), work / "report.ipynb")
             if (work / "report.ipynb").exists():
                 os.replace(work / "report.ipynb", final / "report.failed.ipynb")
                 outcome.files = [str(final / "report.failed.ipynb")]

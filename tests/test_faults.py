@@ -1,0 +1,172 @@
+"""Faults during a batch, concurrent runs and hostile input: nothing half-written, nothing lost,
+nothing executed that should only be shown. Each test drives the real command line."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def thads(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=kwargs.pop("timeout", 600), **kwargs)
+
+
+def start(*args):
+    """Start the command line in its own process group, as a terminal would run it."""
+    return subprocess.Popen([sys.executable, "-m", "thads", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def counts(stderr: str) -> tuple[int, int, int]:
+    return tuple(int(n) for n in re.search(r"Đã tạo (\d+), bỏ qua (\d+), lỗi (\d+)\.", stderr).groups())
+
+
+def notebooks_with(tmp_path: Path, code: str) -> Path:
+    """A copy of the project's notebooks with one more cell, after the report object is made."""
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", folder)
+    path = folder / "province_report.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(3, nbformat.v4.new_code_cell(code))
+    nbformat.write(notebook, path)
+    return folder
+
+
+def assert_nothing_half_written(out: Path) -> None:
+    assert not [p for p in (out / ".work").rglob("*") if p.is_file()] if (out / ".work").exists() else True
+    for folder in out.glob("*-M*/*"):
+        names = {p.name for p in folder.iterdir()}
+        if "report.html" in names:
+            assert {"report.ipynb", "summary.json", "inputs.json"} <= names, names
+            page = (folder / "report.html").read_text("utf-8")
+            assert page.rstrip().endswith("</html>")
+            json.loads((folder / "summary.json").read_text("utf-8"))
+            nbformat.read(folder / "report.ipynb", as_version=4)
+        else:
+            assert names <= {"report.failed.ipynb", "report.log"}, names
+    index = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser")
+    for link in index.find_all("a", href=True):
+        assert (out / link["href"]).is_file(), link["href"]
+
+
+@pytest.mark.parametrize("fault, words", [
+    ('if province == "92":\n    raise RuntimeError("lỗi cố ý trong ô")', "RuntimeError: lỗi cố ý trong ô"),
+    ('import os\nif province == "92":\n    os.kill(os.getpid(), 9)', "kernel dừng đột ngột"),
+    ('import time\nif province == "92":\n    time.sleep(600)', "quá thời gian cho phép (15 giây)"),
+], ids=["cell-raises", "kernel-dies", "cell-hangs"])
+def test_a_faulty_report_fails_alone_and_the_next_one_is_made(tmp_path, fault, words):
+    out = tmp_path / "out"
+    started = time.monotonic()
+    done = thads("run", "--period", "2026-M12", "--province", "92", "96", "--format", "html", "--jobs", "1",
+                 "--timeout", "15", "--notebooks", str(notebooks_with(tmp_path, fault)), "--out", str(out))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert counts(done.stderr) == (1, 0, 1)
+    assert words in " ".join(done.stderr.split())
+    assert (out / "2026-M12" / "92" / "report.failed.ipynb").is_file()
+    assert (out / "2026-M12" / "96" / "report.html").is_file()          # same worker, next report: made
+    assert_nothing_half_written(out)
+    assert time.monotonic() - started < 240
+
+
+def test_ctrl_c_leaves_good_reports_whole_and_the_next_run_does_only_what_is_missing(tmp_path):
+    out = tmp_path / "out"
+    slow = notebooks_with(tmp_path, "import time\ntime.sleep(4)")
+    first = thads("run", "--period", "2026-M12", "--province", "04", "--format", "html", "--out", str(out),
+                  "--notebooks", str(slow))
+    assert first.returncode == 0, first.stderr
+    good = {p.name: p.read_bytes() for p in (out / "2026-M12" / "04").iterdir()}
+
+    batch = start("run", "--period", "2026-M12", "--province", "92", "96", "08", "--format", "html", "--jobs", "1",
+                  "--out", str(out), "--notebooks", str(slow))
+    deadline = time.monotonic() + 120
+    while not (out / "2026-M12" / "92" / "report.html").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)                                       # the second report is now running
+    os.killpg(batch.pid, signal.SIGINT)
+    _, err = batch.communicate(timeout=120)
+    assert batch.returncode == 130 and "Traceback" not in err and "Ctrl-C" in err
+    assert_nothing_half_written(out)
+    assert {p.name: p.read_bytes() for p in (out / "2026-M12" / "04").iterdir()} == good
+
+    again = thads("run", "--period", "2026-M12", "--province", "04", "92", "96", "08", "--format", "html",
+                  "--out", str(out), "--notebooks", str(slow))
+    assert again.returncode == 0, again.stderr
+    made, skipped, failed = counts(again.stderr)
+    assert (made, skipped, failed) == (2, 2, 0)          # 04 and 92 were whole: only 96 and 08 are redone
+    assert_nothing_half_written(out)
+
+
+def test_a_second_run_on_the_same_outputs_is_refused_clearly(tmp_path):
+    out = tmp_path / "out"
+    slow = notebooks_with(tmp_path, "import time\ntime.sleep(6)")
+    first = start("run", "--period", "2026-M12", "--province", "04", "--format", "html", "--out", str(out),
+                  "--notebooks", str(slow))
+    deadline = time.monotonic() + 60
+    while not ((out / ".lock").exists() and (out / ".lock").read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    second = thads("run", "--period", "2026-M12", "--province", "04", "--format", "html", "--out", str(out))
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    assert f"PID {first.pid}" in second.stderr and "đang được một lần chạy khác sử dụng" in second.stderr
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert_nothing_half_written(out)
+
+
+def test_analysts_notes_are_shown_as_text_never_run(tmp_path):
+    notes = tmp_path / "notes" / "2026-M12"
+    notes.mkdir(parents=True)
+    (notes / "92.md").write_text(
+        "## Ý kiến chỉ đạo\n\n<script>alert('x')</script> và <img src=x onerror=alert(1)> "
+        "[bấm vào đây](javascript:alert(2)) <style>body{display:none}</style>\n", "utf-8")
+    out = tmp_path / "out"
+    done = thads("run", "--period", "2026-M12", "--province", "92", "--notes", str(tmp_path / "notes"),
+                 "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    page = (out / "2026-M12" / "92" / "report.html").read_text("utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find("script") is None
+    assert not [t for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)]
+    assert not soup.find_all(href=re.compile("^javascript:", re.I))
+    assert len(soup.find_all("style")) == 1                      # the template's own, not the note's
+    note = soup.find("div", class_="analyst-note").get_text()
+    assert "<script>alert('x')</script>" in note and "<img src=x onerror=alert(1)>" in note
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "connect-src" not in csp
+
+
+@pytest.mark.parametrize("args", [
+    ["--period", "2024-M11", "--province", "../../etc/passwd"],
+    ["--period", "../2024-M11", "--province", "93"],
+    ["--period", "2024-M11", "--province", "93'; import os; os.system('touch /tmp/thads-pwned'); '"],
+    ["--period", "2024-M11\"); print(1); (\"", "--province", "93"],
+    ["--period", "2024-M11", "--province", "<script>alert(1)</script>"],
+    ["--period", "2024-M11", "--province", "93", "--date", "2024-09-26'; x='"],
+], ids=["province-path", "period-path", "province-code", "period-code", "province-html", "date-code"])
+def test_hostile_options_are_refused_before_anything_runs(tmp_path, args):
+    out = tmp_path / "out"
+    done = thads("run", *args, "--out", str(out), timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.startswith("Lỗi")
+    assert not out.exists() and not Path("/tmp/thads-pwned").exists()
+
+
+def test_a_data_folder_whose_path_has_quotes_is_passed_to_the_notebook_safely(tmp_path, hau_giang_2024):
+    data = tmp_path / "dữ liệu \"x\" 'y' $(touch z)"
+    shutil.copytree(hau_giang_2024, data)
+    out = tmp_path / "out"
+    done = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html", "--data", str(data),
+                 "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "11.410 việc" in (out / "2024-M11" / "93" / "report.html").read_text("utf-8")
+    assert not (ROOT / "z").exists() and not (ROOT / "notebooks" / "z").exists()
