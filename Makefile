@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+# `make test` also needs Debian's Chromium: tests/test_browser.py drives it, launched by path (no download).
+test: EXTRA_SYSTEM_PACKAGES += chromium
 
-.PHONY: setup system-deps report test lab clean
+.PHONY: setup system-deps report test lab bench reliability clean
 
 setup: system-deps $(VENV)/.installed
 
@@ -37,6 +39,13 @@ test: setup
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/
+
+# Figures, not tests: batch speed and memory, and the table of bad inputs and faults.
+bench: setup
+	$(BIN)/python bench/batch.py
+
+reliability: setup
+	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) outputs/*/

@@ -46,12 +46,6 @@ def money(thousands: int) -> str:
     return f"{number(int(thousands))} nghìn đồng"
 
 
-def billions(thousands: int) -> str:
-    """An amount in tỷ đồng with 2 decimals, for tables: 3.343,61."""
-    value = (Decimal(int(thousands)) / THOUSANDS_PER_BILLION).quantize(Decimal("0.01"))
-    return format_decimal(value, format="#,##0.00", locale=LOCALE)
-
-
 def day(value: date) -> str:
     """31/08/2024."""
     return format_date(value, "dd/MM/yyyy", locale=LOCALE)

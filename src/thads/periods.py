@@ -76,10 +76,6 @@ class Period:
     def year_end(self) -> "Period":
         return Period(self.year, 12)
 
-    def months_of_year(self) -> list["Period"]:
-        """Every period of the same statistical year up to and including this one."""
-        return [Period(self.year, m) for m in range(1, self.month + 1)]
-
 
 def period_range(first: str, last: str) -> list[Period]:
     """All periods from `first` to `last`, both included, month by month."""
