@@ -29,7 +29,6 @@ from thads.periods import Period
 REPO = Path(__file__).resolve().parents[1]
 STATS = "stats/2024.csv"
 KEYS = ("nam", "thang", "don_vi")
-TEXT_COLUMNS = ("don_vi", "tinh")
 
 
 # --- running `thads validate` ----------------------------------------------------------------------
@@ -80,51 +79,7 @@ def assert_problem(problems: list[str], file: str, row: int | None, column: str 
 
 # --- editing a copy of the data folder ------------------------------------------------------------
 
-class Table:
-    """One CSV file of a data folder as a header and rows of strings, to break and write back."""
-
-    def __init__(self, folder: Path, name: str = STATS):
-        self.folder, self.name = folder, name
-        with open(folder / name, encoding="utf-8", newline="") as f:
-            self.header, *self.rows = list(csv.reader(f))
-
-    def find(self, **keys) -> int:
-        columns = [self.header.index(c) for c in keys]
-        wanted = [str(v) for v in keys.values()]
-        found = [i for i, row in enumerate(self.rows) if [row[c] for c in columns] == wanted]
-        assert len(found) == 1, (keys, found)
-        return found[0]
-
-    def line(self, **keys) -> int:
-        """The line of that row once written (header on line 1, no blank lines)."""
-        return self.find(**keys) + 2
-
-    def get(self, column: str, **keys) -> str:
-        return self.rows[self.find(**keys)][self.header.index(column)]
-
-    def set(self, column: str, value: object, **keys) -> None:
-        self.rows[self.find(**keys)][self.header.index(column)] = str(value)
-
-    def drop(self, column: str) -> None:
-        i = self.header.index(column)
-        for row in [self.header] + self.rows:
-            del row[i]
-
-    def text(self, delimiter: str = ",", newline: str = "\n") -> str:
-        buffer = io.StringIO()
-        csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerows([self.header] + self.rows)
-        return buffer.getvalue()
-
-    def write(self, name: str | None = None, **text_options) -> Path:
-        path = self.folder / (name or self.name)
-        path.write_text(self.text(**text_options), encoding="utf-8", newline="")
-        return path
-
-    def typed_rows(self) -> list[list[object]]:
-        """Rows with numbers as int (codes and non-numbers stay text), as Excel or Parquet would hold them."""
-        text = {self.header.index(c) for c in TEXT_COLUMNS if c in self.header}
-        return [[int(v) if i not in text and v.lstrip("-").isdigit() else v for i, v in enumerate(row)]
-                for row in self.rows]
+from tables import Csv as Table  # noqa: E402
 
 
 @pytest.fixture
@@ -145,23 +100,7 @@ def _sorted(stats: pd.DataFrame) -> pd.DataFrame:
     return stats.sort_values(list(KEYS)).reset_index(drop=True)
 
 
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-
-
-def cp1258(text: str) -> bytes:
-    """`text` in Windows-1258: vowels with their shape precomposed, tones as combining marks after them."""
-    out = []
-    for char in text:
-        try:
-            char.encode("cp1258")
-            out.append(char)
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", char)
-            out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES)))
-            out.append("".join(c for c in parts if c in _TONES))
-    data = "".join(out).encode("cp1258")
-    assert unicodedata.normalize("NFC", data.decode("cp1258")) == unicodedata.normalize("NFC", text)
-    return data
+from tables import cp1258  # noqa: E402, F401  (shared with test_bad_inputs)
 
 
 def period_containing(day: date) -> Period:
@@ -310,7 +249,7 @@ def test_absurdly_large_value(folder, capsys, column, value, shown, limit):
 def test_duplicated_row_names_both_places(folder, capsys, other):
     table = Table(folder)
     first = table.line(thang=3, don_vi="931")
-    copy = list(table.rows[table.find(thang=3, don_vi="931")])
+    copy = list(table.rows[table.index(thang=3, don_vi="931")])
     if other is None:
         table.rows.append(copy)
         table.write()
@@ -332,7 +271,7 @@ def test_duplicated_row_names_both_places(folder, capsys, other):
 ])
 def test_unknown_office_code(folder, capsys, code, nam, thang, tinh, day):
     table = Table(folder)
-    row = list(table.rows[table.find(thang=12, don_vi="930")])
+    row = list(table.rows[table.index(thang=12, don_vi="930")])
     for column, value in (("nam", nam), ("thang", thang), ("don_vi", code), ("tinh", tinh)):
         row[table.header.index(column)] = str(value)
     table.rows.append(row)
@@ -428,7 +367,7 @@ def test_stock_may_fall(folder, capsys, kind):
 def test_month_missing_between_two_present_months(folder, capsys, removed, present):
     table = Table(folder)
     for month in removed:
-        del table.rows[table.find(thang=month, don_vi="931")]
+        del table.rows[table.index(thang=month, don_vi="931")]
     table.write()
     problems = refused(validate(folder, capsys), count=1)
     assert_problem(problems, STATS, table.line(thang=present[1], don_vi="931"), "thang",
@@ -447,7 +386,7 @@ def test_months_missing_before_the_first_or_after_the_last_are_accepted(folder, 
 def _late_row(folder: Path, period: Period) -> tuple[Table, Path]:
     """stats/late.csv: one row of THADS Cần Thơ (code 92, valid from 01/07/2025) for `period`."""
     table = Table(folder)
-    row = table.rows[table.find(thang=1, don_vi="93")]
+    row = table.rows[table.index(thang=1, don_vi="93")]
     for column, value in (("nam", period.year), ("thang", period.month), ("don_vi", "92"), ("tinh", "92")):
         row[table.header.index(column)] = str(value)
     table.rows = [row]
@@ -696,7 +635,7 @@ def test_xlsx_with_title_rows_is_read(folder, capsys, clean_stats):
 def test_xlsx_rows_are_sheet_rows(folder, capsys):
     table = Table(folder)
     typed = table.typed_rows()
-    index = table.find(thang=7, don_vi="936")
+    index = table.index(thang=7, don_vi="936")
     typed[index][table.header.index("viec_xong")] = -3
     typed[index + 1][table.header.index("tien_xong")] = "nhiều"
     table.rows = [[str(v) for v in row] for row in typed]
@@ -732,7 +671,7 @@ def test_parquet_is_read(folder, capsys, clean_stats):
 def test_parquet_bad_numbers(folder, capsys, value, expected):
     table = Table(folder)
     frame = _frame(table).astype({"viec_xong": "float64"})
-    index = table.find(thang=11, don_vi="93")
+    index = table.index(thang=11, don_vi="93")
     frame.loc[index, "viec_xong"] = value
     frame.to_parquet(folder / "stats" / "2024.parquet", index=False)
     (folder / STATS).unlink()
@@ -745,7 +684,7 @@ def test_parquet_bad_numbers(folder, capsys, value, expected):
 def test_all_problems_are_reported_in_one_run(folder, capsys):
     stats = Table(folder)
     stats.set("viec_xong", "-1", thang=3, don_vi="931")
-    row = list(stats.rows[stats.find(thang=12, don_vi="930")])
+    row = list(stats.rows[stats.index(thang=12, don_vi="930")])
     row[stats.header.index("don_vi")] = "939"
     stats.rows.append(row)
     stats.write()

@@ -235,6 +235,8 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
         if not (notebooks / name).is_file():
             raise ThadsError(f"Không tìm thấy notebook '{notebooks / name}'.")
     data = dataset.load(data_dir)
+    for note in data.notes:
+        console.print(f"Ghi chú: {note}", highlight=False)
     notes_dir = Path(notes_dir or run.NOTES)
     out_dir = Path(out_dir)
     planned = plan(data, requests)
@@ -284,7 +286,12 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
                 _drain(events, progress, rows)
                 for future in done:
                     job = pending.pop(future)
-                    outcome = future.result()
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:   # a worker process that died takes its report with it
+                        outcome = run.Outcome(job.period.code, job.folder, job.name, "failed",
+                                              message=f"tiến trình làm báo cáo dừng đột ngột ({type(exc).__name__})",
+                                              folder=str(run.output_folder(out_dir, job)))
                     outcomes.append(outcome)
                     key = (job.period.code, job.folder)
                     if key in rows:

@@ -13,7 +13,7 @@ import yaml
 
 from thads import schema
 from thads.errors import DataError, Problem, ThadsError
-from thads.readers import SUFFIXES, read_table
+from thads.readers import SUFFIXES, read_table, unreadable_files
 from thads.units import Units
 from thads.validation import check_across_rows, check_equalities, check_rows, parse_stats, parse_targets
 
@@ -99,7 +99,9 @@ def _load(folder: Path, today: date) -> Dataset:
     description, problems = _description(folder)
     notes: list[str] = []
     files = stats_files(folder)
-    if not files:
+    if (folder / "stats").is_dir():
+        problems += unreadable_files(folder / "stats", "stats/")
+    if not files and not problems:
         problems.append(Problem("stats/", f"không có tệp số liệu nào ({', '.join(SUFFIXES)}) trong thư mục stats/"))
     frames = []
     for path in files:

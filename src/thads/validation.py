@@ -43,6 +43,9 @@ def parse_count(value: object) -> tuple[int | None, bool]:
             raise CellError(f"số âm '{text}': số liệu không được âm")
         if _VN_GROUPED.fullmatch(text):
             return int(text.replace(".", "")), True
+        if re.fullmatch(r"\d+\.\d+", text):
+            raise CellError(f"'{text}' không phải số nguyên: dấu chấm chỉ dùng để phân cách hàng nghìn (ví dụ "
+                            "11.410); cần số nguyên")
         if "," in text and text.replace(",", "").replace(".", "").isdigit():
             raise CellError(f"'{text}' có dấu phẩy: không rõ là phân cách hàng nghìn hay số thập phân; "
                             "cần số nguyên viết liền, ví dụ 11410")
@@ -124,6 +127,14 @@ def _code(value: object) -> str:
     return text.zfill(2) if text.isdigit() and len(text) < 2 else text
 
 
+def _bare(value: object) -> bool:
+    """A cell whose office code may have lost its leading zeros: a number under 100 (Excel shows office
+    '024' as 24, the code of a province's own office) or a single digit ('1': '01' or '001'?)."""
+    if isinstance(value, str):
+        return value.strip().isdigit() and len(value.strip()) == 1
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value < 100
+
+
 def _counts(table: RawTable, raw: pd.DataFrame, columns: list[str],
             problems: list[Problem]) -> tuple[pd.DataFrame, int]:
     """Parse the columns of counts: plain digits at pandas speed, every other cell one by one.
@@ -183,6 +194,7 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
         table.notes.append(f"{table.name}: {vietnamese} ô ghi số kiểu Việt Nam (dấu chấm phân cách "
                            "hàng nghìn, ví dụ 11.410), đã đọc là số nguyên.")
     frame["don_vi"] = raw["don_vi"].map(_code)
+    frame["_bare"] = raw["don_vi"].map(_bare)
     if schema.PROVINCE_COLUMN in raw.columns:
         frame["tinh"] = raw[schema.PROVINCE_COLUMN].map(_code)
     # A row with an unreadable figure stays (that figure NaN, skipped by the checks between figures) so
@@ -200,7 +212,8 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
     for i in frame.index[keep & ((frame["nam"] < 2000) | (frame["nam"] > 2100))]:
         problems.append(Problem(table.name, f"năm {frame.at[i, 'nam']} không hợp lệ", frame.at[i, "_row"], "nam"))
         keep[i] = False
-    frame = frame[keep]
+    frame = frame[keep].copy()
+    ambiguous = []
     for (year, month), group in frame.groupby(["nam", "thang"]):
         period = Period(int(year), int(month))
         if period.end >= today:
@@ -209,6 +222,17 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
                                         "không thể có số liệu của kỳ này", group.at[i, "_row"], "thang"))
         end = period.end
         valid = {o.code: o for o in units.offices if o.valid_on(end)}
+        for i in group.index[group["_bare"]]:   # the code of the office valid at that date, when only one fits
+            digits = group.at[i, "don_vi"].lstrip("0") or "0"
+            fits = sorted({digits.zfill(2), digits.zfill(3)} & set(valid))
+            if len(fits) > 1:
+                problems.append(Problem(table.name, f"mã đơn vị ghi dạng số {digits} (Excel bỏ số 0 ở đầu?): không rõ "
+                                        f"là '{fits[0]}' hay '{fits[1]}'; cần mã dạng văn bản, đủ các số 0 (định "
+                                        "dạng ô Text)", group.at[i, "_row"], "don_vi"))
+                ambiguous.append(i)
+            elif fits:
+                frame.at[i, "don_vi"] = group.at[i, "don_vi"] = fits[0]
+        group = group.drop(index=ambiguous, errors="ignore")
         for i in group.index[~group["don_vi"].isin(list(valid))]:
             code = group.at[i, "don_vi"]
             message = "ô trống: cần mã đơn vị" if not code else (
@@ -221,7 +245,7 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
                 office, province = valid[group.at[i, "don_vi"]], group.at[i, "tinh"]
                 problems.append(Problem(table.name, f"đơn vị {office.code} ({office.name}) thuộc tỉnh mã "
                                         f"{office.province}, không phải '{province}'", group.at[i, "_row"], "tinh"))
-    return frame, problems
+    return frame.drop(index=ambiguous, columns="_bare"), problems
 
 
 def check_rows(frame: pd.DataFrame) -> list[Problem]:
