@@ -195,7 +195,7 @@ class OutputLock:
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, notebooks) -> None:
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, notebooks, stop) -> None:
     """Each worker: ignore Ctrl-C (the parent decides), keep one Runner, shut its kernel at exit."""
     global _RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -204,7 +204,7 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, notebooks) -
     sys.modules.setdefault("rfc3987_syntax", None)
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
                          progress=lambda job, stage: events.put((job.period.code, job.folder, stage)),
-                         notebooks=notebooks)
+                         notebooks=notebooks, stop=stop)
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
     _RUNNER.warm_up()
 
@@ -271,14 +271,14 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
     context = multiprocessing.get_context("spawn")
     manager = multiprocessing.managers.SyncManager(ctx=context)
     manager.start(signal.signal, (signal.SIGINT, signal.SIG_IGN))   # Ctrl-C is the parent's to handle
-    events = manager.Queue()
+    events, stop = manager.Queue(), manager.Event()
     outcomes: list[run.Outcome] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         overall = progress.add_task("Tất cả báo cáo", total=len(todo))
         rows: dict[tuple[str, str], int] = {}
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, notebooks))
+                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, notebooks, stop))
         try:
             pending = {pool.submit(_work, job): job for job in todo}
             while pending:
@@ -298,6 +298,7 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
                         progress.remove_task(rows.pop(key))
                     progress.advance(overall)
         except KeyboardInterrupt:
+            stop.set()                   # workers interrupt their kernels and start nothing new
             console.print("[red]Đã dừng theo yêu cầu (Ctrl-C): các báo cáo đang làm dở bị bỏ, báo cáo cũ giữ "
                           "nguyên.[/]")
             pool.shutdown(wait=True, cancel_futures=True)

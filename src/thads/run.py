@@ -145,8 +145,9 @@ class Runner:
     """Makes reports one after another in this process, on one kernel kept alive between them."""
 
     def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path = NOTES, time_limit: float | None = None,
-                 progress=None, notebooks: Path = NOTEBOOKS):
+                 progress=None, notebooks: Path = NOTEBOOKS, stop=None):
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
+        self.stop = stop or threading.Event()   # set by the batch on Ctrl-C: interrupt, start nothing new
         self.notebooks = Path(notebooks)
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
@@ -207,15 +208,22 @@ class Runner:
         live = getattr(getattr(self.km, "provisioner", None), "process", None)
         return max(_peak_mb(resource.RUSAGE_CHILDREN), _process_peak_mb(getattr(live, "pid", None)))
 
-    def _watchdog(self, km, flag: threading.Event) -> list[threading.Timer]:
-        """Interrupt the kernel at the time limit, kill it if it still runs after a grace period."""
-        if not self.time_limit:
-            return []
-
+    def _watchdog(self, km, flag: threading.Event, done: threading.Event) -> list[threading.Timer]:
+        """Interrupt the kernel at the time limit (kill it if it still runs after a grace period), or as soon
+        as the batch is stopped."""
         def interrupt():
             flag.set()
             km.interrupt_kernel()
 
+        def on_stop():
+            while not done.wait(0.2):
+                if self.stop.is_set():
+                    km.interrupt_kernel()
+                    return
+
+        threading.Thread(target=on_stop, daemon=True).start()
+        if not self.time_limit:
+            return []
         timers = [threading.Timer(self.time_limit, interrupt),
                   threading.Timer(self.time_limit + GRACE, lambda: km.shutdown_kernel(now=True))]
         for t in timers:
@@ -234,6 +242,9 @@ class Runner:
         outcome = Outcome(job.period.code, job.folder, job.name, "failed")
         final = output_folder(self.out_dir, job)
         outcome.folder = str(final)
+        if self.stop.is_set():
+            outcome.message = "không làm: đã dừng theo yêu cầu (Ctrl-C)"
+            return outcome
         work = self.out_dir / ".work" / f"{job.period.code}-{job.folder}-{os.getpid()}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
@@ -246,14 +257,14 @@ class Runner:
             except Exception:  # a progress display that went away must not fail the report
                 pass
 
-        timed_out = threading.Event()
+        timed_out, done = threading.Event(), threading.Event()
         timers: list[threading.Timer] = []
         started_cells = []
         try:
             step("bắt đầu")
             self._finish_warm_up()
             km = self._kernel()
-            timers = self._watchdog(km, timed_out)
+            timers = self._watchdog(km, timed_out, done)
             notebook = self.notebooks / job.notebook_name
             cells = nbformat.read(notebook, as_version=4).cells
             started_cells: list = []      # the executing notebook's own cells, kept in case the kernel dies
@@ -299,7 +310,7 @@ class Runner:
         except BaseException as exc:  # one failing report must not stop a batch: report it instead
             for t in timers:
                 t.cancel()
-            if isinstance(exc, KeyboardInterrupt) and not timed_out.is_set():
+            if self.stop.is_set() or (isinstance(exc, KeyboardInterrupt) and not timed_out.is_set()):
                 outcome.message = "đã dừng theo yêu cầu (Ctrl-C)"
             else:
                 outcome.message = _failure(exc, timed_out.is_set(), self.time_limit)
@@ -317,6 +328,7 @@ class Runner:
             if isinstance(exc, KeyboardInterrupt):
                 raise
         finally:
+            done.set()
             if log:
                 final.mkdir(parents=True, exist_ok=True)
                 (work / "report.log").write_text("\n".join(log) + "\n", "utf-8")
