@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,12 +23,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import test_bad_inputs as corpus  # noqa: E402
+from test_faults import notebooks_with  # noqa: E402  (the notebook with a fault cell, as the tests make it)
 
 # Faults during a run: a cell added to the province notebook after the report object is made.
 FAULTS = [
@@ -42,22 +41,12 @@ FAULTS = [
 REPORT_FILES = ("report.html", "report.pdf", "report.ipynb", "summary.json", "inputs.json")
 
 
-def fault_notebooks(work: Path, code: str) -> Path:
-    folder = work / "notebooks"
-    shutil.copytree(ROOT / "notebooks", folder)
-    path = folder / "province_report.ipynb"
-    notebook = nbformat.read(path, as_version=4)
-    notebook.cells.insert(3, nbformat.v4.new_code_cell(code))
-    nbformat.write(notebook, path)
-    return folder
-
-
 def try_fault(name: str, code: str, options: list[str], words: str, good, work: Path) -> tuple:
     """Run the good report again (--force) with a fault; the good report's files must stay as they were."""
     started = time.perf_counter()
     command = [str(Path(sys.executable).parent / "thads"), "run", "--data", str(good.data), "--period",
                corpus.PERIOD, "--province", corpus.PROVINCE, "--format", "html,pdf", "--force", "--out",
-               str(good.out), "--notebooks", str(fault_notebooks(work, code)),
+               str(good.out), "--notebooks", str(notebooks_with(work, code)),
                *[o for o in options if o not in ("ctrl-c", "concurrent")]]
     if "ctrl-c" in options:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
