@@ -6,7 +6,7 @@ SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 poppler-ut
 # `make test` also needs Debian's Chromium: tests/test_browser.py drives it, launched by path (no download).
 test: EXTRA_SYSTEM_PACKAGES += chromium
 
-.PHONY: setup system-deps report test lab bench reliability clean
+.PHONY: setup system-deps report test check lab bench reliability clean
 
 setup: system-deps $(VENV)/.installed
 
@@ -36,6 +36,10 @@ report: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The fast loop: unit tests only (no kernel, no browser, no batch), in seconds.
+check: setup
+	$(BIN)/python -m pytest -m "not slow"
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/

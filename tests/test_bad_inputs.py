@@ -59,6 +59,8 @@ from tables import Csv  # noqa: E402  (shared with test_validation)
 
 from tables import TONES as _TONES, cp1258  # noqa: E402
 
+pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
+
 
 _TCVN3 = dict(zip("àảãáạăằẳẵắặâầẩẫấậđèẻẽéẹêềểễếệìỉĩíịòỏõóọôồổỗốộơờởỡớợùủũúụưừửữứựỳỷỹýỵĂÂÊÔƠƯĐ",
                   bytes.fromhex("b5b6b7b8b9a8bbbcbdbec6a9c7c8c9cacbaecccecfd0d1aad2d3d4d5d6d7d8dcddde"

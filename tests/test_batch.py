@@ -13,7 +13,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from thads import dataset, metrics
+from thads import formatting as fmt
 from thads.periods import Period
+
+pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,6 +102,34 @@ def test_the_national_overview_agrees_with_the_province_reports(batch):
     assert len(page.select("table.data")[0].select("tbody tr")) == 34
 
 
+def test_every_summary_json_states_the_figures_its_html_shows(batch):
+    """summary.json and the index come from what the executed notebook recorded: for every report of the
+    batch, the figures in summary.json are the ones the HTML page prints."""
+    _, out, _, _ = batch
+    index = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser")
+    folders = [*(out / "2026-M12").iterdir(), out / "2024-M12" / "toan-quoc"]
+    for folder in (f for f in folders if f.is_dir()):
+        summary = json.loads((folder / "summary.json").read_text("utf-8"))
+        page = BeautifulSoup((folder / "report.html").read_text("utf-8"), "html.parser")
+        cards = page.select(".card")
+        for card, kind in zip(cards, ("viec", "tien"), strict=True):
+            assert card.select_one(".card-rate").get_text() == fmt.percent(summary[kind]["ty_le"], "—"), folder
+            assert card.select(".card-line")[0].get_text() == (
+                "Chỉ tiêu: chưa giao" if summary[kind]["chi_tieu"] is None
+                else f"Chỉ tiêu: {fmt.percent(summary[kind]['chi_tieu'])}")
+        text = " ".join(page.get_text(" ").split())
+        assert f"phải thi hành {fmt.number(summary['viec']['phai_thi_hanh'])} việc" in text, folder
+        assert f"số thi hành xong là {fmt.number(summary['viec']['thi_hanh_xong'])} việc" in text, folder
+        if folder.name != "toan-quoc":
+            rows = {tr.find("td").get_text(): [td.get_text() for td in tr.find_all("td")[1:3]]
+                    for tr in page.select("table.data")[0].select("tbody tr")}
+            for label, key in (("Tổng số phải thi hành", "phai_thi_hanh"), ("Có điều kiện thi hành", "co_dieu_kien"),
+                               ("Thi hành xong (gồm đình chỉ)", "thi_hanh_xong")):
+                assert rows[label] == [fmt.number(summary["viec"][key]), fmt.number(summary["tien"][key])], folder
+            row = index.find("tr", attrs={"data-period": "2026-M12", "data-code": folder.name})
+            assert fmt.percent(summary["viec"]["ty_le"], "—") in row.get_text(), folder
+
+
 def test_the_national_overview_of_2024_ranks_the_63_provinces(batch):
     data, out, _, _ = batch
     folder = out / "2024-M12" / "toan-quoc"
@@ -155,5 +186,6 @@ def test_the_shipped_batch_file_plans_every_report_of_the_conference():
     from thads import batch as batches
 
     requests = batches.load_requests(ROOT / "parameters" / "year-end-2026.yml")
-    jobs = batches.plan(dataset.load(ROOT / "data"), requests)
-    assert sum(j.province is not None for j in jobs) == 34 + 34 and sum(j.province is None for j in jobs) == 1
+    jobs = batches.plan(dataset.load(ROOT / "data").units, requests, ROOT / "notebooks")
+    assert sum(j.kind == "province" for j in jobs) == 34 + 34 and sum(j.kind == "national" for j in jobs) == 1
+    assert {j.notebook.name for j in jobs} == {"province_report.ipynb", "national_overview.ipynb"}

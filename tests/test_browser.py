@@ -23,6 +23,8 @@ from urllib.request import url2pathname
 import pytest
 from pypdf import PdfReader
 
+pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

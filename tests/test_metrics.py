@@ -113,6 +113,6 @@ def test_monthly_path_is_cumulative_and_rises(ds):
     path = metrics.monthly_path(ds, ds.units.resolve("93", period), period)
     assert list(path["nhan"]) == ["10/2023", "11/2023", "12/2023", "01/2024", "02/2024", "03/2024", "04/2024",
                                   "05/2024", "06/2024", "07/2024", "08/2024"]
-    assert path["viec"].iloc[-1] == Decimal("76.97")
-    assert path["viec"].iloc[2] < path["viec"].iloc[-1]
-    assert path["viec_cung_ky"].notna().all()
+    assert path["viec_ty_le"].iloc[-1] == Decimal("76.97")
+    assert path["viec_ty_le"].iloc[2] < path["viec_ty_le"].iloc[-1]
+    assert path["viec_ty_le_cung_ky"].notna().all()

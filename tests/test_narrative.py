@@ -1,10 +1,9 @@
-from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 
 from thads import formatting as fmt
 from thads import narrative
-from thads.metrics import result
+from thads.metrics import KeyFigures, LastYear, result
 from thads.periods import Period
 from thads.units import Units
 
@@ -14,12 +13,13 @@ HAU_GIANG = UNITS.resolve("93", P11)
 
 
 def figures(viec=(11410, 7942, 6113, "83.35"), tien=(3_343_486_215, 1_500_198_775, 508_417_365, "46.75"),
-            last=None, merged=()):
-    kf = {kind: asdict(result(*v[:3], Decimal(v[3]) if v[3] else None)) for kind, v in (("viec", viec), ("tien", tien))}
-    kf["cung_ky"] = None if last is None else {
-        "ky": "2023-M11", "ten_ky": "11 tháng năm 2023", "gop_tu": list(merged),
-        **{kind: asdict(result(*v, None)) for kind, v in zip(("viec", "tien"), last)}}
-    return kf
+            last=None, merged=()) -> KeyFigures:
+    now = {kind: result(*v[:3], Decimal(v[3]) if v[3] else None) for kind, v in (("viec", viec), ("tien", tien))}
+    before = None if last is None else LastYear("2023-M11", "11 tháng năm 2023", result(*last[0], None),
+                                                 result(*last[1], None), list(merged))
+    return KeyFigures("93", "Hậu Giang", "Tỉnh Hậu Giang", "2024-M11", "11 tháng năm 2024", P11.start, P11.end,
+                      now["viec"], now["tien"], khac=None, don_vi=9, don_vi_thieu_so_lieu=[], du_lieu_mau=True,
+                      cung_ky=before)
 
 
 def test_numbers_the_vietnamese_way():

@@ -15,6 +15,8 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 

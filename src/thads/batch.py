@@ -29,30 +29,36 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from thads import __version__, dataset, index, metrics, notes, run
+from thads import __version__, dataset, export, index, kinds, notes, run
 from thads.errors import ThadsError
 from thads.periods import Period, parse_periods
+from thads.units import Units
 
 console = Console(stderr=True)
+if not console.is_terminal:    # piped or captured output: tables printed whole, not cut at 80 columns
+    console.width = 200
 PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class Request:
-    """What a user asks for: periods × provinces (or the national overview), in some formats."""
+    """What a user asks for: a kind of report over periods × provinces, in some formats, from a notebook
+    (None: the kind's shared notebook, or a province's own variant beside it)."""
 
     periods: tuple[Period, ...]
     provinces: tuple[str, ...] = ("all",)
-    formats: tuple[str, ...] = run.FORMATS
+    formats: tuple[str, ...] = export.FORMATS
     report_date: str = ""
-    national: bool = False
+    kind: str = "province"
+    notebook: str | None = None
 
 
-_BATCH_KEYS = {"report", "periods", "provinces", "formats", "date"}
+_BATCH_KEYS = {"report", "periods", "provinces", "formats", "date", "notebook"}
 
 
-def load_requests(path: Path) -> list[Request]:
-    """Read a batch file (YAML, read safely): a list `reports` of {report, periods, provinces, formats, date}."""
+def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list[Request]:
+    """Read a batch file (YAML, read safely): a list `reports` of {report, periods, provinces, formats, date,
+    notebook}; `formats` is the default for entries that name none."""
     path = Path(path)
     try:
         content = yaml.safe_load(path.read_text("utf-8"))
@@ -72,16 +78,17 @@ def load_requests(path: Path) -> list[Request]:
         if unknown:
             raise ThadsError(f"{where}: khóa không hợp lệ {', '.join(sorted(map(str, unknown)))}; "
                              f"dùng {', '.join(sorted(_BATCH_KEYS))}.")
-        kind = str(item.get("report", "province"))
-        if kind not in ("province", "national"):
-            raise ThadsError(f"{where}: report phải là 'province' hoặc 'national'.")
         as_list = lambda v: [str(x) for x in (v if isinstance(v, list) else [v])]  # noqa: E731
-        formats = item.get("formats", list(run.FORMATS))
+        notebook = item.get("notebook")
+        if notebook is not None and (not isinstance(notebook, str) or not notebook.endswith(".ipynb")):
+            raise ThadsError(f"{where}: notebook cần là tên tệp .ipynb trong thư mục notebooks, ví dụ "
+                             "notebook: province_report.can-tho.ipynb.")
         try:
+            kind = kinds.get(str(item.get("report", "province"))).name
             requests.append(Request(tuple(parse_periods(as_list(item["periods"]))),
                                     tuple(as_list(item.get("provinces", "all"))),
-                                    run.parse_formats(",".join(as_list(formats))), parse_date(item.get("date")),
-                                    kind == "national"))
+                                    export.parse_formats(",".join(as_list(item.get("formats", list(formats))))),
+                                    parse_date(item.get("date")), kind, notebook))
         except ThadsError as exc:
             raise ThadsError(f"{where}: {exc}") from None
     return requests
@@ -97,25 +104,25 @@ def parse_date(value) -> str:
         raise ThadsError(f"ngày '{value}' không hợp lệ: cần dạng YYYY-MM-DD.") from None
 
 
-def plan(data: dataset.Dataset, requests: list[Request]) -> list[run.Job]:
-    """Every report asked for; `all` means the provinces that existed at each period's end.
+def plan(units: Units, requests: list[Request], notebooks: Path) -> list[run.Job]:
+    """Every report asked for, each with the notebook that makes it; `all` means the provinces that existed
+    at each period's end.
 
-    A province or period that cannot be reported raises before anything runs.
+    A province, period or notebook that cannot be used raises before anything runs.
     """
     jobs: list[run.Job] = []
     for request in requests:
+        kind = kinds.get(request.kind)
         for period in request.periods:
             if period.end >= date.today():
                 raise ThadsError(f"Kỳ {period.code} ({period.label}) chưa kết thúc: kết thúc ngày "
                                  f"{period.end:%d/%m/%Y}.")
-            if request.national:
-                chosen = [None]
-            elif [p.lower() for p in request.provinces] == ["all"]:
-                chosen = data.units.provinces_on(period.end)
-            else:
-                chosen = [data.units.resolve(text, period) for text in request.provinces]
-            for province in chosen:
-                job = run.Job(period, province, request.formats, request.report_date)
+            for subject in kind.subjects(units, period, request.provinces):
+                notebook = (Path(notebooks) / request.notebook if request.notebook
+                            else kind.variant(notebooks, subject)).resolve()
+                if not notebook.is_file():
+                    raise ThadsError(f"Không tìm thấy notebook '{notebook}'.")
+                job = run.Job(kind.name, period, subject, notebook, request.formats, request.report_date)
                 if all((j.period, j.folder) != (job.period, job.folder) for j in jobs):
                     jobs.append(job)
     return jobs
@@ -131,23 +138,20 @@ def _code_hash() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, notebooks: Path = run.NOTEBOOKS) -> str:
+def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path) -> str:
     """A hash of everything the report reads, so that an unchanged report can be skipped."""
     digest = hashlib.sha256(_code_hash().encode())
-    digest.update((Path(notebooks) / job.notebook_name).read_bytes())
-    digest.update(json.dumps([job.period.code, job.folder, job.formats, job.report_date,
-                              data.description.get("description", "")]).encode())
+    digest.update(job.notebook.read_bytes())
+    digest.update(json.dumps([job.kind, job.notebook.name, job.period.code, job.folder, job.formats,
+                              job.report_date, data.description.get("description", "")]).encode())
+    scope = kinds.get(job.kind).scope(data.units, job.subject, job.period)
     years = [job.period.year - 1, job.period.year]
-    first, last = Period(years[0], 1).start, job.period.end
-    if job.province is None:
-        rows = data.stats[data.stats["nam"].isin(years)]
-        targets = sorted((k, v) for k, v in data.targets.items() if k[0] in years)
-    else:
-        provinces = {job.province.code, *job.province.predecessors}
-        offices = {o.code for o in data.units.offices if o.province in provinces
-                   and (o.valid_to is None or o.valid_to >= first) and (o.valid_from is None or o.valid_from <= last)}
-        rows = data.stats[data.stats["nam"].isin(years) & data.stats["don_vi"].isin(offices)]
-        targets = sorted((k, v) for k, v in data.targets.items() if k[0] in years and k[1] in provinces)
+    rows = data.stats[data.stats["nam"].isin(years)]
+    if scope.offices is not None:
+        rows = rows[rows["don_vi"].isin(scope.offices)]
+    targets = sorted((k, v) for k, v in data.targets.items()
+                     if k[0] in years and (scope.targets is None or k[1] in scope.targets))
+    if scope.note:
         note = notes.note_path(notes_dir, job.period, job.folder)
         digest.update(note.read_bytes() if note.is_file() else b"-")
     rows = rows.sort_values(["don_vi", "nam", "thang"]).reset_index(drop=True)
@@ -155,12 +159,6 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, notebooks:
     digest.update(repr(targets).encode())
     digest.update(data.units.digest)
     return digest.hexdigest()
-
-
-def _summary(data: dataset.Dataset, job: run.Job) -> dict:
-    if job.province is not None:
-        return metrics.summary(data, job.province, job.period)
-    return metrics.national_summary(data, job.period)
 
 
 class OutputLock:
@@ -195,7 +193,7 @@ class OutputLock:
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, notebooks, stop) -> None:
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop) -> None:
     """Each worker: ignore Ctrl-C (the parent decides), keep one Runner, shut its kernel at exit."""
     global _RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -203,8 +201,7 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, notebooks, s
     # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
     sys.modules.setdefault("rfc3987_syntax", None)
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
-                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)),
-                         notebooks=notebooks, stop=stop)
+                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)), stop=stop)
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
     _RUNNER.warm_up()
 
@@ -215,43 +212,41 @@ def _work(job: run.Job) -> run.Outcome:
 
 def summary_table(outcomes: list[run.Outcome]) -> Table:
     table = Table(title="Kết quả tạo báo cáo")
-    for column in ("Kỳ", "Mã", "Tỉnh/thành phố", "Kết quả", "Giây", "Ghi chú"):
+    for column in ("Kỳ", "Mã", "Tỉnh/thành phố", "Notebook", "Kết quả", "Giây", "Ghi chú"):
         table.add_column(column)
     words = {"ok": "[green]đã tạo[/]", "skipped": "bỏ qua (không đổi)", "failed": "[red]LỖI[/]"}
     for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.period, o.province)):
-        table.add_row(o.period, o.province, o.name, words[o.status], f"{o.seconds:.1f}",
+        table.add_row(o.period, o.province, o.name, o.notebook, words[o.status], f"{o.seconds:.1f}",
                       o.message or o.folder)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "skipped", "failed")}
     table.caption = f"Đã tạo {counts['ok']}, bỏ qua {counts['skipped']}, lỗi {counts['failed']}."
     return table
 
 
-def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: Path | None = None,
-            jobs: int | None = None, force: bool = False, time_limit: float | None = None,
-            notebooks: Path | None = None) -> list[run.Outcome]:
+def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: Path, notebooks: Path,
+            jobs: int | None = None, force: bool = False, time_limit: float | None = None) -> list[run.Outcome]:
     """Make every planned report with `jobs` worker processes; print progress and a summary table."""
-    notebooks = Path(notebooks or run.NOTEBOOKS)
-    for name in ("province_report.ipynb", "national_overview.ipynb"):
-        if not (notebooks / name).is_file():
-            raise ThadsError(f"Không tìm thấy notebook '{notebooks / name}'.")
     data = dataset.load(data_dir)
     for note in data.notes:
         console.print(f"Ghi chú: {note}", highlight=False)
-    notes_dir = Path(notes_dir or run.NOTES)
-    out_dir = Path(out_dir)
-    planned = plan(data, requests)
+    notes_dir, out_dir = Path(notes_dir), Path(out_dir)
+    planned = plan(data.units, requests, Path(notebooks))
+    for job in planned:
+        if not kinds.get(job.kind).has_data(data, job.subject, job.period):
+            where = job.subject.province.label if job.subject.province else job.subject.full_name
+            raise ThadsError(f"Không có số liệu của {where} (mã {job.folder}) kỳ {job.period.label} trong thư mục "
+                             f"dữ liệu {data.folder}.")
     with OutputLock(out_dir):
         todo, outcomes = [], []
         for job in planned:
-            job = replace(job, fingerprint=fingerprint(data, job, notes_dir, notebooks))
+            job = replace(job, fingerprint=fingerprint(data, job, notes_dir))
             if not force and run.is_current(out_dir, job):
                 outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "skipped",
-                                            folder=str(run.output_folder(out_dir, job))))
+                                            folder=str(run.output_folder(out_dir, job)), notebook=job.notebook.name))
             else:
-                todo.append(replace(job, summary=_summary(data, job)))
+                todo.append(job)
         try:
-            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit,
-                                 notebooks)
+            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit)
         finally:
             index.write(out_dir)
     console.print(summary_table(outcomes))
@@ -264,7 +259,7 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
 
 
 def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path, workers: int,
-             time_limit: float | None, notebooks: Path) -> list[run.Outcome]:
+             time_limit: float | None) -> list[run.Outcome]:
     if not todo:
         return []
     workers = max(1, min(workers, len(todo)))
@@ -278,7 +273,7 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
         overall = progress.add_task("Tất cả báo cáo", total=len(todo))
         rows: dict[tuple[str, str], int] = {}
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, notebooks, stop))
+                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, stop))
         try:
             pending = {pool.submit(_work, job): job for job in todo}
             while pending:
@@ -291,7 +286,8 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
                     except Exception as exc:   # a worker process that died takes its report with it
                         outcome = run.Outcome(job.period.code, job.folder, job.name, "failed",
                                               message=f"tiến trình làm báo cáo dừng đột ngột ({type(exc).__name__})",
-                                              folder=str(run.output_folder(out_dir, job)))
+                                              folder=str(run.output_folder(out_dir, job)),
+                                              notebook=job.notebook.name)
                     outcomes.append(outcome)
                     key = (job.period.code, job.folder)
                     if key in rows:

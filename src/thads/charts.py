@@ -1,22 +1,22 @@
 """Matplotlib charts of a province report, in one print-friendly style with Vietnamese labels.
 
-Each function returns a Figure; `report` turns it into an embedded PNG.
+Each function returns a Figure made with the Figure API, never through pyplot: the package neither
+switches the global backend nor leaves figures for the notebook's inline backend to show, so analysts'
+own pyplot charts and the report's charts do not meet. `report` turns each Figure into an embedded PNG.
 """
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
-import matplotlib
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from thads import formatting as fmt  # noqa: E402
+from thads import formatting as fmt
+from thads.metrics import KeyFigures, NationalFigures
 
 CURRENT, LAST_YEAR, TARGET = "#1f4e79", "#a6b4c4", "#d35400"
 MET, MISSED, NEUTRAL = "#2e7d32", "#c0392b", "#7f8c8d"
@@ -34,27 +34,36 @@ def _f(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def png(fig: Figure, dpi: int = 200) -> bytes:
+    """The figure as PNG bytes, drawn under the report's style (whatever the notebook's rcParams)."""
+    buffer = io.BytesIO()
+    with mpl.rc_context(STYLE):
+        fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
 def _figure(rows: int = 1, cols: int = 1, height: float = 3.0, left: float = 0.8, bottom: float = 0.4,
             top: float = 0.35, wspace: float = 0.25):
     """A figure with fixed margins, in inches (a layout engine would cost half the drawing time)."""
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height), squeeze=False)
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, height))
+        axes = fig.subplots(rows, cols, squeeze=False)
     fig.subplots_adjust(left=left / WIDTH, right=1 - 0.15 / WIDTH, bottom=bottom / height, top=1 - top / height,
                         wspace=wspace)
     return fig, axes.ravel()
 
 
-def rates_vs_targets(kf: dict) -> Figure:
+def rates_vs_targets(kf: KeyFigures | NationalFigures) -> Figure:
     """Cases and money rates beside their targets."""
-    with plt.rc_context(STYLE):
+    with mpl.rc_context(STYLE):
         fig, (ax,) = _figure(height=2.2, left=0.7, bottom=0.3)
         kinds = ("viec", "tien")
-        rates = [_f(kf[k]["ty_le"]) or 0 for k in kinds]
-        colors = [NEUTRAL if metrics_met(kf[k]) is None else (MET if metrics_met(kf[k]) else MISSED) for k in kinds]
+        rates = [_f(kf.result(k).ty_le) or 0 for k in kinds]
+        colors = [NEUTRAL if kf.result(k).met is None else (MET if kf.result(k).met else MISSED) for k in kinds]
         ax.barh([0, 1], rates, color=colors, height=0.45)
         for i, k in enumerate(kinds):
-            ax.text(rates[i] + 1.5, i, fmt.percent(kf[k]["ty_le"], "chưa có tỷ lệ"), va="center", fontweight="bold")
-            target = kf[k]["chi_tieu"]
+            ax.text(rates[i] + 1.5, i, fmt.percent(kf.result(k).ty_le, "chưa có tỷ lệ"), va="center", fontweight="bold")
+            target = kf.result(k).chi_tieu
             if target is not None:
                 ax.plot([float(target)] * 2, [i - 0.32, i + 0.32], color=TARGET, lw=2.5)
                 ax.text(float(target), i - 0.36, f"chỉ tiêu {fmt.percent(target)}", color=TARGET, ha="center",
@@ -67,21 +76,16 @@ def rates_vs_targets(kf: dict) -> Figure:
     return fig
 
 
-def metrics_met(r: dict) -> bool | None:
-    """Whether a result dict reaches its target; None without a target or a rate."""
-    return None if r["ty_le"] is None or r["chi_tieu"] is None else r["ty_le"] >= r["chi_tieu"]
-
-
-def structure(kf: dict) -> Figure:
+def structure(kf: KeyFigures) -> Figure:
     """Shares of what must be enforced: completed, with conditions not completed, without conditions."""
-    with plt.rc_context(STYLE):
+    with mpl.rc_context(STYLE):
         fig, (ax,) = _figure(height=2.3, left=0.7, bottom=0.75)
         names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện"]
         colors = [CURRENT, "#5b9bd5", LAST_YEAR]
         for i, kind in enumerate(("viec", "tien")):
-            r = kf[kind]
-            parts = [r["thi_hanh_xong"], r["co_dieu_kien"] - r["thi_hanh_xong"], r["phai_thi_hanh"] - r["co_dieu_kien"]]
-            total = r["phai_thi_hanh"] or 1
+            r = kf.result(kind)
+            parts = [r.thi_hanh_xong, r.co_dieu_kien - r.thi_hanh_xong, r.phai_thi_hanh - r.co_dieu_kien]
+            total = r.phai_thi_hanh or 1
             left = 0.0
             for value, name, color in zip(parts, names, colors):
                 share = 100 * value / total
@@ -106,7 +110,7 @@ def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None, by_ro
     With `by_row_target`, each row is judged against its own target (column `<kind>_chi_tieu`), marked
     by a tick, and the line is the national target.
     """
-    with plt.rc_context(STYLE):
+    with mpl.rc_context(STYLE):
         ranked = table.assign(_r=table[f"{kind}_ty_le"].map(lambda v: -1 if v is None else float(v)))
         ranked = ranked.sort_values("_r")
         many = len(ranked) > 20
@@ -135,19 +139,19 @@ def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None, by_ro
     return fig
 
 
-def monthly(path: pd.DataFrame, kf: dict) -> Figure:
+def monthly(path: pd.DataFrame, kf: KeyFigures | NationalFigures) -> Figure:
     """The cumulative rate month by month this year, against last year and the target."""
-    with plt.rc_context(STYLE):
+    with mpl.rc_context(STYLE):
         fig, axes = _figure(1, 2, height=2.8, left=0.55, bottom=0.75)
         for ax, kind, title in ((axes[0], "viec", "Về việc"), (axes[1], "tien", "Về tiền")):
             x = list(path["nhan"])
-            this = [_f(v) for v in path[kind]]
-            last = [_f(v) for v in path[f"{kind}_cung_ky"]]
+            this = [_f(v) for v in path[f"{kind}_ty_le"]]
+            last = [_f(v) for v in path[f"{kind}_ty_le_cung_ky"]]
             if any(v is not None for v in last):
                 ax.plot(x, last, color=LAST_YEAR, marker="o", ms=3, label="Cùng kỳ năm trước")
             ax.plot(x, this, color=CURRENT, marker="o", ms=3, lw=2, label="Năm nay")
-            if kf[kind]["chi_tieu"] is not None:
-                ax.axhline(float(kf[kind]["chi_tieu"]), color=TARGET, ls="--", lw=1.2, label="Chỉ tiêu")
+            if kf.result(kind).chi_tieu is not None:
+                ax.axhline(float(kf.result(kind).chi_tieu), color=TARGET, ls="--", lw=1.2, label="Chỉ tiêu")
             ax.set_ylim(0, 100)
             ax.yaxis.set_major_formatter(PERCENT_AXIS)
             ax.set_title(title)
@@ -156,21 +160,21 @@ def monthly(path: pd.DataFrame, kf: dict) -> Figure:
     return fig
 
 
-def against_last_year(kf: dict) -> Figure:
+def against_last_year(kf: KeyFigures) -> Figure:
     """This period beside the same period last year: with conditions, completed, and the rate."""
-    with plt.rc_context(STYLE):
+    with mpl.rc_context(STYLE):
         fig, axes = _figure(1, 2, height=2.8, left=0.7, bottom=0.7, wspace=0.35)
-        last = kf["cung_ky"]
+        last = kf.cung_ky
         for ax, kind, title, scale in ((axes[0], "viec", "Số việc", 1),
                                        (axes[1], "tien", "Số tiền (tỷ đồng)", fmt.THOUSANDS_PER_BILLION)):
             names = ["Có điều kiện", "Thi hành xong"]
             keys = ["co_dieu_kien", "thi_hanh_xong"]
             xs = range(len(names))
-            now = [kf[kind][k] / scale for k in keys]
-            ax.bar([x + 0.2 for x in xs], now, width=0.4, color=CURRENT, label=kf["ten_ky"])
+            now = [getattr(kf.result(kind), k) / scale for k in keys]
+            ax.bar([x + 0.2 for x in xs], now, width=0.4, color=CURRENT, label=kf.ten_ky)
             if last is not None:
-                before = [last[kind][k] / scale for k in keys]
-                ax.bar([x - 0.2 for x in xs], before, width=0.4, color=LAST_YEAR, label=last["ten_ky"])
+                before = [getattr(last.result(kind), k) / scale for k in keys]
+                ax.bar([x - 0.2 for x in xs], before, width=0.4, color=LAST_YEAR, label=last.ten_ky)
             ax.set_xticks(list(xs), names)
             ax.yaxis.set_major_formatter(NUMBER_AXIS)
             ax.set_title(title)

@@ -7,16 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from thads import __version__
+from thads import __version__, project
 from thads.errors import DataError, ThadsError
 from thads.periods import Period, parse_periods
 
-DEFAULT_DATA = Path("data")
-
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="thư mục dữ liệu (mặc định: data)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="thư mục dữ liệu (mặc định: data/ của dự án, theo thads.yml)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,16 +37,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
     run.add_argument("--report", choices=["province", "national"], default="province",
                      help="province: báo cáo từng tỉnh (mặc định); national: báo cáo tổng hợp toàn quốc")
-    run.add_argument("--format", default="html,pdf", help="html, pdf hoặc html,pdf (mặc định)")
+    run.add_argument("--format", default=None, help="html, pdf hoặc html,pdf (mặc định: theo thads.yml, html,pdf)")
     run.add_argument("--jobs", type=int, default=None, help="số báo cáo làm song song (mặc định: số lõi CPU)")
     run.add_argument("--force", action="store_true", help="làm lại cả những báo cáo không thay đổi")
     run.add_argument("--timeout", type=float, default=None, help="giới hạn thời gian mỗi báo cáo, tính bằng giây")
-    run.add_argument("--out", type=Path, default=Path("outputs"), help="thư mục kết quả (mặc định: outputs)")
-    run.add_argument("--notes", type=Path, default=None, help="thư mục ghi chú (mặc định: parameters/notes)")
+    run.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định: outputs/ của dự án)")
+    run.add_argument("--notes", type=Path, default=None, help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
     run.add_argument("--date", default="", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
     run.add_argument("--notebooks", type=Path, default=None,
-                     help="thư mục chứa province_report.ipynb và national_overview.ipynb (mặc định: notebooks)")
+                     help="thư mục chứa province_report.ipynb và national_overview.ipynb (mặc định: notebooks/ "
+                          "của dự án)")
     _data_option(run)
+
+    export = commands.add_parser("export", help="xuất một notebook đã chạy (papermill, JupyterLab) ra HTML, PDF")
+    export.add_argument("notebook", type=Path, help="notebook đã chạy, ví dụ out.ipynb")
+    export.add_argument("--format", default=None, help="html, pdf hoặc html,pdf (mặc định: theo thads.yml, html,pdf)")
+    export.add_argument("--out", type=Path, default=None, help="thư mục ghi kết quả (mặc định: cạnh notebook)")
 
     provinces = commands.add_parser("provinces", help="danh sách tỉnh/thành phố tại cuối một kỳ")
     provinces.add_argument("--period", required=True, help="kỳ báo cáo, ví dụ 2026-M12")
@@ -56,11 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _data(args, where: project.Project) -> Path:
+    return args.data if args.data is not None else where.data
+
+
 def _summary(args) -> int:
     from thads import dataset, metrics
 
     period = Period.parse(args.period)
-    ds = dataset.load(args.data)
+    ds = dataset.load(_data(args, project.find()))
     province = ds.units.resolve(args.province, period)
     print(json.dumps(metrics.summary(ds, province, period), ensure_ascii=False, indent=2))
     return 0
@@ -69,7 +77,7 @@ def _summary(args) -> int:
 def _validate(args) -> int:
     from thads import dataset
 
-    ds = dataset.load(args.data)
+    ds = dataset.load(_data(args, project.find()))
     for note in ds.notes:
         print(f"Ghi chú: {note}")
     years = sorted({y for y, _ in ds.periods()})
@@ -79,30 +87,44 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    from thads import batch, run
+    from thads import batch, export
 
+    where = project.find()
+    formats = export.parse_formats(args.format or ",".join(where.formats))
     if args.batch is not None:
-        requests = batch.load_requests(args.batch)
+        requests = batch.load_requests(args.batch, formats)
     elif args.period:
-        requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province),
-                                  run.parse_formats(args.format), batch.parse_date(args.date),
-                                  args.report == "national")]
+        requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province), formats,
+                                  batch.parse_date(args.date), args.report)]
     else:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
     if args.jobs is not None and args.jobs < 1:
         raise ThadsError("--jobs phải là số nguyên dương.")
     if args.timeout is not None and args.timeout <= 0:
         raise ThadsError("--timeout phải là số giây dương.")
-    outcomes = batch.run_all(args.data, requests, args.out, notes_dir=args.notes, jobs=args.jobs, force=args.force,
-                             time_limit=args.timeout, notebooks=args.notebooks)
+    outcomes = batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
+                             notebooks=args.notebooks or where.notebooks, jobs=args.jobs, force=args.force,
+                             time_limit=args.timeout)
     return 0 if all(o.status != "failed" for o in outcomes) else 1
+
+
+def _export(args) -> int:
+    from thads import export
+
+    formats = export.parse_formats(args.format or ",".join(project.find().formats))
+    written, hidden = export.export_notebook(args.notebook, formats, args.out)
+    for message in hidden:
+        print(f"Không đưa vào báo cáo: {message}", file=sys.stderr)
+    for path in written:
+        print(f"Đã ghi {path}")
+    return 0
 
 
 def _provinces(args) -> int:
     from thads.units import Units
 
     period = Period.parse(args.period)
-    units = Units.load(args.data / "units")
+    units = Units.load(_data(args, project.find()) / "units")
     for p in units.provinces_on(period.end):
         before = f"  (hợp nhất từ {', '.join(p.predecessors)})" if p.merged else ""
         print(f"{p.code}  {p.full_name:<28} {p.slug}{before}")
@@ -111,11 +133,13 @@ def _provinces(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"summary": _summary, "validate": _validate, "run": _run, "provinces": _provinces}[args.command]
+    handler = {"summary": _summary, "validate": _validate, "run": _run, "export": _export,
+               "provinces": _provinces}[args.command]
     try:
         return handler(args)
     except DataError as exc:
-        print(f"Lỗi dữ liệu trong '{args.data}':\n{exc}", file=sys.stderr)
+        where = getattr(args, "data", None) or project.find().data
+        print(f"Lỗi dữ liệu trong '{where}':\n{exc}", file=sys.stderr)
         return 1
     except ThadsError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)

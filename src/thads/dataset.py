@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import date
 from decimal import Decimal
@@ -44,6 +45,13 @@ class Dataset:
         """The rows of one period (every office), from an index built once."""
         return self._by_period.get((year, month), self.stats.iloc[0:0])
 
+    def copy(self) -> "Dataset":
+        """A copy whose tables a report may change freely, leaving the loaded original as it was."""
+        clone = replace(self, stats=self.stats.copy(), targets=dict(self.targets),
+                        description=copy.deepcopy(self.description), notes=list(self.notes))
+        clone.__dict__["_by_period"] = {key: rows.copy() for key, rows in self._by_period.items()}
+        return clone
+
     @cached_property
     def _by_period(self) -> dict[tuple[int, int], pd.DataFrame]:
         return {(int(y), int(m)): rows for (y, m), rows in self.stats.groupby(["nam", "thang"])}
@@ -81,7 +89,8 @@ def load(folder: Path | str, today: date | None = None) -> Dataset:
     """Load and validate a data folder; raise DataError listing every problem found.
 
     A folder already loaded by this process, unchanged since, is not read again: a kernel that makes
-    many reports in a batch validates its data once.
+    many reports in a batch validates its data once. Each call returns its own copy of the tables, so
+    that what one report does to them is not seen by the next.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -91,7 +100,7 @@ def load(folder: Path | str, today: date | None = None) -> Dataset:
     if key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = _load(folder, today)
-    return _CACHE[key]
+    return _CACHE[key].copy()
 
 
 def _load(folder: Path, today: date) -> Dataset:

@@ -1,60 +1,82 @@
-"""Export an executed report notebook: HTML with nbconvert and the project's template, PDF with WeasyPrint."""
+"""Export an executed report notebook: HTML (nbconvert, the project's template) and PDF (WeasyPrint).
+
+The work is done by the nbconvert exporters of `exporters`, imported on first use so that a process
+that only plans reports does not pay for nbconvert.
+"""
 
 from __future__ import annotations
 
 import functools
-import html
-import re
+import os
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from thads.errors import ThadsError
 
-from thads import __version__
-
-TEMPLATES = Path(__file__).parent / "templates"
-_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
-TOC_MARK = "<!-- toc -->"
+FORMATS = ("html", "pdf")
 
 
-def _toc(body: str) -> str:
-    items = [f'<li class="h{level}"><a href="#{anchor}">{text}</a></li>'
-             for level, anchor, text in _HEADING.findall(body)]
-    if not items:
-        return ""
-    return '<nav class="toc" aria-label="Mục lục"><strong>Mục lục</strong><ol>' + "".join(items) + "</ol></nav>"
+def parse_formats(text: str, allowed: tuple[str, ...] = FORMATS) -> tuple[str, ...]:
+    """'html,pdf' -> ('html', 'pdf'); anything unknown is refused with the choices."""
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in str(text).split(",") if f.strip()))
+    unknown = [f for f in formats if f not in allowed]
+    if unknown or not formats:
+        raise ThadsError(f"Định dạng '{text}' không hợp lệ: chọn trong {', '.join(allowed)}, ví dụ --format html,pdf.")
+    return formats
 
 
 @functools.cache
-def _exporter() -> HTMLExporter:
-    exporter = HTMLExporter(template_name="thads_report", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            optimistic_validation=True)
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove_cell", "parameters",
-                                                                           "injected-parameters"}), enabled=True)
-    return exporter
+def _html_exporter():
+    from thads.exporters import ReportHTMLExporter
+
+    return ReportHTMLExporter()
 
 
-def to_html(notebook: nbformat.NotebookNode, title: str) -> str:
-    """The report as one self-contained HTML page: outputs and Markdown only, with a table of contents."""
-    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": html.escape(title)},
-                                                                  "thads_version": __version__})
-    toc = _toc(body)
-    return body.replace(TOC_MARK, toc, 1) if TOC_MARK in body else body.replace('<main class="report">',
-                                                                               '<main class="report">' + toc, 1)
+def to_html(notebook) -> tuple[str, list[str]]:
+    """The report page, and what was left out of it (one message per output, for the log)."""
+    page, resources = _html_exporter().from_notebook_node(notebook)
+    return page, list(resources.get("thads_hidden", []))
 
 
-def to_pdf(page: str, target: Path | None) -> bytes | None:
-    """Lay out the HTML page on A4 with WeasyPrint (print styles of the same template).
+def to_pdf(page: str, target: Path | None = None) -> bytes | None:
+    """Lay out the HTML page on A4 with WeasyPrint; write it to `target`, or return its bytes."""
+    from thads.exporters import to_pdf
 
-    The page can load nothing but its own `data:` URLs; anything else is refused, not fetched.
+    return to_pdf(page, target)
+
+
+def export_notebook(path: Path, formats: tuple[str, ...], out_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Export a report notebook run by hand (papermill, JupyterLab) beside itself, or into `out_dir`.
+
+    Returns the files written and what was left out of the page. Each file is written whole or not at all.
     """
-    from weasyprint import HTML, default_url_fetcher
+    import nbformat
 
-    def fetch(url: str, *args, **kwargs):
-        if not url.startswith("data:"):
-            raise ValueError(f"refused to load {url[:80]}: a report loads nothing from outside itself")
-        return default_url_fetcher(url, *args, **kwargs)
+    from thads import parts
 
-    return HTML(string=page, base_url=None, url_fetcher=fetch).write_pdf(target)
+    path = Path(path)
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        raise ThadsError(f"Không tìm thấy notebook '{path}'.") from None
+    except Exception as exc:  # nbformat raises several kinds of errors for a file that is not a notebook
+        raise ThadsError(f"'{path}' không phải là notebook đọc được ({type(exc).__name__}: {exc}).") from None
+    if parts.recorded(notebook) is None:
+        raise ThadsError(f"{path}: notebook chưa ghi lại số liệu chính của báo cáo. Hãy chạy notebook (JupyterLab "
+                         "hoặc papermill) rồi xuất lại; notebook cần tạo đối tượng báo cáo, ví dụ "
+                         "r = ProvinceReport(province, period).")
+    page, hidden = to_html(notebook)
+    out = Path(out_dir) if out_dir is not None else path.parent
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in formats:
+        target, temporary = out / f"{path.stem}.{kind}", out / f".{path.stem}.{kind}.{os.getpid()}.tmp"
+        try:
+            if kind == "html":
+                temporary.write_text(page, "utf-8")
+            else:
+                to_pdf(page, temporary)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+        written.append(target)
+    return written, hidden

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -93,72 +94,200 @@ def merged_from(ds: Dataset, province: Province, period: Period) -> list[Provinc
     return ds.units.predecessors(province)
 
 
-def _indicators(t: pd.Series, offices: list[Office]) -> dict:
+@dataclass(frozen=True)
+class Handled:
+    """Complaints or denunciations: received (thụ lý), resolved (giải quyết) and the rate."""
+
+    thu_ly: int
+    giai_quyet: int
+    ty_le: Decimal | None
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Professional-guidance requests: received, answered and the rate."""
+
+    nhan: int
+    tra_loi: int
+    ty_le: Decimal | None
+
+
+@dataclass(frozen=True)
+class Training:
+    """Local offices that held software training, out of all local offices."""
+
+    don_vi: int
+    tong_don_vi: int
+
+
+@dataclass(frozen=True)
+class Followed:
+    """Administrative judgments followed and completed, and the rate."""
+
+    theo_doi: int
+    xong: int
+    ty_le: Decimal | None
+
+
+@dataclass(frozen=True)
+class CasesMoney:
+    """A count of cases and an amount of money (nghìn đồng)."""
+
+    viec: int
+    tien: int
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """The other work a report carries: citizens, complaints, guidance, training, other cases."""
+
+    tiep_cong_dan: int
+    khieu_nai: Handled
+    to_cao: Handled
+    xin_y_kien: Answered
+    cong_chuc_tap_huan: int
+    tap_huan_phan_mem: Training
+    hanh_chinh: Followed
+    tin_dung: CasesMoney
+    tham_nhung: CasesMoney
+    chuyen_ky_sau: CasesMoney
+
+
+class _CasesAndMoney:
+    """Figures given for cases (`viec`) and for money (`tien`), each a Result."""
+
+    viec: Result
+    tien: Result
+
+    def result(self, kind: str) -> Result:
+        """`viec` or `tien` by name."""
+        return getattr(self, kind)
+
+
+@dataclass(frozen=True)
+class LastYear(_CasesAndMoney):
+    """The same figures for the same period a year earlier; `gop_tu` names merged predecessors."""
+
+    ky: str
+    ten_ky: str
+    viec: Result
+    tien: Result
+    gop_tu: list[str]
+
+
+@dataclass(frozen=True)
+class NationalLastYear(LastYear):
+    so_tinh: int = 0                     # provinces that existed then
+
+
+@dataclass(frozen=True)
+class _Figures(_CasesAndMoney):
+    """What every report's key figures start with: who, which period, cases and money."""
+
+    tinh: str
+    ten_tinh: str
+    ten_day_du: str
+    ky: str
+    ten_ky: str
+    tu_ngay: date
+    den_ngay: date
+    viec: Result
+    tien: Result
+
+    def to_json(self) -> dict:
+        """Plain JSON values: the content of summary.json."""
+        return plain(asdict(self))
+
+
+@dataclass(frozen=True)
+class KeyFigures(_Figures):
+    """The key figures of one province for one period (DESIGN §5); rates are Decimals, None when undefined.
+
+    `r.figures.viec.ty_le` is the cases rate, `r.figures.tien.chi_tieu` the money target,
+    `r.figures.cung_ky.viec.thi_hanh_xong` last year's completed cases (None without last year's data).
+    """
+
+    khac: Indicators
+    don_vi: int                          # offices the province had at the period's end
+    don_vi_thieu_so_lieu: list[str]      # those without a row for the period
+    du_lieu_mau: bool                    # made from sample data
+    cung_ky: LastYear | None
+
+
+@dataclass(frozen=True)
+class NationalFigures(_Figures):
+    """The key figures of the whole country for one period, against the national target."""
+
+    so_tinh: int                         # provinces at the period's end
+    so_tinh_co_so_lieu: int              # provinces with data
+    dat_chi_tieu: CasesMoney             # provinces meeting their own cases / money target
+    du_lieu_mau: bool
+    cung_ky: NationalLastYear | None
+
+
+def _indicators(t: pd.Series, offices: list[Office]) -> Indicators:
     local = [o for o in offices if not o.is_provincial]
-    return {
-        "tiep_cong_dan": int(t["tiep_cong_dan"]),
-        "khieu_nai": {"thu_ly": int(t["khieu_nai_thu_ly"]), "giai_quyet": int(t["khieu_nai_giai_quyet"]),
-                      "ty_le": rate(t["khieu_nai_giai_quyet"], t["khieu_nai_thu_ly"])},
-        "to_cao": {"thu_ly": int(t["to_cao_thu_ly"]), "giai_quyet": int(t["to_cao_giai_quyet"]),
-                   "ty_le": rate(t["to_cao_giai_quyet"], t["to_cao_thu_ly"])},
-        "xin_y_kien": {"nhan": int(t["xin_y_kien_nhan"]), "tra_loi": int(t["xin_y_kien_tra_loi"]),
-                       "ty_le": rate(t["xin_y_kien_tra_loi"], t["xin_y_kien_nhan"])},
-        "cong_chuc_tap_huan": int(t["cong_chuc_tap_huan"]),
-        "tap_huan_phan_mem": {"don_vi": int(t["tap_huan_phan_mem"]), "tong_don_vi": len(local)},
-        "hanh_chinh": {"theo_doi": int(t["hanh_chinh_theo_doi"]), "xong": int(t["hanh_chinh_xong"]),
-                       "ty_le": rate(t["hanh_chinh_xong"], t["hanh_chinh_theo_doi"])},
-        "tin_dung": {"viec": int(t["tin_dung_viec"]), "tien": int(t["tin_dung_tien"])},
-        "tham_nhung": {"viec": int(t["tham_nhung_viec"]), "tien": int(t["tham_nhung_tien"])},
-        "chuyen_ky_sau": {"viec": int(t["viec_phai_thi_hanh"] - t["viec_xong"] - t["viec_dinh_chi"]),
-                          "tien": int(t["tien_phai_thi_hanh"] - t["tien_xong"] - t["tien_dinh_chi"])},
-    }
+    n = lambda column: int(t[column])  # noqa: E731
+    return Indicators(
+        tiep_cong_dan=n("tiep_cong_dan"),
+        khieu_nai=Handled(n("khieu_nai_thu_ly"), n("khieu_nai_giai_quyet"),
+                          rate(t["khieu_nai_giai_quyet"], t["khieu_nai_thu_ly"])),
+        to_cao=Handled(n("to_cao_thu_ly"), n("to_cao_giai_quyet"), rate(t["to_cao_giai_quyet"], t["to_cao_thu_ly"])),
+        xin_y_kien=Answered(n("xin_y_kien_nhan"), n("xin_y_kien_tra_loi"),
+                            rate(t["xin_y_kien_tra_loi"], t["xin_y_kien_nhan"])),
+        cong_chuc_tap_huan=n("cong_chuc_tap_huan"),
+        tap_huan_phan_mem=Training(n("tap_huan_phan_mem"), len(local)),
+        hanh_chinh=Followed(n("hanh_chinh_theo_doi"), n("hanh_chinh_xong"),
+                            rate(t["hanh_chinh_xong"], t["hanh_chinh_theo_doi"])),
+        tin_dung=CasesMoney(n("tin_dung_viec"), n("tin_dung_tien")),
+        tham_nhung=CasesMoney(n("tham_nhung_viec"), n("tham_nhung_tien")),
+        chuyen_ky_sau=CasesMoney(n("viec_phai_thi_hanh") - n("viec_xong") - n("viec_dinh_chi"),
+                                 n("tien_phai_thi_hanh") - n("tien_xong") - n("tien_dinh_chi")),
+    )
 
 
-def _plain(value):
-    """JSON-ready copy: Decimals become numbers with at most 2 decimals."""
+def plain(value):
+    """JSON-ready copy: Decimals become numbers with at most 2 decimals, dates ISO strings."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
-def key_figures(ds: Dataset, province: Province, period: Period) -> dict:
-    """The key figures of DESIGN §5 for a province and period (Decimals kept; see `summary`)."""
+def key_figures(ds: Dataset, province: Province, period: Period) -> KeyFigures:
+    """The key figures of DESIGN §5 for a province and period."""
     offices = _offices(ds, province, period)
     current = totals(ds, province, period)
     if current is None:
         raise ThadsError(f"Không có số liệu của {province.label} (mã {province.code}) kỳ {period.label} "
                          f"trong thư mục dữ liệu {ds.folder}.")
     reported = set(_rows(ds, offices, period)["don_vi"])
-    out = {
-        "tinh": province.code, "ten_tinh": province.name, "ten_day_du": province.full_name,
-        "ky": period.code, "ten_ky": period.label,
-        "tu_ngay": period.start.isoformat(), "den_ngay": period.end.isoformat(),
-        **{k: asdict(v) for k, v in _results(current, ds.target(period.year, province.code)).items()},
-        "khac": _indicators(current, offices),
-        "don_vi": len(offices),
-        "don_vi_thieu_so_lieu": [o.code for o in offices if o.code not in reported],
-        "du_lieu_mau": ds.is_sample,
-    }
+    results = _results(current, ds.target(period.year, province.code))
     previous = period.same_period_last_year
     last = totals(ds, province, previous)
-    if last is None:
-        out["cung_ky"] = None
-    else:
+    cung_ky = None
+    if last is not None:
         codes = ds.units.lineage_codes(province, previous.end)
         target = ds.target(previous.year, next(iter(codes))) if len(codes) == 1 else (None, None)
-        out["cung_ky"] = {"ky": previous.code, "ten_ky": previous.label,
-                          **{k: asdict(v) for k, v in _results(last, target).items()},
-                          "gop_tu": [f"{p.full_name} ({p.code})" for p in merged_from(ds, province, previous)]}
-    return out
+        before = _results(last, target)
+        cung_ky = LastYear(previous.code, previous.label, before["viec"], before["tien"],
+                           [f"{p.full_name} ({p.code})" for p in merged_from(ds, province, previous)])
+    return KeyFigures(
+        tinh=province.code, ten_tinh=province.name, ten_day_du=province.full_name,
+        ky=period.code, ten_ky=period.label, tu_ngay=period.start, den_ngay=period.end,
+        viec=results["viec"], tien=results["tien"], khac=_indicators(current, offices),
+        don_vi=len(offices), don_vi_thieu_so_lieu=[o.code for o in offices if o.code not in reported],
+        du_lieu_mau=ds.is_sample, cung_ky=cung_ky)
 
 
 def summary(ds: Dataset, province: Province, period: Period) -> dict:
     """`key_figures` as plain JSON values (the content of summary.json)."""
-    return _plain(key_figures(ds, province, period))
+    return key_figures(ds, province, period).to_json()
 
 
 def _ranked(records: list[dict]) -> pd.DataFrame:
@@ -172,21 +301,30 @@ def _ranked(records: list[dict]) -> pd.DataFrame:
 
 
 def _path(period: Period, totals_of) -> pd.DataFrame:
-    """Cumulative rates for each month of the period's year and the year before, from `totals_of(period)`."""
+    """Cumulative rates for each month of the period's year and the year before, from `totals_of(period)`.
+
+    Columns: `thang` (1..k), `nhan` ('08/2024'), `viec_ty_le`, `tien_ty_le`, `viec_ty_le_cung_ky`,
+    `tien_ty_le_cung_ky` (Decimal rates, None where there is no data or no denominator).
+    """
     records = []
     for month in range(1, period.month + 1):
         record = {"thang": month, "nhan": "{1:02d}/{0}".format(*period.calendar_month(month))}
         for key, p in (("", Period(period.year, month)), ("_cung_ky", Period(period.year - 1, month))):
             t = totals_of(p)
             for kind in ("viec", "tien"):
-                record[f"{kind}{key}"] = None if t is None else rate(
+                record[f"{kind}_ty_le{key}"] = None if t is None else rate(
                     t[f"{kind}_xong"] + t[f"{kind}_dinh_chi"], t[f"{kind}_co_dieu_kien"])
         records.append(record)
     return pd.DataFrame.from_records(records)
 
 
 def office_table(ds: Dataset, province: Province, period: Period) -> pd.DataFrame:
-    """One row per office of the province at the period's end, ranked by the cases rate."""
+    """One row per office of the province at the period's end that reported, ranked by the cases rate.
+
+    Columns: `hang` (rank), `ma`, `don_vi` (short name), `ten`, `cap_tinh` (the provincial office), then for
+    `viec` and `tien`: `*_phai_thi_hanh`, `*_co_dieu_kien`, `*_thi_hanh_xong` (including đình chỉ), `*_ty_le`
+    (Decimal or None) and `*_dat` (target met: True, False, or None without a target or a rate).
+    """
     offices = ds.units.offices_of(province, period.end)
     rows = _rows(ds, offices, period).set_index("don_vi")
     targets = ds.target(period.year, province.code)
@@ -235,40 +373,39 @@ def province_ranking(ds: Dataset, period: Period) -> pd.DataFrame:
     return _ranked(records)
 
 
-def national_key_figures(ds: Dataset, period: Period, ranking: pd.DataFrame | None = None) -> dict:
+def national_key_figures(ds: Dataset, period: Period, ranking: pd.DataFrame | None = None) -> NationalFigures:
     """The key figures of the whole country against the national target, and the ranking summary."""
     current = national_totals(ds, period)
     if current is None:
         raise ThadsError(f"Không có số liệu kỳ {period.label} trong thư mục dữ liệu {ds.folder}.")
     ranking = province_ranking(ds, period) if ranking is None else ranking
-    out = {
-        "tinh": schema.NATIONAL, "ten_tinh": "Toàn quốc", "ten_day_du": "Toàn quốc",
-        "ky": period.code, "ten_ky": period.label,
-        "tu_ngay": period.start.isoformat(), "den_ngay": period.end.isoformat(),
-        **{k: asdict(v) for k, v in _results(current, ds.target(period.year, schema.NATIONAL)).items()},
-        "so_tinh": len(ds.units.provinces_on(period.end)),
-        "so_tinh_co_so_lieu": len(ranking),
-        "dat_chi_tieu": {k: int((ranking[f"{k}_dat"] == True).sum()) if not ranking.empty else 0  # noqa: E712
-                         for k in ("viec", "tien")},
-        "du_lieu_mau": ds.is_sample,
-    }
+    results = _results(current, ds.target(period.year, schema.NATIONAL))
+    met = {k: int((ranking[f"{k}_dat"] == True).sum()) if not ranking.empty else 0  # noqa: E712
+           for k in ("viec", "tien")}
     previous = period.same_period_last_year
     last = national_totals(ds, previous)
-    out["cung_ky"] = None if last is None else {
-        "ky": previous.code, "ten_ky": previous.label, "gop_tu": [],
-        "so_tinh": len(ds.units.provinces_on(previous.end)),
-        **{k: asdict(v) for k, v in _results(last, ds.target(previous.year, schema.NATIONAL)).items()}}
-    return out
+    cung_ky = None
+    if last is not None:
+        before = _results(last, ds.target(previous.year, schema.NATIONAL))
+        cung_ky = NationalLastYear(previous.code, previous.label, before["viec"], before["tien"], [],
+                                   len(ds.units.provinces_on(previous.end)))
+    return NationalFigures(
+        tinh=schema.NATIONAL, ten_tinh="Toàn quốc", ten_day_du="Toàn quốc", ky=period.code, ten_ky=period.label,
+        tu_ngay=period.start, den_ngay=period.end, viec=results["viec"], tien=results["tien"],
+        so_tinh=len(ds.units.provinces_on(period.end)), so_tinh_co_so_lieu=len(ranking),
+        dat_chi_tieu=CasesMoney(met["viec"], met["tien"]), du_lieu_mau=ds.is_sample, cung_ky=cung_ky)
+
+
+RANKING_COLUMNS = ["hang", "ma", "tinh", "viec_ty_le", "viec_chi_tieu", "viec_dat", "tien_ty_le", "tien_chi_tieu",
+                   "tien_dat"]
 
 
 def national_summary(ds: Dataset, period: Period) -> dict:
     """`national_key_figures` as plain JSON values, with the province ranking."""
     ranking = province_ranking(ds, period)
-    columns = ["hang", "ma", "tinh", "viec_ty_le", "viec_chi_tieu", "viec_dat", "tien_ty_le", "tien_chi_tieu",
-               "tien_dat"]
-    out = national_key_figures(ds, period, ranking)
-    out["xep_hang"] = ranking[columns].to_dict("records") if not ranking.empty else []
-    return _plain(out)
+    out = national_key_figures(ds, period, ranking).to_json()
+    out["xep_hang"] = plain(ranking[RANKING_COLUMNS].to_dict("records")) if not ranking.empty else []
+    return out
 
 
 def national_path(ds: Dataset, period: Period) -> pd.DataFrame:

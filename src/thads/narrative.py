@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from thads import formatting as fmt
-from thads.metrics import rate
+from thads.metrics import KeyFigures, NationalFigures, Result, rate
 from thads.periods import Period
 from thads.units import Province
 
@@ -27,49 +27,49 @@ def _whole(province: Province) -> str:
     return f"toàn {province.kind}"
 
 
-def _target_note(r: dict) -> str:
-    return "chưa có chỉ tiêu được giao" if r["chi_tieu"] is None else f"chỉ tiêu giao là {fmt.percent(r['chi_tieu'])}"
+def _target_note(r: Result) -> str:
+    return "chưa có chỉ tiêu được giao" if r.chi_tieu is None else f"chỉ tiêu giao là {fmt.percent(r.chi_tieu)}"
 
 
-def _reached(r: dict) -> str:
-    if r["ty_le"] is None:
+def _reached(r: Result) -> str:
+    if r.ty_le is None:
         return "chưa tính được tỷ lệ do không có số có điều kiện thi hành"
-    return f"đạt {fmt.percent(r['ty_le'])} ({_target_note(r)})"
+    return f"đạt {fmt.percent(r.ty_le)} ({_target_note(r)})"
 
 
-def results(kf: dict, province: Province, period: Period) -> str:
+def results(kf: KeyFigures, province: Province, period: Period) -> str:
     """The opening paragraph: cases, then money, from 01/10 to the period's end."""
-    v, t = kf["viec"], kf["tien"]
+    v, t = kf.viec, kf.tien
     cases = (f"Tính từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}, {_whole(province)} phải thi hành "
-             f"{fmt.number(v['phai_thi_hanh'])} việc. Trong đó, có {fmt.number(v['co_dieu_kien'])} việc có điều "
-             f"kiện thi hành, số thi hành xong là {fmt.number(v['thi_hanh_xong'])} việc, {_reached(v)}.")
-    money = (f"Tổng số tiền phải thi hành là {fmt.money(t['phai_thi_hanh'])}, số thi hành xong là "
-             f"{fmt.money(t['thi_hanh_xong'])}, {_reached(t)}; số tiền có điều kiện thi hành là "
-             f"{fmt.money(t['co_dieu_kien'])}.")
+             f"{fmt.number(v.phai_thi_hanh)} việc. Trong đó, có {fmt.number(v.co_dieu_kien)} việc có điều "
+             f"kiện thi hành, số thi hành xong là {fmt.number(v.thi_hanh_xong)} việc, {_reached(v)}.")
+    money = (f"Tổng số tiền phải thi hành là {fmt.money(t.phai_thi_hanh)}, số thi hành xong là "
+             f"{fmt.money(t.thi_hanh_xong)}, {_reached(t)}; số tiền có điều kiện thi hành là "
+             f"{fmt.money(t.co_dieu_kien)}.")
     return f"{cases} {money}"
 
 
-def against_target(kf: dict, kind: str, province: Province, period: Period) -> str:
+def against_target(kf: KeyFigures, kind: str, province: Province, period: Period) -> str:
     """One sentence comparing the cases (or money) rate with the target, and what is still needed."""
-    r, what = kf[kind], KINDS[kind]
-    if r["chi_tieu"] is None:
+    r, what = kf.result(kind), KINDS[kind]
+    if r.chi_tieu is None:
         return (f"Chưa có chỉ tiêu năm {period.year} về {what} giao cho {province.label} nên báo cáo không so sánh "
                 "với chỉ tiêu.")
-    if r["ty_le"] is None:
+    if r.ty_le is None:
         return (f"Không có {'việc' if kind == 'viec' else 'tiền'} có điều kiện thi hành nên chưa so sánh được với "
-                f"chỉ tiêu {fmt.percent(r['chi_tieu'])} về {what}.")
-    share = f"đạt {fmt.percent(r['dat_so_voi_chi_tieu'])} so với chỉ tiêu"
-    if r["chenh_lech"] > 0:
-        return f"Tỷ lệ thi hành xong về {what} vượt {fmt.points(r['chenh_lech'])} so với chỉ tiêu ({share})."
-    if r["chenh_lech"] == 0:
+                f"chỉ tiêu {fmt.percent(r.chi_tieu)} về {what}.")
+    share = f"đạt {fmt.percent(r.dat_so_voi_chi_tieu)} so với chỉ tiêu"
+    if r.chenh_lech > 0:
+        return f"Tỷ lệ thi hành xong về {what} vượt {fmt.points(r.chenh_lech)} so với chỉ tiêu ({share})."
+    if r.chenh_lech == 0:
         return f"Tỷ lệ thi hành xong về {what} bằng chỉ tiêu được giao ({share})."
-    missing = _amount(kind, r["con_phai_xong"])
+    missing = _amount(kind, r.con_phai_xong)
     if period.month == 12:
         rest = f"kết thúc năm {period.year}, còn thiếu {missing} so với chỉ tiêu"
     else:
         rest = (f"để đạt chỉ tiêu đến ngày {fmt.day(period.year_end.end)} cần thi hành xong thêm ít nhất "
                 f"{missing} (tính trên số có điều kiện hiện nay)")
-    return (f"Tỷ lệ thi hành xong về {what} còn thấp hơn chỉ tiêu {fmt.points(r['chenh_lech'])} ({share}); "
+    return (f"Tỷ lệ thi hành xong về {what} còn thấp hơn chỉ tiêu {fmt.points(r.chenh_lech)} ({share}); "
             f"{rest}.")
 
 
@@ -90,38 +90,38 @@ def _rate_change(now, before) -> str:
     return f"tỷ lệ {word} {fmt.points(now - before)} (từ {fmt.percent(before)} {direction} {fmt.percent(now)})"
 
 
-def against_last_year(kf: dict, province: Province | None) -> str:
+def against_last_year(kf: KeyFigures | NationalFigures, province: Province | None) -> str:
     """Comparison with the same period a year earlier (tăng/giảm), or why there is none."""
-    last = kf["cung_ky"]
+    last = kf.cung_ky
     if last is None:
         return "Không có số liệu cùng kỳ năm trước để so sánh."
-    marker = " (*)" if last["gop_tu"] else ""
+    marker = " (*)" if last.gop_tu else ""
     parts = []
     for kind in ("viec", "tien"):
-        now, before = kf[kind], last[kind]
+        now, before = kf.result(kind), last.result(kind)
         label = "Về việc" if kind == "viec" else "Về tiền"
-        parts.append(f"{label}, số có điều kiện thi hành {_change(now['co_dieu_kien'], before['co_dieu_kien'], kind)}, "
-                     f"số thi hành xong {_change(now['thi_hanh_xong'], before['thi_hanh_xong'], kind)}; "
-                     f"{_rate_change(now['ty_le'], before['ty_le'])}.")
-    return f"So với cùng kỳ {last['ten_ky']}{marker}: " + " ".join(parts)
+        parts.append(f"{label}, số có điều kiện thi hành {_change(now.co_dieu_kien, before.co_dieu_kien, kind)}, "
+                     f"số thi hành xong {_change(now.thi_hanh_xong, before.thi_hanh_xong, kind)}; "
+                     f"{_rate_change(now.ty_le, before.ty_le)}.")
+    return f"So với cùng kỳ {last.ten_ky}{marker}: " + " ".join(parts)
 
 
-def merged_footnote(kf: dict, province: Province) -> str | None:
+def merged_footnote(kf: KeyFigures, province: Province) -> str | None:
     """The footnote saying last year's figures sum the provinces merged into this one."""
-    last = kf["cung_ky"]
-    if not last or not last["gop_tu"]:
+    last = kf.cung_ky
+    if not last or not last.gop_tu:
         return None
     return (f"(*) {province.full_name} được thành lập ngày {fmt.day(province.valid_from)} trên cơ sở hợp nhất "
-            f"{', '.join(last['gop_tu'])}; số liệu cùng kỳ {last['ten_ky']} là tổng số liệu của các đơn vị này.")
+            f"{', '.join(last.gop_tu)}; số liệu cùng kỳ {last.ten_ky} là tổng số liệu của các đơn vị này.")
 
 
-def offices(table: pd.DataFrame, kf: dict) -> str:
+def offices(table: pd.DataFrame, kf: KeyFigures) -> str:
     """Offices meeting and missing the targets, named."""
     if table.empty:
         return "Không có số liệu theo đơn vị."
     sentences = []
     for kind in ("viec", "tien"):
-        if kf[kind]["chi_tieu"] is None:
+        if kf.result(kind).chi_tieu is None:
             sentences.append(f"Chưa có chỉ tiêu về {KINDS[kind]} nên các đơn vị được xếp hạng theo tỷ lệ, "
                              "không xếp loại đạt, chưa đạt.")
             continue
@@ -143,66 +143,66 @@ def _offices_words(province: Province, day: date) -> tuple[str, str]:
     return f"Thi hành án dân sự {province.kind}", "Phòng Thi hành án dân sự khu vực"
 
 
-def other_work(kf: dict, province: Province, period: Period) -> list[str]:
+def other_work(kf: KeyFigures, province: Province, period: Period) -> list[str]:
     """Paragraphs on citizen reception, complaints, guidance, training and other indicators."""
-    k = kf["khac"]
+    k = kf.khac
     head, local = _offices_words(province, period.end)
-    complaints, denunciations = k["khieu_nai"], k["to_cao"]
-    received = complaints["thu_ly"] + denunciations["thu_ly"]
+    complaints, denunciations = k.khieu_nai, k.to_cao
+    received = complaints.thu_ly + denunciations.thu_ly
     solved = []
-    if complaints["thu_ly"]:
-        solved.append(f"{fmt.percent(complaints['ty_le'])} đơn khiếu nại")
-    if denunciations["thu_ly"]:
-        solved.append(f"{fmt.percent(denunciations['ty_le'])} đơn tố cáo")
-    text = f"Các cơ quan thi hành án dân sự tiếp {fmt.number(k['tiep_cong_dan'])} lượt công dân; "
+    if complaints.thu_ly:
+        solved.append(f"{fmt.percent(complaints.ty_le)} đơn khiếu nại")
+    if denunciations.thu_ly:
+        solved.append(f"{fmt.percent(denunciations.ty_le)} đơn tố cáo")
+    text = f"Các cơ quan thi hành án dân sự tiếp {fmt.number(k.tiep_cong_dan)} lượt công dân; "
     if received:
         text += (f"thụ lý {fmt.number(received)} đơn khiếu nại, tố cáo thuộc thẩm quyền, đã giải quyết "
                  f"{' và '.join(solved)}.")
     else:
         text += "không có đơn khiếu nại, tố cáo thuộc thẩm quyền phải giải quyết."
     paragraphs = [text]
-    guidance = k["xin_y_kien"]
-    if guidance["nhan"]:
-        paragraphs.append(f"{head} đã tiếp nhận {fmt.number(guidance['nhan'])} văn bản xin ý kiến nghiệp vụ của các "
-                          f"{local} trực thuộc, xem xét giải quyết đạt {fmt.percent(guidance['ty_le'])}.")
+    guidance = k.xin_y_kien
+    if guidance.nhan:
+        paragraphs.append(f"{head} đã tiếp nhận {fmt.number(guidance.nhan)} văn bản xin ý kiến nghiệp vụ của các "
+                          f"{local} trực thuộc, xem xét giải quyết đạt {fmt.percent(guidance.ty_le)}.")
     training = []
-    if k["cong_chuc_tap_huan"]:
-        training.append(f"cử {fmt.number(k['cong_chuc_tap_huan'])} công chức trong hệ thống tham gia các lớp tập "
+    if k.cong_chuc_tap_huan:
+        training.append(f"cử {fmt.number(k.cong_chuc_tap_huan)} công chức trong hệ thống tham gia các lớp tập "
                         "huấn, đào tạo, bồi dưỡng kiến thức, kỹ năng")
-    software = k["tap_huan_phan_mem"]
-    if software["don_vi"]:
+    software = k.tap_huan_phan_mem
+    if software.don_vi:
         training.append(f"tổ chức tập huấn kỹ năng sử dụng các phần mềm, ứng dụng tại "
-                        f"{software['don_vi']}/{software['tong_don_vi']} {local} trực thuộc")
+                        f"{software.don_vi}/{software.tong_don_vi} {local} trực thuộc")
     if training:
         paragraphs.append(f"Ngoài ra, {head[0].lower() + head[1:]} đã {'; '.join(training)}.")
-    admin = k["hanh_chinh"]
-    if admin["theo_doi"]:
-        paragraphs.append(f"Công tác theo dõi thi hành án hành chính: theo dõi {fmt.number(admin['theo_doi'])} "
-                          f"bản án, quyết định; đã thi hành xong {fmt.number(admin['xong'])}, đạt "
-                          f"{fmt.percent(admin['ty_le'])}.")
-    credit, corruption, carried = k["tin_dung"], k["tham_nhung"], k["chuyen_ky_sau"]
+    admin = k.hanh_chinh
+    if admin.theo_doi:
+        paragraphs.append(f"Công tác theo dõi thi hành án hành chính: theo dõi {fmt.number(admin.theo_doi)} "
+                          f"bản án, quyết định; đã thi hành xong {fmt.number(admin.xong)}, đạt "
+                          f"{fmt.percent(admin.ty_le)}.")
+    credit, corruption, carried = k.tin_dung, k.tham_nhung, k.chuyen_ky_sau
     extra = []
-    if credit["viec"]:
-        extra.append(f"án tín dụng ngân hàng {fmt.number(credit['viec'])} việc, {fmt.money(credit['tien'])}")
-    if corruption["viec"]:
-        extra.append(f"án tham nhũng, kinh tế {fmt.number(corruption['viec'])} việc, {fmt.money(corruption['tien'])}")
-    extra.append(f"số chuyển kỳ sau {fmt.number(carried['viec'])} việc, {fmt.money(carried['tien'])}")
+    if credit.viec:
+        extra.append(f"án tín dụng ngân hàng {fmt.number(credit.viec)} việc, {fmt.money(credit.tien)}")
+    if corruption.viec:
+        extra.append(f"án tham nhũng, kinh tế {fmt.number(corruption.viec)} việc, {fmt.money(corruption.tien)}")
+    extra.append(f"số chuyển kỳ sau {fmt.number(carried.viec)} việc, {fmt.money(carried.tien)}")
     paragraphs.append("Một số chỉ tiêu khác: " + "; ".join(extra) + ".")
     return paragraphs
 
 
-def still_needed(kf: dict, province: Province, period: Period) -> str:
+def still_needed(kf: KeyFigures, province: Province, period: Period) -> str:
     """The computed part of 'tasks and solutions': what remains to reach the targets by 30/09."""
     parts = []
     for kind in ("viec", "tien"):
-        r = kf[kind]
-        if r["chi_tieu"] is None or r["ty_le"] is None:
+        r = kf.result(kind)
+        if r.chi_tieu is None or r.ty_le is None:
             continue
-        if r["con_phai_xong"]:
-            parts.append(f"{_amount(kind, r['con_phai_xong'])} để đạt chỉ tiêu {fmt.percent(r['chi_tieu'])} về "
+        if r.con_phai_xong:
+            parts.append(f"{_amount(kind, r.con_phai_xong)} để đạt chỉ tiêu {fmt.percent(r.chi_tieu)} về "
                          f"{KINDS[kind]}")
     if not parts:
-        if any(kf[kind]["chi_tieu"] is not None and kf[kind]["ty_le"] is not None for kind in KINDS):
+        if any(kf.result(kind).chi_tieu is not None and kf.result(kind).ty_le is not None for kind in KINDS):
             return f"Các chỉ tiêu có thể so sánh đã đạt; cần duy trì kết quả đến hết ngày {fmt.day(period.year_end.end)}."
         return "Chưa có chỉ tiêu hoặc chưa tính được tỷ lệ nên không xác định được số còn phải thi hành xong."
     if period.month == 12:
@@ -211,37 +211,37 @@ def still_needed(kf: dict, province: Province, period: Period) -> str:
             + " và ".join(parts) + " (tính trên số có điều kiện thi hành hiện nay).")
 
 
-def national_results(kf: dict, period: Period) -> str:
+def national_results(kf: NationalFigures, period: Period) -> str:
     """The opening paragraph of the national overview."""
-    v, t = kf["viec"], kf["tien"]
+    v, t = kf.viec, kf.tien
     return (f"Tính từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}, toàn quốc phải thi hành "
-            f"{fmt.number(v['phai_thi_hanh'])} việc. Trong đó, có {fmt.number(v['co_dieu_kien'])} việc có điều kiện "
-            f"thi hành, số thi hành xong là {fmt.number(v['thi_hanh_xong'])} việc, {_reached(v)}. Tổng số tiền phải "
-            f"thi hành là {fmt.money(t['phai_thi_hanh'])}, số có điều kiện thi hành là {fmt.money(t['co_dieu_kien'])}, "
-            f"số thi hành xong là {fmt.money(t['thi_hanh_xong'])}, {_reached(t)}.")
+            f"{fmt.number(v.phai_thi_hanh)} việc. Trong đó, có {fmt.number(v.co_dieu_kien)} việc có điều kiện "
+            f"thi hành, số thi hành xong là {fmt.number(v.thi_hanh_xong)} việc, {_reached(v)}. Tổng số tiền phải "
+            f"thi hành là {fmt.money(t.phai_thi_hanh)}, số có điều kiện thi hành là {fmt.money(t.co_dieu_kien)}, "
+            f"số thi hành xong là {fmt.money(t.thi_hanh_xong)}, {_reached(t)}.")
 
 
-def national_target(kf: dict, kind: str, period: Period) -> str:
+def national_target(kf: NationalFigures, kind: str, period: Period) -> str:
     """The national rate against the national target."""
-    r, what = kf[kind], KINDS[kind]
-    if r["chi_tieu"] is None:
+    r, what = kf.result(kind), KINDS[kind]
+    if r.chi_tieu is None:
         return f"Chưa có chỉ tiêu toàn quốc năm {period.year} về {what}."
-    if r["ty_le"] is None:
+    if r.ty_le is None:
         return f"Chưa tính được tỷ lệ về {what} do không có số có điều kiện thi hành."
-    share = f"đạt {fmt.percent(r['dat_so_voi_chi_tieu'])} so với chỉ tiêu"
-    if r["chenh_lech"] >= 0:
-        return f"Tỷ lệ chung về {what} vượt {fmt.points(r['chenh_lech'])} so với chỉ tiêu toàn quốc ({share})."
-    return (f"Tỷ lệ chung về {what} thấp hơn chỉ tiêu toàn quốc {fmt.points(r['chenh_lech'])} ({share}); còn "
-            f"phải thi hành xong thêm ít nhất {_amount(kind, r['con_phai_xong'])} để đạt chỉ tiêu.")
+    share = f"đạt {fmt.percent(r.dat_so_voi_chi_tieu)} so với chỉ tiêu"
+    if r.chenh_lech >= 0:
+        return f"Tỷ lệ chung về {what} vượt {fmt.points(r.chenh_lech)} so với chỉ tiêu toàn quốc ({share})."
+    return (f"Tỷ lệ chung về {what} thấp hơn chỉ tiêu toàn quốc {fmt.points(r.chenh_lech)} ({share}); còn "
+            f"phải thi hành xong thêm ít nhất {_amount(kind, r.con_phai_xong)} để đạt chỉ tiêu.")
 
 
-def ranking(table: pd.DataFrame, kf: dict) -> str:
+def ranking(table: pd.DataFrame, kf: NationalFigures) -> str:
     """How many provinces met their targets, the best and the lowest."""
     if table.empty:
         return "Không có số liệu theo tỉnh, thành phố."
     total = len(table)
-    parts = [f"Có {kf['dat_chi_tieu']['viec']}/{total} tỉnh, thành phố đạt chỉ tiêu về việc và "
-             f"{kf['dat_chi_tieu']['tien']}/{total} đạt chỉ tiêu về tiền."]
+    parts = [f"Có {kf.dat_chi_tieu.viec}/{total} tỉnh, thành phố đạt chỉ tiêu về việc và "
+             f"{kf.dat_chi_tieu.tien}/{total} đạt chỉ tiêu về tiền."]
     rated = table[table["viec_ty_le"].notna()]
     if len(rated) >= 6:
         top = "; ".join(f"{r.ten} ({fmt.percent(r.viec_ty_le)})" for r in rated.head(3).itertuples())

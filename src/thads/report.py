@@ -1,95 +1,118 @@
-"""What a report notebook calls: one object per province and period that displays each part.
+"""What a report notebook calls: one object per report that holds its figures and displays each part.
 
-Cells stay thin: `r = ProvinceReport(province, period, data_dir, notes_dir)` then `r.header()`,
-`r.results()`, `r.chart_rates()`, ... Each method returns an IPython display object (HTML or a PNG
-image), so the notebook shows the same thing in JupyterLab and in the exported HTML and PDF.
+Cells stay thin: `r = ProvinceReport(province, period)` then `r.header()`, `r.results()`,
+`r.chart_rates()`, ... Each method returns a `parts.Part` (HTML or a PNG chart, with a structured
+record), so the notebook shows the same thing in JupyterLab and in the exported HTML, PDF and other
+formats. Building the object records its key figures in the notebook; `summary.json` and the index
+are written from that record.
+
+For analysts' own cells (README, "Sửa và viết thêm báo cáo"):
+- `r.figures`: the key figures (`metrics.KeyFigures`): `r.figures.viec.ty_le` (Decimal),
+  `r.figures.tien.chi_tieu`, `r.figures.viec.con_phai_xong`, `r.figures.cung_ky` (last year, or None),
+  `r.figures.khac` (citizens, complaints, ...);
+- `r.offices`: one row per office, ranked (`metrics.office_table`);
+- `r.monthly`: the cumulative rates month by month (`metrics.monthly_path`);
+- `r.data`: the validated data (a copy: changing it changes nothing for the next report);
+- `thads.formatting`: `number`, `percent`, `money`, `day` write figures the Vietnamese way.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date
-from pathlib import Path
 
-import matplotlib.pyplot as plt
-from IPython.display import HTML, Image
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from thads import charts, dataset, metrics, narrative, notes
+from thads import charts, dataset, metrics, narrative, notes, parts, project
 from thads import formatting as fmt
+from thads.parts import Part
 from thads.periods import Period
 
-_TEMPLATES = Environment(loader=PackageLoader("thads", "templates/fragments"),
-                         autoescape=select_autoescape(default=True, default_for_string=True))
 CHART_DPI = 200
 
 
-def _render(name: str, **context) -> HTML:
-    return HTML(_TEMPLATES.get_template(name).render(**context))
-
-
-def _paragraphs(*texts: str | None, css: str = "") -> HTML:
-    attr = f' class="{css}"' if css else ""
-    return HTML("".join(f"<p{attr}>{escape(t)}</p>" for t in texts if t))
-
-
-def _png(fig) -> Image:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI)
-    plt.close(fig)
-    return Image(data=buffer.getvalue(), format="png")
-
-
-def _table(header, rows, text_columns=1, caption=None, note=None, compact=False) -> HTML:
-    return _render("table.html.j2", header=header, rows=rows, text_columns=text_columns, caption=caption,
-                   note=note, compact=compact)
+def _figure(fig, alt: str) -> Part:
+    caption = fig.axes[0].get_title() if len(fig.axes) == 1 else alt
+    return parts.figure(charts.png(fig, CHART_DPI), alt, caption or alt, fig.get_figwidth())
 
 
 def _sample_notice(data: dataset.Dataset) -> str:
     return data.description.get("description", "Dữ liệu mẫu.") if data.is_sample else ""
 
 
+def _date(value) -> date:
+    return date.fromisoformat(str(value)) if value not in (None, "") else date.today()
+
+
+def _table(header, rows, text_columns=1, caption=None, note=None, compact=False, highlighted=()) -> Part:
+    numeric = [i >= text_columns for i in range(len(header))]
+    return parts.table(header, [[str(c) for c in row] for row in rows], numeric, caption=caption, note=note,
+                       highlighted=list(highlighted), compact=compact)
+
+
 class _Document:
-    """What every report shares: key-figure cards built from `self.figures`."""
+    """What every report shares: its date, the key-figure cards and the record of its figures."""
 
-    figures: dict
+    kind: str
+    figures: metrics.KeyFigures | metrics.NationalFigures
+    period: Period
+    date: date
 
-    def key_figures(self) -> HTML:
+    def _record(self, subject: str, full_name: str) -> None:
+        self.document_title = f"Báo cáo {self.period.label} - {full_name}"
+        figures = self.figures.to_json()
+        figures.update(self._extra_summary())
+        parts.show_frames_as_tables()
+        parts.record_figures(self.kind, subject, self.period.code, self.document_title, figures)
+
+    def _extra_summary(self) -> dict:
+        return {}
+
+    def key_figures(self) -> Part:
         """Two cards: the cases and money rates against their targets, met or not."""
         cards = []
         for kind, title in (("viec", "Tỷ lệ thi hành xong về việc"), ("tien", "Tỷ lệ thi hành xong về tiền")):
-            r = self.figures[kind]
-            result = metrics.Result(**r)
-            if result.met is None:
+            r = self.figures.result(kind)
+            if r.met is None:
                 status = "none"
-                verdict = "Chưa có chỉ tiêu" if r["chi_tieu"] is None else "Chưa tính được tỷ lệ"
-            elif result.met:
-                status, verdict = "met", f"ĐẠT chỉ tiêu (vượt {fmt.points(r['chenh_lech'])})"
+                verdict = "Chưa có chỉ tiêu" if r.chi_tieu is None else "Chưa tính được tỷ lệ"
+            elif r.met:
+                status, verdict = "met", f"ĐẠT chỉ tiêu (vượt {fmt.points(r.chenh_lech)})"
             else:
-                status, verdict = "missed", f"CHƯA ĐẠT (thấp hơn {fmt.points(r['chenh_lech'])})"
-            target = "Chỉ tiêu: chưa giao" if r["chi_tieu"] is None else f"Chỉ tiêu: {fmt.percent(r['chi_tieu'])}"
-            detail = (f"{fmt.number(r['thi_hanh_xong'])}/{fmt.number(r['co_dieu_kien'])} việc có điều kiện"
-                      if kind == "viec" else f"{fmt.money(r['thi_hanh_xong'])} / {fmt.money(r['co_dieu_kien'])}")
-            cards.append({"title": title, "rate": fmt.percent(r["ty_le"], "—"), "target": target,
+                status, verdict = "missed", f"CHƯA ĐẠT (thấp hơn {fmt.points(r.chenh_lech)})"
+            target = "Chỉ tiêu: chưa giao" if r.chi_tieu is None else f"Chỉ tiêu: {fmt.percent(r.chi_tieu)}"
+            detail = (f"{fmt.number(r.thi_hanh_xong)}/{fmt.number(r.co_dieu_kien)} việc có điều kiện"
+                      if kind == "viec" else f"{fmt.money(r.thi_hanh_xong)} / {fmt.money(r.co_dieu_kien)}")
+            cards.append({"title": title, "rate": fmt.percent(r.ty_le, "—"), "target": target,
                           "verdict": verdict, "detail": detail, "status": status})
-        return _render("key_figures.html.j2", cards=cards)
+        return parts.block("key_figures", "key_figures.html.j2", cards=cards)
 
+    def _header(self, agency: str, symbol: str, place: str, missing_offices: list[str]) -> Part:
+        return parts.block("header", "header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=agency, symbol=symbol,
+                           place=place, long_date=fmt.long_day(self.date), subject=self.title(),
+                           sample=_sample_notice(self.data), missing_offices=missing_offices)
 
 
 class ProvinceReport(_Document):
-    """The figures, sentences, tables and charts of one province's report for one period."""
+    """The figures, sentences, tables and charts of one province's report for one period.
 
-    def __init__(self, province: str, period: str, data_dir: str | Path = "data",
-                 notes_dir: str | Path = "parameters/notes", report_date: str = ""):
+    `province` is a code (`"93"`, or `93` as papermill passes it), a name or a slug; `data_dir` and
+    `notes_dir` are read from the project root (the folder holding thads.yml), empty for its defaults.
+    """
+
+    kind = "province"
+
+    def __init__(self, province: str | int, period: str, data_dir: str = "", notes_dir: str = "",
+                 report_date: str = ""):
+        where = project.find()
         self.period = Period.parse(period)
-        self.data = dataset.load(data_dir)
+        self.data = dataset.load(where.path(data_dir, where.data))
         self.province = self.data.units.resolve(province, self.period)
-        self.figures = metrics.key_figures(self.data, self.province, self.period)
+        self.figures: metrics.KeyFigures = metrics.key_figures(self.data, self.province, self.period)
         self.offices = metrics.office_table(self.data, self.province, self.period)
-        self.path = metrics.monthly_path(self.data, self.province, self.period)
-        self.notes = notes.load(notes_dir, self.period, self.province.code)
-        self.date = date.fromisoformat(report_date) if report_date else date.today()
+        self.monthly = metrics.monthly_path(self.data, self.province, self.period)
+        self.notes = notes.load(where.path(notes_dir, where.notes), self.period, self.province.code)
+        self.date = _date(report_date)
+        self._record(self.province.code, self.province.full_name)
 
     # Header and key figures -------------------------------------------------------------------
     def title(self) -> str:
@@ -99,122 +122,114 @@ class ProvinceReport(_Document):
             subject += f" và nhiệm vụ, giải pháp hoàn thành các chỉ tiêu năm {self.period.year}"
         return subject
 
-    def header(self) -> HTML:
+    def header(self) -> Part:
         """Agency and national motto, number, place and date, the title, and the sample-data notice."""
         provincial = next(o for o in self.data.units.offices_of(self.province, self.period.end) if o.is_provincial)
         before_merger = provincial.kind == "cuc"
-        sample = _sample_notice(self.data)
-        return _render("header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=provincial.name.upper(),
-                       symbol="BC-CTHADS" if before_merger else "BC-THADS", place=self.province.name,
-                       long_date=fmt.long_day(self.date), subject=self.title(), sample=sample,
-                       missing_offices=self.figures["don_vi_thieu_so_lieu"])
+        return self._header(provincial.name.upper(), "BC-CTHADS" if before_merger else "BC-THADS",
+                            self.province.name, self.figures.don_vi_thieu_so_lieu)
 
     # Results ----------------------------------------------------------------------------------
-    def results(self) -> HTML:
+    def results(self) -> Part:
         """The opening paragraph and the comparison with the targets."""
         kf, p = self.figures, self.province
-        return _paragraphs(narrative.results(kf, p, self.period),
-                           narrative.against_target(kf, "viec", p, self.period),
-                           narrative.against_target(kf, "tien", p, self.period))
+        return parts.paragraphs(narrative.results(kf, p, self.period),
+                                narrative.against_target(kf, "viec", p, self.period),
+                                narrative.against_target(kf, "tien", p, self.period))
 
-    def structure_table(self) -> HTML:
+    def structure_table(self) -> Part:
         """Cases and money by structure, this period and the same period last year."""
-        kf, last = self.figures, self.figures["cung_ky"]
+        kf, last = self.figures, self.figures.cung_ky
         header = ["Chỉ tiêu thống kê", "Việc", "Tiền (nghìn đồng)"]
         if last:
-            mark = " (*)" if last["gop_tu"] else ""
-            header += [f"Việc cùng kỳ {last['ky'][:4]}{mark}", f"Tiền cùng kỳ {last['ky'][:4]}{mark} (nghìn đồng)"]
-        lines = [("Tổng số phải thi hành", "phai_thi_hanh", fmt.number),
-                 ("Có điều kiện thi hành", "co_dieu_kien", fmt.number),
-                 ("Thi hành xong (gồm đình chỉ)", "thi_hanh_xong", fmt.number),
-                 ("Tỷ lệ thi hành xong", "ty_le", fmt.percent),
-                 ("Chỉ tiêu được giao", "chi_tieu", lambda v: fmt.percent(v, "chưa giao"))]
-        rows = []
-        for label, key, show in lines:
-            cells = [label, show(kf["viec"][key]), show(kf["tien"][key])]
-            if last:
-                cells += [show(last["viec"][key]), show(last["tien"][key])]
-            rows.append({"cells": cells})
-        rows.insert(3, {"cells": ["Chưa có điều kiện thi hành",
-                                  *(fmt.number(kf[k]["phai_thi_hanh"] - kf[k]["co_dieu_kien"]) for k in ("viec", "tien")),
-                                  *((fmt.number(last[k]["phai_thi_hanh"] - last[k]["co_dieu_kien"])
-                                     for k in ("viec", "tien")) if last else ())]})
-        note = "(*) Xem chú thích ở mục 2 (so sánh với cùng kỳ)." if last and last["gop_tu"] else None
+            mark = " (*)" if last.gop_tu else ""
+            header += [f"Việc cùng kỳ {last.ky[:4]}{mark}", f"Tiền cùng kỳ {last.ky[:4]}{mark} (nghìn đồng)"]
+        lines = [("Tổng số phải thi hành", lambda r: fmt.number(r.phai_thi_hanh)),
+                 ("Có điều kiện thi hành", lambda r: fmt.number(r.co_dieu_kien)),
+                 ("Thi hành xong (gồm đình chỉ)", lambda r: fmt.number(r.thi_hanh_xong)),
+                 ("Chưa có điều kiện thi hành", lambda r: fmt.number(r.phai_thi_hanh - r.co_dieu_kien)),
+                 ("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le)),
+                 ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao"))]
+        sources = [kf.viec, kf.tien] + ([last.viec, last.tien] if last else [])
+        rows = [[label, *(show(r) for r in sources)] for label, show in lines]
+        note = "(*) Xem chú thích ở mục 2 (so sánh với cùng kỳ)." if last and last.gop_tu else None
         return _table(header, rows, caption=f"Bảng 1. Kết quả thi hành án dân sự {self.period.label}", note=note)
 
-    def against_last_year(self) -> HTML:
+    def against_last_year(self) -> Part:
         kf = self.figures
-        return HTML(_paragraphs(narrative.against_last_year(kf, self.province)).data +
-                    _paragraphs(narrative.merged_footnote(kf, self.province), css="footnote").data)
+        return parts.paragraphs(narrative.against_last_year(kf, self.province),
+                                (narrative.merged_footnote(kf, self.province), "footnote"))
 
     # Offices ----------------------------------------------------------------------------------
-    def offices_text(self) -> HTML:
-        return _paragraphs(narrative.offices(self.offices, self.figures))
+    def offices_text(self) -> Part:
+        return parts.paragraphs(narrative.offices(self.offices, self.figures))
 
-    def office_table(self) -> HTML:
+    def office_table(self) -> Part:
         """Offices ranked by the cases rate; those below a target highlighted."""
         header = ["Hạng", "Đơn vị", "Việc có ĐK", "Việc xong", "Tỷ lệ việc", "Tiền có ĐK (nghìn đồng)",
                   "Tiền xong (nghìn đồng)", "Tỷ lệ tiền"]
-        rows = []
-        for r in self.offices.itertuples():
-            missed = r.viec_dat is False or r.tien_dat is False
-            rows.append({"css": "missed" if missed else "", "cells": [
-                r.hang, r.don_vi, fmt.number(r.viec_co_dieu_kien), fmt.number(r.viec_thi_hanh_xong),
-                fmt.percent(r.viec_ty_le), fmt.number(r.tien_co_dieu_kien), fmt.number(r.tien_thi_hanh_xong),
-                fmt.percent(r.tien_ty_le)]})
-        return _table(header, rows, text_columns=2, compact=True,
+        rows, missed = [], []
+        for i, r in enumerate(self.offices.itertuples()):
+            if r.viec_dat is False or r.tien_dat is False:
+                missed.append(i)
+            rows.append([r.hang, r.don_vi, fmt.number(r.viec_co_dieu_kien), fmt.number(r.viec_thi_hanh_xong),
+                         fmt.percent(r.viec_ty_le), fmt.number(r.tien_co_dieu_kien),
+                         fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le)])
+        return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
                       caption=f"Bảng 2. Kết quả theo đơn vị {self.period.label}",
                       note="Dòng tô màu: đơn vị chưa đạt chỉ tiêu về việc hoặc về tiền.")
 
     # Other work and notes ---------------------------------------------------------------------
-    def other_work(self) -> HTML:
-        return _paragraphs(*narrative.other_work(self.figures, self.province, self.period))
+    def other_work(self) -> Part:
+        return parts.paragraphs(*narrative.other_work(self.figures, self.province, self.period))
 
-    def note(self, key: str, heading: bool = True) -> HTML:
+    def note(self, key: str, heading: bool = True) -> Part:
         """An analyst's note section, with its heading; nothing when the note has no such section."""
         text = self.notes.get(key)
         if not text:
-            return HTML("")
-        title = f"<h3>{escape(notes.SECTIONS[key])}</h3>" if heading else ""
-        return HTML(f'{title}<div class="analyst-note">{Markup(notes.to_html(text))}</div>')
+            return parts.paragraphs()
+        return parts.note(notes.SECTIONS[key] if heading else None, text, Markup(notes.to_html(text)))
 
-    def still_needed(self) -> HTML:
-        return HTML(f"<h3>Chỉ tiêu còn phải thực hiện</h3>"
-                    f"<p>{escape(narrative.still_needed(self.figures, self.province, self.period))}</p>")
+    def still_needed(self) -> Part:
+        sentence = narrative.still_needed(self.figures, self.province, self.period)
+        return parts.Part({"kind": "section", "heading": "Chỉ tiêu còn phải thực hiện",
+                           "paragraphs": [{"text": sentence, "style": ""}]},
+                          f"<h3>Chỉ tiêu còn phải thực hiện</h3>{parts.paragraphs(sentence).html}")
 
     # Charts -----------------------------------------------------------------------------------
-    def chart_rates(self) -> Image:
-        return _png(charts.rates_vs_targets(self.figures))
+    def chart_rates(self) -> Part:
+        return _figure(charts.rates_vs_targets(self.figures), "Tỷ lệ thi hành xong về việc và về tiền so với chỉ tiêu")
 
-    def chart_structure(self) -> Image:
-        return _png(charts.structure(self.figures))
+    def chart_structure(self) -> Part:
+        return _figure(charts.structure(self.figures), "Cơ cấu số phải thi hành về việc và về tiền")
 
-    def chart_last_year(self) -> Image:
-        return _png(charts.against_last_year(self.figures))
+    def chart_last_year(self) -> Part:
+        return _figure(charts.against_last_year(self.figures), "So sánh với cùng kỳ năm trước về việc và về tiền")
 
-    def chart_monthly(self) -> Image:
-        return _png(charts.monthly(self.path, self.figures))
+    def chart_monthly(self) -> Part:
+        return _figure(charts.monthly(self.monthly, self.figures), "Tỷ lệ thi hành xong lũy kế theo tháng")
 
-    def chart_offices(self, kind: str = "viec") -> Image:
-        return _png(charts.offices_ranked(self.offices, kind, self.figures[kind]["chi_tieu"]))
+    def chart_offices(self, kind: str = "viec") -> Part:
+        return _figure(charts.offices_ranked(self.offices, kind, self.figures.result(kind).chi_tieu),
+                       f"Tỷ lệ thi hành xong về {narrative.KINDS[kind]} theo đơn vị")
 
     # Annex ------------------------------------------------------------------------------------
-    def annex_offices(self) -> HTML:
+    def annex_offices(self) -> Part:
         """Every office's full figures."""
         header = ["Mã", "Đơn vị", "Việc phải TH", "Việc có ĐK", "Việc xong", "Tiền phải TH (nghìn đồng)",
                   "Tiền có ĐK (nghìn đồng)", "Tiền xong (nghìn đồng)"]
-        rows = [{"cells": [r.ma, r.ten, fmt.number(r.viec_phai_thi_hanh), fmt.number(r.viec_co_dieu_kien),
-                           fmt.number(r.viec_thi_hanh_xong), fmt.number(r.tien_phai_thi_hanh),
-                           fmt.number(r.tien_co_dieu_kien), fmt.number(r.tien_thi_hanh_xong)]}
+        rows = [[r.ma, r.ten, fmt.number(r.viec_phai_thi_hanh), fmt.number(r.viec_co_dieu_kien),
+                 fmt.number(r.viec_thi_hanh_xong), fmt.number(r.tien_phai_thi_hanh),
+                 fmt.number(r.tien_co_dieu_kien), fmt.number(r.tien_thi_hanh_xong)]
                 for r in self.offices.sort_values("ma").itertuples()]
         return _table(header, rows, text_columns=2, compact=True, caption="Phụ lục 1. Số liệu theo đơn vị",
                       note="Thi hành xong gồm cả số đình chỉ thi hành án.")
 
-    def annex_monthly(self) -> HTML:
+    def annex_monthly(self) -> Part:
         """The cumulative rates month by month."""
         header = ["Tháng", "Tỷ lệ việc", "Tỷ lệ việc cùng kỳ", "Tỷ lệ tiền", "Tỷ lệ tiền cùng kỳ"]
-        rows = [{"cells": [r.nhan, fmt.percent(r.viec), fmt.percent(r.viec_cung_ky), fmt.percent(r.tien),
-                           fmt.percent(r.tien_cung_ky)]} for r in self.path.itertuples()]
+        rows = [[r.nhan, fmt.percent(r.viec_ty_le), fmt.percent(r.viec_ty_le_cung_ky), fmt.percent(r.tien_ty_le),
+                 fmt.percent(r.tien_ty_le_cung_ky)] for r in self.monthly.itertuples()]
         return _table(header, rows, compact=True, caption="Phụ lục 2. Tỷ lệ thi hành xong lũy kế theo tháng",
                       note="Mỗi tháng: lũy kế từ ngày 01/10 đến hết tháng.")
 
@@ -222,73 +237,83 @@ class ProvinceReport(_Document):
 class NationalReport(_Document):
     """The national overview of a period: every province ranked against its target, the national totals."""
 
-    def __init__(self, period: str, data_dir: str | Path = "data", report_date: str = ""):
+    kind = "national"
+
+    def __init__(self, period: str, data_dir: str = "", report_date: str = ""):
+        where = project.find()
         self.period = Period.parse(period)
-        self.data = dataset.load(data_dir)
+        self.data = dataset.load(where.path(data_dir, where.data))
         self.ranking = metrics.province_ranking(self.data, self.period)
-        self.figures = metrics.national_key_figures(self.data, self.period, self.ranking)
-        self.path = metrics.national_path(self.data, self.period)
-        self.date = date.fromisoformat(report_date) if report_date else date.today()
+        self.figures: metrics.NationalFigures = metrics.national_key_figures(self.data, self.period, self.ranking)
+        self.monthly = metrics.national_path(self.data, self.period)
+        self.date = _date(report_date)
+        self._record("toan-quoc", "toàn quốc")
+
+    def _extra_summary(self) -> dict:
+        ranked = self.ranking
+        return {"xep_hang": metrics.plain(ranked[metrics.RANKING_COLUMNS].to_dict("records")) if not ranked.empty
+                else []}
 
     def title(self) -> str:
         return f"Tổng hợp kết quả thi hành án dân sự toàn quốc {self.period.label}"
 
-    def header(self) -> HTML:
+    def header(self) -> Part:
         agency = "TỔNG CỤC THI HÀNH ÁN DÂN SỰ" if self.period.end < date(2025, 3, 1) else \
             "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ"
-        return _render("header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=agency, symbol="BC-THADS",
-                       place="Hà Nội", long_date=fmt.long_day(self.date), subject=self.title(),
-                       sample=_sample_notice(self.data), missing_offices=[])
+        return self._header(agency, "BC-THADS", "Hà Nội", [])
 
-    def results(self) -> HTML:
+    def results(self) -> Part:
         kf = self.figures
-        return _paragraphs(narrative.national_results(kf, self.period),
-                           narrative.national_target(kf, "viec", self.period),
-                           narrative.national_target(kf, "tien", self.period))
+        return parts.paragraphs(narrative.national_results(kf, self.period),
+                                narrative.national_target(kf, "viec", self.period),
+                                narrative.national_target(kf, "tien", self.period))
 
-    def against_last_year(self) -> HTML:
+    def against_last_year(self) -> Part:
         kf = self.figures
-        text = narrative.against_last_year(kf, None)
-        last = kf["cung_ky"]
+        last = kf.cung_ky
         note = None
-        if last and last["so_tinh"] != kf["so_tinh"]:
-            note = (f"Cùng kỳ {last['ten_ky']} có {last['so_tinh']} tỉnh, thành phố, nay là {kf['so_tinh']} sau khi "
+        if last and last.so_tinh != kf.so_tinh:
+            note = (f"Cùng kỳ {last.ten_ky} có {last.so_tinh} tỉnh, thành phố, nay là {kf.so_tinh} sau khi "
                     "sắp xếp đơn vị hành chính từ ngày 01/07/2025; số liệu toàn quốc so sánh được vì là tổng của "
                     "mọi đơn vị.")
-        return HTML(_paragraphs(text).data + _paragraphs(note, css="footnote").data)
+        return parts.paragraphs(narrative.against_last_year(kf, None), (note, "footnote"))
 
-    def ranking_text(self) -> HTML:
-        return _paragraphs(narrative.ranking(self.ranking, self.figures))
+    def ranking_text(self) -> Part:
+        return parts.paragraphs(narrative.ranking(self.ranking, self.figures))
 
-    def ranking_table(self) -> HTML:
+    def ranking_table(self) -> Part:
         """Provinces ranked by the cases rate, each against its own target."""
         header = ["Hạng", "Tỉnh/thành phố", "Tỷ lệ việc", "Chỉ tiêu việc", "Tỷ lệ việc cùng kỳ", "Tỷ lệ tiền",
                   "Chỉ tiêu tiền", "Tỷ lệ tiền cùng kỳ"]
-        rows = [{"css": "missed" if r.viec_dat is False or r.tien_dat is False else "", "cells": [
-            r.hang, r.ten, fmt.percent(r.viec_ty_le), fmt.percent(r.viec_chi_tieu, "chưa giao"),
-            fmt.percent(r.viec_ty_le_cung_ky), fmt.percent(r.tien_ty_le), fmt.percent(r.tien_chi_tieu, "chưa giao"),
-            fmt.percent(r.tien_ty_le_cung_ky)]} for r in self.ranking.itertuples()]
-        return _table(header, rows, text_columns=2, compact=True,
+        rows, missed = [], []
+        for i, r in enumerate(self.ranking.itertuples()):
+            if r.viec_dat is False or r.tien_dat is False:
+                missed.append(i)
+            rows.append([r.hang, r.ten, fmt.percent(r.viec_ty_le), fmt.percent(r.viec_chi_tieu, "chưa giao"),
+                         fmt.percent(r.viec_ty_le_cung_ky), fmt.percent(r.tien_ty_le),
+                         fmt.percent(r.tien_chi_tieu, "chưa giao"), fmt.percent(r.tien_ty_le_cung_ky)])
+        return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
                       caption=f"Bảng 1. Xếp hạng các tỉnh, thành phố {self.period.label}",
                       note="Dòng tô màu: chưa đạt chỉ tiêu về việc hoặc về tiền. Cùng kỳ của tỉnh, thành phố hình "
                            "thành sau sắp xếp là tổng của các tỉnh hợp nhất.")
 
-    def chart_rates(self) -> Image:
-        return _png(charts.rates_vs_targets(self.figures))
+    def chart_rates(self) -> Part:
+        return _figure(charts.rates_vs_targets(self.figures), "Tỷ lệ thi hành xong toàn quốc so với chỉ tiêu")
 
-    def chart_ranking(self, kind: str = "viec") -> Image:
+    def chart_ranking(self, kind: str = "viec") -> Part:
         table = self.ranking.rename(columns={"tinh": "don_vi"})
-        return _png(charts.offices_ranked(table, kind, self.figures[kind]["chi_tieu"], by_row_target=True,
-                                          title=f"Tỷ lệ thi hành xong về {narrative.KINDS[kind]} theo tỉnh, thành phố"))
+        title = f"Tỷ lệ thi hành xong về {narrative.KINDS[kind]} theo tỉnh, thành phố"
+        return _figure(charts.offices_ranked(table, kind, self.figures.result(kind).chi_tieu, by_row_target=True,
+                                             title=title), title)
 
-    def chart_monthly(self) -> Image:
-        return _png(charts.monthly(self.path, self.figures))
+    def chart_monthly(self) -> Part:
+        return _figure(charts.monthly(self.monthly, self.figures), "Tỷ lệ thi hành xong toàn quốc lũy kế theo tháng")
 
-    def annex(self) -> HTML:
+    def annex(self) -> Part:
         header = ["Mã", "Tỉnh/thành phố", "Việc phải TH", "Việc có ĐK", "Việc xong", "Tiền có ĐK (nghìn đồng)",
                   "Tiền xong (nghìn đồng)"]
-        rows = [{"cells": [r.ma, r.ten, fmt.number(r.viec_phai_thi_hanh), fmt.number(r.viec_co_dieu_kien),
-                           fmt.number(r.viec_thi_hanh_xong), fmt.number(r.tien_co_dieu_kien),
-                           fmt.number(r.tien_thi_hanh_xong)]} for r in self.ranking.sort_values("ma").itertuples()]
+        rows = [[r.ma, r.ten, fmt.number(r.viec_phai_thi_hanh), fmt.number(r.viec_co_dieu_kien),
+                 fmt.number(r.viec_thi_hanh_xong), fmt.number(r.tien_co_dieu_kien),
+                 fmt.number(r.tien_thi_hanh_xong)] for r in self.ranking.sort_values("ma").itertuples()]
         return _table(header, rows, text_columns=2, compact=True, caption="Phụ lục. Số liệu theo tỉnh, thành phố",
                       note="Thi hành xong gồm cả số đình chỉ thi hành án.")

@@ -20,46 +20,39 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from thads import export, kinds
 from thads.errors import ThadsError
+from thads.kinds import Subject
 from thads.periods import Period
-from thads.units import Province
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
-NOTES = ROOT / "parameters" / "notes"
-FORMATS = ("html", "pdf")
 KERNEL = "thads"
-NATIONAL = "toan-quoc"          # folder of the national overview, beside the province codes
 GRACE = 10                      # seconds between interrupting a kernel over its time limit and killing it
+FRESH_TIMEOUT = 120             # seconds a kernel may take to clean up between two reports
 
 
 @dataclass(frozen=True)
 class Job:
-    """One report to make: a province (or the whole country when `province` is None) for a period."""
+    """One report to make: a kind of report (kinds.KINDS) about a subject for a period, from a notebook."""
 
+    kind: str
     period: Period
-    province: Province | None
-    formats: tuple[str, ...] = FORMATS
+    subject: Subject
+    notebook: Path
+    formats: tuple[str, ...] = export.FORMATS
     report_date: str = ""
     fingerprint: str = ""
-    summary: dict | None = field(default=None, compare=False)   # summary.json, computed by the planner
 
     @property
     def folder(self) -> str:
-        return self.province.code if self.province else NATIONAL
+        return self.subject.code
 
     @property
     def name(self) -> str:
-        return self.province.name if self.province else "Toàn quốc"
-
-    @property
-    def notebook_name(self) -> str:
-        return "province_report.ipynb" if self.province else "national_overview.ipynb"
+        return self.subject.name
 
     @property
     def title(self) -> str:
-        where = self.province.full_name if self.province else "toàn quốc"
-        return f"Báo cáo {self.period.label} - {where}"
+        return f"Báo cáo {self.period.label} - {self.subject.full_name}"
 
 
 @dataclass
@@ -74,6 +67,7 @@ class Outcome:
     peak_mb: float = 0.0             # peak resident memory of the process that made it
     kernel_peak_mb: float = 0.0      # and of its kernel(s)
     files: list[str] = field(default_factory=list)
+    notebook: str = ""               # the notebook that made it (a province's own variant, say)
 
 
 def kernel_name() -> str:
@@ -85,14 +79,6 @@ def kernel_name() -> str:
         return KERNEL
     except NoSuchKernel:
         return "python3"
-
-
-def parse_formats(text: str) -> tuple[str, ...]:
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise ThadsError(f"Định dạng '{text}' không hợp lệ: chọn trong {', '.join(FORMATS)}, ví dụ --format html,pdf.")
-    return formats
 
 
 def output_folder(out_dir: Path, job: Job) -> Path:
@@ -142,44 +128,62 @@ def _failure(exc: BaseException, timed_out: bool, limit: float | None) -> str:
 
 
 class Runner:
-    """Makes reports one after another in this process, on one kernel kept alive between them."""
+    """Makes reports one after another in this process, on one kernel kept alive between them.
 
-    def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path = NOTES, time_limit: float | None = None,
-                 progress=None, notebooks: Path = NOTEBOOKS, stop=None):
+    Before each report the kernel is made clean again (`thads.kernel.fresh`): nothing one report
+    defines or sets is seen by the next.
+    """
+
+    def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path, time_limit: float | None = None,
+                 progress=None, stop=None):
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
         self.stop = stop or threading.Event()   # set by the batch on Ctrl-C: interrupt, start nothing new
-        self.notebooks = Path(notebooks)
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
         self.km = None
-        self._warming = None
+        self._kc = None
+        self._warming = False
 
     def warm_up(self) -> None:
         """Start the kernel and have it import the package and load the data, while this process imports
         papermill, nbconvert and WeasyPrint and lays out a first page: a batch's first report then waits
         for neither."""
-        from jupyter_client import BlockingKernelClient
-
-        kc = BlockingKernelClient()
-        kc.load_connection_info(self._kernel().get_connection_info())
-        kc.start_channels()
-        kc.execute(f"import thads.report\nthads.report.dataset.load({str(self.data_dir.resolve())!r})",
-                   silent=True, store_history=False)
-        self._warming = kc
+        self._client().execute(f"import thads.kernel\nthads.kernel.warm({str(self.data_dir.resolve())!r})",
+                               silent=True, store_history=False)
+        self._warming = True
         import papermill  # noqa: F401
 
-        from thads import export
+        export.to_pdf(export.to_html(_empty_notebook())[0])
 
-        export.to_pdf(export.to_html(_empty_notebook(), "thads"), None)
+    def _client(self):
+        """A client on the kernel's shell channel only: it never receives (and so never piles up) the
+        outputs that papermill's own client reads."""
+        from jupyter_client import BlockingKernelClient
 
-    def _finish_warm_up(self) -> None:
-        if self._warming is not None:
+        km = self._kernel()
+        if self._kc is None:
+            self._kc = BlockingKernelClient()
+            self._kc.load_connection_info(km.get_connection_info())
+            self._kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        return self._kc
+
+    def _reply(self, timeout: float) -> dict:
+        """The reply to the last request sent through `_client`, skipping replies to earlier ones."""
+        return self._kc.get_shell_msg(timeout=timeout)["content"]
+
+    def _fresh(self, cwd: Path) -> None:
+        """Wait for the warm-up, then give the next report a clean kernel that works in `cwd`."""
+        kc = self._client()
+        if self._warming:
+            self._warming = False
             try:
-                self._warming.get_shell_msg(timeout=300)
-            except Exception:  # the report itself will meet and report any problem
+                self._reply(timeout=300)
+            except Exception:   # a kernel that failed to warm up is cleaned and used like any other
                 pass
-            self._warming.stop_channels()
-            self._warming = None
+        kc.execute(f"import thads.kernel\nthads.kernel.fresh({str(cwd)!r})", silent=True, store_history=False)
+        reply = self._reply(timeout=FRESH_TIMEOUT)
+        if reply.get("status") != "ok":
+            raise ThadsError(f"không làm sạch được kernel trước báo cáo: {reply.get('ename')}: {reply.get('evalue')}")
 
     def _kernel(self):
         """The kernel, started on first use and again after it died. Output caching and history are off:
@@ -192,11 +196,16 @@ class Runner:
             # kernel that died: its clients are asynchronous even though this manager is not.
             self.km = KernelManager(kernel_name=kernel_name(),
                                     client_class="jupyter_client.asynchronous.AsyncKernelClient")
-            self.km.start_kernel(cwd=str(self.notebooks), extra_arguments=[
-                "--InteractiveShell.cache_size=0", "--HistoryManager.enabled=False"])
+            self.km.start_kernel(extra_arguments=["--InteractiveShell.cache_size=0", "--HistoryManager.enabled=False"])
         return self.km
 
     def close(self) -> None:
+        if self._kc is not None:
+            try:
+                self._kc.stop_channels()
+            except Exception:  # a client of a dead kernel may already be closed
+                pass
+            self._kc, self._warming = None, False
         if self.km is not None:
             try:
                 self.km.shutdown_kernel(now=True)
@@ -231,15 +240,20 @@ class Runner:
             t.start()
         return timers
 
+    def parameters(self, job: Job) -> dict:
+        """What the job's notebook is given (papermill parameters): absolute paths, so that any folder works."""
+        return {"period": job.period.code, "data_dir": str(self.data_dir.resolve()), "report_date": job.report_date,
+                **kinds.get(job.kind).parameters(job.subject, self.notes_dir.resolve())}
+
     def run(self, job: Job) -> Outcome:
         """Make one report; return what happened, never raise for a failed report."""
         import nbformat
         import papermill
 
-        from thads import export
+        from thads import parts
 
         started = time.perf_counter()
-        outcome = Outcome(job.period.code, job.folder, job.name, "failed")
+        outcome = Outcome(job.period.code, job.folder, job.name, "failed", notebook=job.notebook.name)
         final = output_folder(self.out_dir, job)
         outcome.folder = str(final)
         if self.stop.is_set():
@@ -259,15 +273,15 @@ class Runner:
 
         timed_out, done = threading.Event(), threading.Event()
         timers: list[threading.Timer] = []
-        started_cells = []
+        started_cells: list = []      # the executing notebook's own cells, kept in case the kernel dies
         try:
             step("bắt đầu")
-            self._finish_warm_up()
+            log.append(f"notebook: {job.notebook}")
             km = self._kernel()
+            log.append(f"kernel: {km.kernel_name}, pid {getattr(km.provisioner.process, 'pid', '?')}")
             timers = self._watchdog(km, timed_out, done)
-            notebook = self.notebooks / job.notebook_name
-            cells = nbformat.read(notebook, as_version=4).cells
-            started_cells: list = []      # the executing notebook's own cells, kept in case the kernel dies
+            self._fresh(job.notebook.parent)
+            cells = nbformat.read(job.notebook, as_version=4).cells
 
             def cell_started(cell, cell_index):
                 started_cells.append(cell)
@@ -275,20 +289,21 @@ class Runner:
 
             step("chạy notebook")
             executed = papermill.execute_notebook(
-                str(notebook), str(work / "report.ipynb"), km=km, kernel_name=km.kernel_name,
-                cwd=str(self.notebooks), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                on_cell_start=cell_started,
-                parameters={"province": job.province.code if job.province else "", "period": job.period.code,
-                            "data_dir": str(self.data_dir.resolve()), "notes_dir": str(self.notes_dir.resolve()),
-                            "report_date": job.report_date})
+                str(job.notebook), str(work / "report.ipynb"), km=km, kernel_name=km.kernel_name,
+                cwd=str(job.notebook.parent), progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, on_cell_start=cell_started, parameters=self.parameters(job))
             for t in timers:
                 t.cancel()
-            names = ["report.ipynb"]
-            if job.summary is not None:
-                (work / "summary.json").write_text(json.dumps(job.summary, ensure_ascii=False, indent=2), "utf-8")
-                names.append("summary.json")
+            record = parts.recorded(executed, job.kind, job.folder, job.period.code)
+            if record is None:
+                raise ThadsError(f"notebook {job.notebook.name} không ghi lại số liệu chính của báo cáo "
+                                 f"{job.period.code} {job.folder}: notebook cần tạo đối tượng báo cáo, ví dụ "
+                                 "r = ProvinceReport(province, period, data_dir, notes_dir, report_date)")
+            (work / "summary.json").write_text(json.dumps(record["figures"], ensure_ascii=False, indent=2), "utf-8")
+            names = ["report.ipynb", "summary.json"]
             step("xuất HTML")
-            page = export.to_html(executed, job.title)
+            page, hidden = export.to_html(executed)
+            log.extend(f"không đưa vào báo cáo: {message}" for message in hidden)
             if "html" in job.formats:
                 (work / "report.html").write_text(page, "utf-8")
                 names.append("report.html")

@@ -84,8 +84,8 @@ class Units:
     """The reference tables of provinces and offices."""
 
     def __init__(self, provinces: list[Province], offices: list[Office]):
-        self.provinces = provinces
-        self.offices = offices
+        self.provinces = tuple(provinces)        # read-only: a warm kernel shares them between reports
+        self.offices = tuple(offices)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> "Units":
@@ -102,7 +102,7 @@ class Units:
     @cached_property
     def digest(self) -> bytes:
         """A hash of both tables: reports made from other units are not current."""
-        return hashlib.sha256(repr([self.provinces, self.offices]).encode()).digest()
+        return hashlib.sha256(repr([list(self.provinces), list(self.offices)]).encode()).digest()
 
     @cached_property
     def _offices_by_code(self) -> dict[str, list[Office]]:

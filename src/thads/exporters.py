@@ -1,0 +1,179 @@
+"""The nbconvert exporters of a report, registered by the package as `thads_html` and `thads_pdf`.
+
+`jupyter nbconvert --to thads_html report.ipynb` and JupyterLab's "Save and Export Notebook As" menu
+use them, and so do `thads run` and `thads export` (through `export`). The page shows what the notebook
+shows in JupyterLab (Markdown, figures, tables, text printed by a cell), never its code; the usual cell
+tags `remove_cell`, `remove_input` and `remove_output` hide what an analyst chooses. Anything else left
+out is said in the log (see `ReportOutputs`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from nbconvert import HTMLExporter
+from nbconvert.exporters import Exporter
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+from traitlets import Bool, default
+
+from thads import __version__, parts
+
+TEMPLATES = Path(__file__).parent / "templates"
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+TOC_MARK = "<!-- toc -->"
+# What a report can show, in nbconvert's order of preference; an output's other mimetypes are dropped.
+SHOWN = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain")
+RECORDS = (parts.PART, parts.FIGURES)
+REMOVE_CELL = {"remove_cell", "parameters", "injected-parameters"}
+# An execute_result that is only an object's description: '<BarContainer object of 3 artists>'.
+_OBJECT_REPR = re.compile(r"\[?<[\w.]+[ >].*>\]?|\w+\(<[\w.]+ object at 0x[0-9a-f]+>\)", re.S)
+
+
+def _shown_as(cell_number: int, cell) -> str:
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    return f"ô {cell_number}" + (f" («{first[:60]}{'…' if len(first) > 60 else ''}»)" if first else "")
+
+
+class ReportOutputs(Preprocessor):
+    """Keep what JupyterLab would show, once, and say in `resources['thads_hidden']` what was left out:
+    text written to stderr (warnings), outputs the page cannot show (widgets, JavaScript, LaTeX), what
+    the last line of a cell returned when it is only text beside a chart ('Text(0.5, 1.0, ...)' from
+    ax.set_title) or an object's description ('<BarContainer object of 3 artists>'), an image shown
+    twice by one cell (a pyplot figure left as the last expression is also shown by the inline
+    backend), HTML that needs JavaScript, and raw cells."""
+
+    def preprocess(self, nb, resources):
+        hidden = resources.setdefault("thads_hidden", [])
+        for number, cell in enumerate(nb.cells, start=1):
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            if tags & REMOVE_CELL:
+                continue
+            where = _shown_as(number, cell)
+            if cell.cell_type == "raw":
+                hidden.append(f"{where}: ô dạng raw không được đưa vào báo cáo")
+            if cell.cell_type != "code" or "remove_output" in tags:
+                continue
+            kept, seen = [], set()
+            drawn = any(m.startswith("image/") for o in cell.get("outputs", []) for m in o.get("data", {}))
+            for output in cell.get("outputs", []):
+                reason = self._left_out(output, seen, drawn)
+                if reason:
+                    hidden.append(f"{where}: {reason}")
+                else:
+                    kept.append(output)
+            cell.outputs = kept
+        return nb, resources
+
+    @staticmethod
+    def _left_out(output, seen: set, drawn: bool) -> str | None:
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") == "stderr":
+                text = next((line for line in output.get("text", "").splitlines() if line.strip()), "")
+                return f"ẩn dòng ghi ra stderr (cảnh báo) «{text[:100]}»"
+            return None
+        if kind not in ("display_data", "execute_result"):
+            return None
+        data = output.get("data", {})
+        shown = {m: v for m, v in data.items() if m in SHOWN}
+        if not shown:
+            other = sorted(m for m in data if m not in RECORDS)
+            return f"ẩn kết quả dạng {', '.join(other)}: báo cáo tĩnh không hiển thị được" if other else None
+        output["data"] = {**shown, **{m: v for m, v in data.items() if m in RECORDS}}
+        best = next(m for m in SHOWN if m in shown)
+        text = shown[best] if isinstance(shown[best], str) else "".join(shown[best])
+        if best == "text/plain" and kind == "execute_result" and (drawn or _OBJECT_REPR.fullmatch(text.strip())):
+            # What the last line returned, printed by Jupyter under a chart ('Text(0.5, 1.0, ...)' from
+            # ax.set_title) or alone ('<BarContainer object of 3 artists>'): not report content.
+            return (f"ẩn giá trị trả về của dòng cuối ô «{text.strip()[:80]}» (thêm plt.show() hoặc dấu ; cuối "
+                    "dòng để Jupyter không in ra)")
+        if best.startswith("image/"):
+            if (best, text) in seen:
+                return "bỏ một hình lặp lại (ô hiện cùng một hình hai lần)"
+            seen.add((best, text))
+        if best == "text/html" and "<script" in text.lower():
+            return "ẩn kết quả HTML có JavaScript (biểu đồ tương tác): báo cáo tĩnh không chạy mã"
+        return None
+
+
+class ReportHTMLExporter(HTMLExporter):
+    """The report as one self-contained HTML page: outputs and Markdown, no code, a table of contents."""
+
+    export_from_notebook = "Báo cáo THADS (HTML)"
+    exclude_input = Bool(True, help="never show code").tag(config=True)
+    exclude_input_prompt = Bool(True).tag(config=True)
+    exclude_output_prompt = Bool(True).tag(config=True)
+
+    @default("template_name")
+    def _template_name(self):
+        return "thads_report"
+
+    @default("extra_template_basedirs")
+    def _template_dirs(self):
+        return [str(TEMPLATES)]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("optimistic_validation", True)
+        super().__init__(**kwargs)
+        self.register_preprocessor(ReportOutputs(), enabled=True)
+        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL,
+                                                         remove_all_outputs_tags={"remove_output"},
+                                                         remove_input_tags={"remove_input"}), enabled=True)
+
+    def from_notebook_node(self, nb, resources=None, **kwargs):
+        resources = dict(resources or {})
+        record = parts.recorded(nb)
+        metadata = dict(resources.get("metadata") or {})
+        if record:
+            metadata["name"] = record["title"]
+        metadata["name"] = html.escape(str(metadata.get("name", "Báo cáo")))
+        resources.update(metadata=metadata, thads_version=__version__)
+        body, resources = super().from_notebook_node(nb, resources, **kwargs)
+        for message in resources.get("thads_hidden", []):
+            self.log.warning("%s", message)
+        return _with_toc(body), resources
+
+
+class ReportPDFExporter(Exporter):
+    """The same page laid out on A4 by WeasyPrint, with the print styles of the template."""
+
+    export_from_notebook = "Báo cáo THADS (PDF)"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension(self):
+        return ".pdf"
+
+    def from_notebook_node(self, nb, resources=None, **kwargs):
+        page, resources = ReportHTMLExporter(parent=self).from_notebook_node(nb, resources, **kwargs)
+        resources["output_extension"] = ".pdf"
+        return to_pdf(page), resources
+
+
+def _with_toc(body: str) -> str:
+    items = [f'<li class="h{level}"><a href="#{anchor}">{text}</a></li>'
+             for level, anchor, text in _HEADING.findall(body)]
+    toc = ('<nav class="toc" aria-label="Mục lục"><strong>Mục lục</strong><ol>' + "".join(items) + "</ol></nav>"
+           if items else "")
+    if TOC_MARK in body:
+        return body.replace(TOC_MARK, toc, 1)
+    return body.replace('<main class="report">', '<main class="report">' + toc, 1)
+
+
+
+
+def to_pdf(page: str, target: Path | None = None) -> bytes | None:
+    """Lay out the HTML page on A4 with WeasyPrint (print styles of the same template).
+
+    The page can load nothing but its own `data:` URLs; anything else is refused, not fetched.
+    """
+    from weasyprint import HTML, default_url_fetcher
+
+    def fetch(url: str, *args, **kwargs):
+        if not url.startswith("data:"):
+            raise ValueError(f"refused to load {url[:80]}: a report loads nothing from outside itself")
+        return default_url_fetcher(url, *args, **kwargs)
+
+    return HTML(string=page, base_url=None, url_fetcher=fetch).write_pdf(target)

@@ -1,0 +1,75 @@
+"""Inside a batch worker's warm kernel: every report starts from the state the kernel had once warmed.
+
+`warm(data_dir)` imports what reports use, loads and validates the data, and takes a snapshot;
+`fresh(cwd)` puts the kernel back before each report: an empty user namespace (the variables, imports
+and functions of the previous report are gone), the working directory, matplotlib's rcParams and
+backend, pandas options, warnings filters, `sys.path`, environment variables and NumPy's print and
+error settings as they were, and no pyplot figure left open. Imported modules and the loaded data stay
+(a report gets its own copy of the tables: see `dataset.load`), which is what makes the kernel warm.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+_SNAPSHOT: dict | None = None
+
+
+def _take_snapshot() -> dict:
+    import matplotlib as mpl
+    import numpy as np
+
+    return {"cwd": os.getcwd(), "rc": mpl.rcParams.copy(), "backend": mpl.get_backend(),
+            "warnings": list(warnings.filters), "path": list(sys.path), "environ": dict(os.environ),
+            "np_print": np.get_printoptions(), "np_err": np.geterr()}
+
+
+def warm(data_dir: str) -> None:
+    """Import the report's libraries (pyplot too, which sets up the inline backend as an analyst's first
+    chart would), load the data once, then remember the kernel's state."""
+    global _SNAPSHOT
+    try:
+        import matplotlib.pyplot  # noqa: F401
+        import pandas  # noqa: F401
+
+        from thads import dataset, report  # noqa: F401
+
+        dataset.load(data_dir)
+    finally:
+        _SNAPSHOT = _take_snapshot()
+
+
+def fresh(cwd: str | None = None) -> None:
+    """Give the next report a clean kernel: see the module's docstring for what is reset."""
+    global _SNAPSHOT
+    import matplotlib as mpl
+    import numpy as np
+    import pandas as pd
+    from IPython import get_ipython
+
+    if _SNAPSHOT is None:
+        _SNAPSHOT = _take_snapshot()
+    snapshot = _SNAPSHOT
+    shell = get_ipython()
+    if shell is not None:
+        shell.reset(new_session=False)
+    if "matplotlib.pyplot" in sys.modules:
+        plt = sys.modules["matplotlib.pyplot"]
+        plt.close("all")
+        if mpl.get_backend() != snapshot["backend"]:
+            plt.switch_backend(snapshot["backend"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # resetting deprecated options and rcParams warns
+        pd.reset_option("all")
+        mpl.rcParams.update(snapshot["rc"])
+    warnings.filters[:] = snapshot["warnings"]
+    getattr(warnings, "_filters_mutated", lambda: None)()    # as warnings.catch_warnings does on exit
+    sys.path[:] = snapshot["path"]
+    if dict(os.environ) != snapshot["environ"]:
+        os.environ.clear()
+        os.environ.update(snapshot["environ"])
+    np.set_printoptions(**snapshot["np_print"])
+    np.seterr(**snapshot["np_err"])
+    os.chdir(cwd or snapshot["cwd"])

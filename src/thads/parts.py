@@ -1,0 +1,185 @@
+"""What a report notebook displays: each part as HTML (or a PNG) beside a structured record of it.
+
+JupyterLab and nbconvert show the HTML or the image. The record, under the mimetype `PART`, holds the
+same content as data (paragraphs, a table's cells, a figure's caption), so that other formats are
+built from the executed notebook and never from a second computation. The report object also records
+its key figures once, under `FIGURES`, when it is built: `summary.json` and the index are written
+from that record.
+
+DataFrames that a report notebook displays are shown like the report's own tables (Vietnamese
+numbers, the same styles) once `show_frames_as_tables` has run, in JupyterLab as in the exports.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from datetime import date, datetime
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from IPython.core.formatters import JSONFormatter
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import escape
+from traitlets import ObjectName, Unicode
+
+from thads import formatting as fmt
+
+PART = "application/vnd.thads.part+json"
+FIGURES = "application/vnd.thads.figures+json"
+MISSING = "—"
+
+_TEMPLATES = Environment(loader=PackageLoader("thads", "templates/fragments"),
+                         autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+class Part:
+    """One displayed part of a report: HTML, or a PNG image with its alt text, and its record."""
+
+    def __init__(self, record: dict, html: str = "", png: bytes | None = None, alt: str = ""):
+        self.record, self.html, self.png, self.alt = record, html, png, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if self.png is not None:
+            return ({"image/png": base64.b64encode(self.png).decode("ascii"), PART: self.record},
+                    {"image/png": {"alt": self.alt}})
+        return {"text/html": self.html, PART: self.record}, {}
+
+    def __repr__(self) -> str:
+        r = self.record
+        what = r.get("caption") or r.get("heading") or next((p["text"] for p in r.get("paragraphs", [])), "")
+        return f"<phần báo cáo {r['kind']}: {what[:80]}>"
+
+
+def render(template: str, **context) -> str:
+    """A fragment of the report's HTML (templates/fragments), autoescaped."""
+    return _TEMPLATES.get_template(template).render(**context)
+
+
+def block(kind: str, template: str, **fields) -> Part:
+    """A part drawn by its own template (header, key figures); its record is the template's context."""
+    return Part({"kind": kind, **fields}, render(template, **fields))
+
+
+def paragraphs(*items: str | tuple[str, str] | None) -> Part:
+    """Paragraphs of narrative; an item `(text, "footnote")` is set as a footnote. Empty items are skipped."""
+    kept = [(item, "") if isinstance(item, str) else item for item in items if item]
+    kept = [(text, style) for text, style in kept if text]
+    html = "".join(f"<p{f' class={chr(34)}{style}{chr(34)}' if style else ''}>{escape(text)}</p>"
+                   for text, style in kept)
+    return Part({"kind": "paragraphs", "paragraphs": [{"text": t, "style": s} for t, s in kept]}, html)
+
+
+def table(header: list[str], rows: list[list[str]], numeric: list[bool], caption: str | None = None,
+          note: str | None = None, highlighted: list[int] = (), compact: bool = False) -> Part:
+    """A table of text cells, numbers already written the Vietnamese way; `highlighted` rows are marked."""
+    record = {"kind": "table", "caption": caption, "header": list(header), "rows": [list(r) for r in rows],
+              "numeric": list(numeric), "highlighted": list(highlighted), "note": note}
+    return Part(record, render("table.html.j2", compact=compact, **record))
+
+
+def figure(png: bytes, alt: str, caption: str, width_inches: float) -> Part:
+    """A chart as a PNG, with the alt text the page shows and the caption other formats print."""
+    return Part({"kind": "figure", "alt": alt, "caption": caption, "width_inches": width_inches}, png=png, alt=alt)
+
+
+def note(heading: str | None, markdown_text: str, html: str) -> Part:
+    """An analyst's note: its Markdown as written, and its (escaped) HTML."""
+    title = f"<h3>{escape(heading)}</h3>" if heading else ""
+    return Part({"kind": "note", "heading": heading, "markdown": markdown_text},
+                f'{title}<div class="analyst-note">{html}</div>')
+
+
+# DataFrames --------------------------------------------------------------------------------------
+def cell(value) -> str:
+    """One value as a report writes it: 11.410; 76,97; 31/08/2024; '—' when missing."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "có" if value else "không"
+    if isinstance(value, (int, np.integer)):
+        return fmt.number(int(value))
+    if isinstance(value, (float, np.floating)):
+        return MISSING if math.isnan(value) else fmt.number(round(float(value), 2))
+    if isinstance(value, Decimal):
+        return MISSING if value.is_nan() else fmt.number(value)
+    if isinstance(value, (date, datetime, pd.Timestamp)):
+        return fmt.day(value)
+    return str(value)
+
+
+def _is_number(series: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(series):
+        return False
+    if pd.api.types.is_numeric_dtype(series):
+        return True
+    values = [v for v in series if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return bool(values) and all(isinstance(v, (int, float, Decimal, np.number)) and not isinstance(v, bool)
+                                for v in values)
+
+
+def frame(df: pd.DataFrame, caption: str | None = None) -> Part:
+    """A DataFrame as a report table: its index (unless the default 0..n-1) and columns, Vietnamese numbers.
+
+    Long frames are cut as pandas cuts them (`display.max_rows`, `display.min_rows`), with a note.
+    """
+    shown = df
+    if not isinstance(df.index, pd.RangeIndex) or any(name is not None for name in df.index.names):
+        shown = df.reset_index()
+    shown = shown.copy()
+    shown.columns = [" – ".join(str(p) for p in c) if isinstance(c, tuple) else str(c) for c in shown.columns]
+    limit, least = pd.get_option("display.max_rows"), pd.get_option("display.min_rows")
+    rows = [[cell(v) for v in row] for row in shown.itertuples(index=False, name=None)]
+    note = None
+    if limit and len(rows) > limit:
+        keep = max(2, min(least or limit, limit))
+        rows = rows[: keep // 2] + [["…"] * len(shown.columns)] + rows[len(rows) - keep // 2:]
+        note = f"Hiển thị {fmt.number(keep // 2 * 2)}/{fmt.number(len(shown))} dòng."
+    numeric = [_is_number(shown.iloc[:, i]) for i in range(shown.shape[1])]
+    return table(list(shown.columns), rows, numeric, caption=caption, note=note, compact=shown.shape[1] > 6)
+
+
+class _PartFormatter(JSONFormatter):
+    """IPython formatter for the `PART` mimetype (DataFrames, through `for_type`)."""
+
+    format_type = Unicode(PART)
+    print_method = ObjectName("_repr_thads_part_")
+
+
+def show_frames_as_tables(shell=None) -> None:
+    """Display DataFrames like the report's tables, with their record, in this IPython kernel (if any)."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    if PART not in formatters:
+        formatters[PART] = _PartFormatter(parent=shell.display_formatter)
+    formatters["text/html"].for_type(pd.DataFrame, lambda df: frame(df).html)
+    formatters[PART].for_type(pd.DataFrame, lambda df: frame(df).record)
+
+
+# The key figures ---------------------------------------------------------------------------------
+def record_figures(kind: str, subject: str, period: str, title: str, figures: dict) -> None:
+    """Record a report's key figures in the notebook's outputs (an invisible output of the building cell)."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    if get_ipython() is None:
+        return
+    display({"text/html": "", FIGURES: {"report": kind, "subject": subject, "period": period, "title": title,
+                                        "figures": figures}}, raw=True)
+
+
+def recorded(notebook, kind: str | None = None, subject: str | None = None, period: str | None = None) -> dict | None:
+    """The first figures record of an executed notebook matching the given report, or None."""
+    for c in notebook.cells:
+        for output in c.get("outputs", []):
+            found = output.get("data", {}).get(FIGURES)
+            if isinstance(found, dict) and all(want is None or found.get(key) == want for key, want in
+                                               (("report", kind), ("subject", subject), ("period", period))):
+                return found
+    return None

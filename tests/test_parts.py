@@ -1,0 +1,186 @@
+"""Unit tests (no kernel, no browser) of what analysts' notebooks rely on: how outputs reach the report,
+DataFrames as report tables, a kernel made clean between reports, the project root, notebook variants."""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import matplotlib as mpl
+import nbformat
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from IPython.core.interactiveshell import InteractiveShell
+
+from thads import batch, kernel, kinds, parts, project
+from thads.errors import ThadsError
+from thads.exporters import ReportHTMLExporter
+from thads.periods import Period
+from thads.units import Units
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+OTHER_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+
+
+def cell(source, *outputs, tags=()):
+    return nbformat.v4.new_code_cell(source, outputs=list(outputs), metadata={"tags": list(tags)})
+
+
+def result(data, kind="execute_result"):
+    if kind == "execute_result":
+        return nbformat.v4.new_output(kind, data=data, execution_count=1)
+    return nbformat.v4.new_output(kind, data=data)
+
+
+def stream(text, name="stdout"):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def exported(*cells):
+    notebook = nbformat.v4.new_notebook(cells=list(cells))
+    page, resources = ReportHTMLExporter().from_notebook_node(notebook)
+    return BeautifulSoup(page, "html.parser"), resources.get("thads_hidden", [])
+
+
+def test_analysts_outputs_show_as_jupyterlab_shows_them_and_code_never():
+    soup, hidden = exported(
+        nbformat.v4.new_markdown_cell("## Phần thêm\n\nMột **đoạn** văn."),
+        cell("print('xin chào')", stream("xin chào\n")),
+        cell("fig", result({"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"}),
+             result({"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"}, "display_data")),
+        cell("df", result({"text/html": "<table class='dataframe'><tr><td>1</td></tr></table>", "text/plain": "df"})),
+        cell("Markdown('**x**')", result({"text/markdown": "**đậm**", "text/plain": "<Markdown>"})),
+        cell("42", result({"text/plain": "42"})),
+    )
+    text = " ".join(soup.get_text(" ").split())
+    assert "Phần thêm" in text and "xin chào" in text and "đậm" in text and "42" in text
+    assert len(soup.find_all("img")) == 1 and soup.find("table", class_="dataframe")
+    assert "print(" not in text and "fig" not in text.split()
+    assert hidden == ["ô 3 («fig»): bỏ một hình lặp lại (ô hiện cùng một hình hai lần)"]
+
+
+def test_what_a_static_report_cannot_show_is_left_out_and_said():
+    soup, hidden = exported(
+        cell("warnings.warn('x')", stream("UserWarning: cẩn thận\n", "stderr")),
+        cell("ax.set_title('T')", result({"image/png": PNG, "text/plain": "<Figure>"}, "display_data"),
+             result({"text/plain": "Text(0.5, 1.0, 'T')"})),
+        cell("ax.bar(x, y)", result({"text/plain": "<BarContainer object of 3 artists>"})),
+        cell("widget", result({"application/vnd.jupyter.widget-view+json": {"model_id": "1"}})),
+        cell("plotly", result({"text/html": "<div></div><script>draw()</script>", "text/plain": "Figure"})),
+        nbformat.v4.new_raw_cell("raw text"),
+        cell("hidden on purpose", stream("bí mật\n", "stderr"), tags=["remove_cell"]),
+        cell("other", result({"image/png": OTHER_PNG}, "display_data"), tags=["remove_output"]),
+    )
+    text = soup.get_text(" ")
+    for gone in ("cẩn thận", "Text(0.5", "BarContainer", "raw text", "bí mật", "draw()"):
+        assert gone not in text, gone
+    assert len(soup.find_all("img")) == 1
+    assert [h.split(": ", 1)[0] for h in hidden] == ["ô 1 («warnings.warn('x')»)", "ô 2 («ax.set_title('T')»)",
+                                                     "ô 3 («ax.bar(x, y)»)", "ô 4 («widget»)", "ô 5 («plotly»)",
+                                                     "ô 6 («raw text»)"]
+    assert "cẩn thận" in hidden[0] and "application/vnd.jupyter.widget-view+json" in hidden[3]
+
+
+def test_frames_are_shown_like_the_reports_tables():
+    df = pd.DataFrame({"don_vi": ["Vị Thanh", "Ngã Bảy"], "viec": [11410, 7942], "ty_le": [Decimal("76.97"), None],
+                       "dat": [True, False]})
+    part = parts.frame(df, caption="Bảng thêm")
+    assert part.record["rows"] == [["Vị Thanh", "11.410", "76,97", "có"], ["Ngã Bảy", "7.942", "—", "không"]]
+    assert part.record["numeric"] == [False, True, True, False] and part.record["caption"] == "Bảng thêm"
+    soup = BeautifulSoup(part.html, "html.parser")
+    assert "data" in soup.table["class"] and [td["class"][0] for td in soup.find_all("td")][:2] == ["short", "num"]
+    indexed = parts.frame(df.set_index("don_vi"))
+    assert indexed.record["header"][0] == "don_vi"
+    long = parts.frame(pd.DataFrame({"n": range(100)}))
+    assert len(long.record["rows"]) == 11 and long.record["note"] == "Hiển thị 10/100 dòng."
+
+
+@pytest.fixture
+def shell():
+    shell = InteractiveShell.instance()
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def test_a_frame_displayed_in_a_report_kernel_carries_its_record(shell):
+    parts.show_frames_as_tables(shell)
+    data, _ = shell.display_formatter.format(pd.DataFrame({"a": [11410]}))
+    assert 'class="data"' in data["text/html"] and "11.410" in data["text/html"]
+    assert data[parts.PART]["rows"] == [["11.410"]]
+
+
+def test_fresh_gives_the_next_report_a_clean_kernel(shell, tmp_path):
+    here = os.getcwd()
+    try:
+        kernel.fresh(str(tmp_path))
+        shell.run_cell("import pandas as pd, matplotlib as mpl, warnings, os, sys\n"
+                       "leftover = 1\npd.set_option('display.max_rows', 3)\nmpl.rcParams['lines.linewidth'] = 9\n"
+                       "warnings.simplefilter('error')\nsys.path.append('/nowhere')\nos.environ['THADS_TEST'] = '1'\n"
+                       "os.chdir('/')")
+        assert pd.get_option("display.max_rows") == 3 and os.getcwd() == "/"
+        kernel.fresh(str(tmp_path))
+        assert "leftover" not in shell.user_ns and "pd" not in shell.user_ns
+        assert pd.get_option("display.max_rows") == 60 and mpl.rcParams["lines.linewidth"] != 9
+        assert ("error", None, Warning, None, 0) not in [(f[0], f[1], f[2], f[3], f[4]) for f in __import__(
+            "warnings").filters]
+        assert "/nowhere" not in __import__("sys").path and "THADS_TEST" not in os.environ
+        assert os.getcwd() == str(tmp_path)
+    finally:
+        kernel._SNAPSHOT = None
+        os.chdir(here)
+
+
+def test_the_project_root_is_the_nearest_folder_with_thads_yml(tmp_path):
+    (tmp_path / "thads.yml").write_text("data: du-lieu\nformats: [pdf]\n", "utf-8")
+    (tmp_path / "notebooks" / "sub").mkdir(parents=True)
+    found = project.find(tmp_path / "notebooks" / "sub")
+    assert found.marked and found.root == tmp_path.resolve()
+    assert found.data == tmp_path.resolve() / "du-lieu" and found.formats == ("pdf",)
+    assert found.notes == tmp_path.resolve() / "parameters" / "notes"
+    assert found.path("khac", found.data) == tmp_path.resolve() / "khac"
+    assert found.path("", found.data) == found.data and found.path("/x", found.data) == Path("/x")
+    assert project.find(ROOT / "notebooks").root == ROOT
+
+
+def test_a_bad_project_file_is_refused_with_its_name(tmp_path):
+    (tmp_path / "thads.yml").write_text("dta: data\n", "utf-8")
+    with pytest.raises(ThadsError, match="thads.yml: khóa không hợp lệ dta"):
+        project.find(tmp_path)
+
+
+def test_province_codes_that_papermill_turned_into_numbers_still_resolve():
+    units = Units.load()
+    assert units.resolve(1, Period.parse("2024-M12")).name == "Hà Nội"
+    assert units.resolve(93, Period.parse("2024-M11")).name == "Hậu Giang"
+
+
+def test_a_province_variant_beside_the_shared_notebook_is_used_for_that_province(tmp_path):
+    for name in ("province_report.ipynb", "province_report.hau-giang.ipynb", "special.ipynb",
+                 "national_overview.ipynb"):
+        (tmp_path / name).write_text("{}", "utf-8")
+    units = Units.load()
+    requests = [batch.Request((Period.parse("2024-M11"),), ("93", "94")),
+                batch.Request((Period.parse("2024-M11"),), ("95",), notebook="special.ipynb"),
+                batch.Request((Period.parse("2024-M11"),), kind="national")]
+    made_by = {job.folder: job.notebook.name for job in batch.plan(units, requests, tmp_path)}
+    assert made_by == {"93": "province_report.hau-giang.ipynb", "94": "province_report.ipynb",
+                       "95": "special.ipynb", "toan-quoc": "national_overview.ipynb"}
+    with pytest.raises(ThadsError, match="Không tìm thấy notebook"):
+        batch.plan(units, [batch.Request((Period.parse("2024-M11"),), ("93",), notebook="missing.ipynb")], tmp_path)
+
+
+def test_batch_files_name_a_notebook_per_entry(tmp_path):
+    path = tmp_path / "batch.yml"
+    path.write_text("reports:\n  - {periods: [2024-M11], provinces: [93], notebook: special.ipynb}\n", "utf-8")
+    assert batch.load_requests(path)[0].notebook == "special.ipynb"
+    path.write_text("reports:\n  - {periods: [2024-M11], notebook: [a, b]}\n", "utf-8")
+    with pytest.raises(ThadsError, match="mục 1 của reports: notebook cần là tên tệp .ipynb"):
+        batch.load_requests(path)
+
+
+def test_every_kind_of_report_has_its_notebook():
+    for kind in kinds.KINDS.values():
+        assert (ROOT / "notebooks" / kind.notebook).is_file()
+    with pytest.raises(ThadsError, match="chọn province, national"):
+        kinds.get("office")
