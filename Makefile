@@ -3,8 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
-# `make test` also needs Debian's Chromium: tests/test_browser.py drives it, launched by path (no download).
-test: EXTRA_SYSTEM_PACKAGES += chromium
+# `make test` also needs Debian's Chromium (tests/test_browser.py drives it, launched by path, no download)
+# and LibreOffice Writer (tests/test_word.py opens the Word reports with it).
+test: EXTRA_SYSTEM_PACKAGES += chromium libreoffice-writer-nogui
 
 .PHONY: setup system-deps report test check lab bench reliability clean
 
@@ -31,8 +32,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # The sample reports: Hậu Giang 11 months 2024 (the seed article) and Cần Thơ 2026, a merged city.
 report: setup
 	$(BIN)/thads validate
-	$(BIN)/thads run --period 2024-M11 --province 93 --date 2024-09-26
-	$(BIN)/thads run --period 2026-M12 --province 92
+	$(BIN)/thads run --period 2024-M11 --province 93 --date 2024-09-26 --format html,pdf,docx
+	$(BIN)/thads run --period 2026-M12 --province 92 --format html,pdf,docx
 
 test: setup
 	$(BIN)/python -m pytest

@@ -683,7 +683,7 @@ class Good:
 
 
 def make_good(data: Path, out: Path) -> Good:
-    done = thads("run", "--data", data, "--period", PERIOD, "--province", PROVINCE, "--format", "html,pdf",
+    done = thads("run", "--data", data, "--period", PERIOD, "--province", PROVINCE, "--format", "html,pdf,docx",
                  "--out", out)
     if done.returncode != 0:
         raise RuntimeError(f"the good report failed:\n{done.stderr}")
@@ -779,7 +779,7 @@ def try_case(case: Case, good: Good, work: Path) -> Outcome:
     if case.read:
         shutil.copytree(good.out, out)
     started = time.perf_counter()
-    done = thads("run", "--data", folder, "--period", case.period, "--province", PROVINCE, "--format", "html,pdf",
+    done = thads("run", "--data", folder, "--period", case.period, "--province", PROVINCE, "--format", "html,pdf,docx",
                  "--out", out)
     outcome = Outcome(case, expect, done.returncode, done.stdout, done.stderr, lost_files(good),
                       time.perf_counter() - started)

@@ -33,12 +33,12 @@ def counts(stderr: str) -> tuple[int, int, int]:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """The 34 provinces of 2026-M12 and the national overviews of 2024 and 2026, made once."""
+    """The 34 provinces of 2026-M12 (HTML, PDF and Word) and the national overviews of 2024 and 2026, made once."""
     data = tmp_path_factory.mktemp("data") / "data"
     shutil.copytree(ROOT / "data", data)
     out = tmp_path_factory.mktemp("outputs")
     first = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out),
-                  "--jobs", "2")
+                  "--jobs", "2", "--format", "html,pdf,docx")
     national = thads("run", "--report", "national", "--period", "2024-M12", "2026-M12", "--data", str(data),
                      "--out", str(out))
     return data, out, first, national
@@ -52,11 +52,12 @@ def test_all_provinces_of_2026_are_made_with_an_index_linking_them(batch):
     assert len(folders) == 34
     for folder in folders:
         assert (folder / "report.html").stat().st_size > 50_000 and (folder / "report.pdf").stat().st_size > 50_000
+        assert (folder / "report.docx").stat().st_size > 50_000
         assert (folder / "summary.json").is_file() and (folder / "report.log").is_file()
     index = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser")
     links = {a["href"] for a in index.find_all("a")}
     for folder in folders:
-        assert f"2026-M12/{folder.name}/report.html" in links and f"2026-M12/{folder.name}/report.pdf" in links
+        assert {f"2026-M12/{folder.name}/report.{kind}" for kind in ("html", "pdf", "docx")} <= links
     can_tho = index.find("tr", attrs={"data-period": "2026-M12", "data-code": "92"})
     summary = json.loads((out / "2026-M12" / "92" / "summary.json").read_text("utf-8"))
     assert f"{summary['viec']['ty_le']:.2f}".replace(".", ",") + "%" in can_tho.get_text()
@@ -64,7 +65,8 @@ def test_all_provinces_of_2026_are_made_with_an_index_linking_them(batch):
 
 def test_a_second_run_skips_everything_and_a_changed_province_alone_is_rebuilt(batch):
     data, out, _, _ = batch
-    again = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out))
+    again = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out),
+                  "--format", "html,pdf,docx")
     assert again.returncode == 0 and counts(again.stderr) == (0, 34, 0)
 
     before = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
@@ -76,7 +78,8 @@ def test_a_second_run_skips_everything_and_a_changed_province_alone_is_rebuilt(b
     stats.to_csv(data / "stats" / "2026.csv", index=False)
     old = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
 
-    third = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out))
+    third = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out),
+                  "--format", "html,pdf,docx")
     assert third.returncode == 0 and counts(third.stderr) == (1, 33, 0)
     after = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
     assert [code for code in after if after[code] != before[code]] == ["96"]
@@ -159,7 +162,7 @@ def test_one_failing_report_does_not_stop_the_others(tmp_path):
     assert (out / "2026-M06" / "96" / "report.html").is_file() and (out / "2026-M06" / "04" / "report.html").is_file()
     failed = out / "2026-M06" / "92"
     assert (failed / "report.failed.ipynb").is_file() and not (failed / "report.html").exists()
-    assert "LỖI" in (failed / "report.log").read_text("utf-8")
+    assert "LỖI" in (failed / "report.failed.log").read_text("utf-8") and not (failed / "report.log").exists()
     row = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser").find(
         "tr", attrs={"data-code": "92"})
     assert "lỗi" in row.get_text()

@@ -57,7 +57,7 @@ def assert_nothing_half_written(out: Path) -> None:
             json.loads((folder / "summary.json").read_text("utf-8"))
             nbformat.read(folder / "report.ipynb", as_version=4)
         else:
-            assert names <= {"report.failed.ipynb", "report.log"}, names
+            assert names <= {"report.failed.ipynb", "report.failed.log"}, names
     index = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser")
     for link in index.find_all("a", href=True):
         assert (out / link["href"]).is_file(), link["href"]

@@ -37,8 +37,12 @@ def stream(text, name="stdout"):
     return nbformat.v4.new_output("stream", name=name, text=text)
 
 
+RECORD = nbformat.v4.new_code_cell("r = ProvinceReport(...)", outputs=[nbformat.v4.new_output(
+    "display_data", data={"text/html": "", parts.FIGURES: {"title": "Báo cáo thử"}})])
+
+
 def exported(*cells):
-    notebook = nbformat.v4.new_notebook(cells=list(cells))
+    notebook = nbformat.v4.new_notebook(cells=[RECORD, *cells])
     page, resources = ReportHTMLExporter().from_notebook_node(notebook)
     return BeautifulSoup(page, "html.parser"), resources.get("thads_hidden", [])
 
@@ -57,7 +61,7 @@ def test_analysts_outputs_show_as_jupyterlab_shows_them_and_code_never():
     assert "Phần thêm" in text and "xin chào" in text and "đậm" in text and "42" in text
     assert len(soup.find_all("img")) == 1 and soup.find("table", class_="dataframe")
     assert "print(" not in text and "fig" not in text.split()
-    assert hidden == ["ô 3 («fig»): bỏ một hình lặp lại (ô hiện cùng một hình hai lần)"]
+    assert hidden == ["ô 4 («fig»): bỏ một hình lặp lại (ô hiện cùng một hình hai lần)"]
 
 
 def test_what_a_static_report_cannot_show_is_left_out_and_said():
@@ -76,9 +80,9 @@ def test_what_a_static_report_cannot_show_is_left_out_and_said():
     for gone in ("cẩn thận", "Text(0.5", "BarContainer", "raw text", "bí mật", "draw()"):
         assert gone not in text, gone
     assert len(soup.find_all("img")) == 1
-    assert [h.split(": ", 1)[0] for h in hidden] == ["ô 1 («warnings.warn('x')»)", "ô 2 («ax.set_title('T')»)",
-                                                     "ô 3 («ax.bar(x, y)»)", "ô 4 («widget»)", "ô 5 («plotly»)",
-                                                     "ô 6 («raw text»)"]
+    assert [h.split(": ", 1)[0] for h in hidden] == ["ô 2 («warnings.warn('x')»)", "ô 3 («ax.set_title('T')»)",
+                                                     "ô 4 («ax.bar(x, y)»)", "ô 5 («widget»)", "ô 6 («plotly»)",
+                                                     "ô 7 («raw text»)"]
     assert "cẩn thận" in hidden[0] and "application/vnd.jupyter.widget-view+json" in hidden[3]
 
 
@@ -104,7 +108,7 @@ def shell():
 
 
 def test_a_frame_displayed_in_a_report_kernel_carries_its_record(shell):
-    parts.show_frames_as_tables(shell)
+    parts.setup_display(shell)
     data, _ = shell.display_formatter.format(pd.DataFrame({"a": [11410]}))
     assert 'class="data"' in data["text/html"] and "11.410" in data["text/html"]
     assert data[parts.PART]["rows"] == [["11.410"]]
@@ -184,3 +188,27 @@ def test_every_kind_of_report_has_its_notebook():
         assert (ROOT / "notebooks" / kind.notebook).is_file()
     with pytest.raises(ThadsError, match="chọn province, national"):
         kinds.get("office")
+
+
+def test_a_notebook_that_did_not_run_through_is_not_exported():
+    never = nbformat.v4.new_notebook(cells=[cell("r = ProvinceReport(province, period)")])
+    with pytest.raises(ValueError, match="Notebook chưa được chạy"):
+        ReportHTMLExporter().from_notebook_node(never)
+    stopped = nbformat.v4.new_notebook(cells=[RECORD, cell("r.offices['sai']", nbformat.v4.new_output(
+        "error", ename="KeyError", evalue="'sai'", traceback=[]))])
+    with pytest.raises(ValueError, match=r"ô 2 \(«r.offices\['sai'\]»\): KeyError"):
+        ReportHTMLExporter().from_notebook_node(stopped)
+    other = nbformat.v4.new_notebook(cells=[cell("print(1)", stream("1\n"))])
+    with pytest.raises(ValueError, match="không ghi lại số liệu chính"):
+        ReportHTMLExporter().from_notebook_node(other)
+
+
+def test_a_format_the_project_file_does_not_know_is_refused_there(tmp_path):
+    (tmp_path / "thads.yml").write_text("formats: [html, pfd]\n", "utf-8")
+    with pytest.raises(ThadsError, match=r"thads.yml: formats .* không có định dạng pfd"):
+        project.find(tmp_path)
+
+
+def test_rates_in_a_frame_keep_their_two_decimals():
+    row = parts.frame(pd.DataFrame({"ty_le": [Decimal("72.30"), Decimal("83.76"), Decimal("75")]})).record["rows"]
+    assert row == [["72,30"], ["83,76"], ["75"]]

@@ -206,7 +206,7 @@ def test_committed_notebooks_are_thin_and_clean():
     (["--period", "2024-13", "--province", "93"], "NĂM-Mkk"),
     (["--period", "2026-M06", "--province", "93"], "Cần Thơ (mã 92)"),
     (["--period", "2024-M11", "--province", "Atlantis"], "Không tìm thấy"),
-    (["--period", "2024-M11", "--province", "93", "--format", "docx"], "html, pdf"),
+    (["--period", "2024-M11", "--province", "93", "--format", "xlsx"], "html, pdf, docx"),
 ])
 def test_bad_options_are_refused_before_anything_runs(tmp_path, args, words):
     process = thads("run", *args, "--out", str(tmp_path / "out"))

@@ -24,12 +24,11 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from thads import __version__, dataset, export, index, kinds, notes, run
+from thads import __version__, dataset, export, index, kinds, notes, project, run
 from thads.errors import ThadsError
 from thads.periods import Period, parse_periods
 from thads.units import Units
@@ -60,15 +59,12 @@ def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list
     """Read a batch file (YAML, read safely): a list `reports` of {report, periods, provinces, formats, date,
     notebook}; `formats` is the default for entries that name none."""
     path = Path(path)
-    try:
-        content = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ThadsError(f"Không tìm thấy tệp khai báo '{path}'.") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ThadsError(f"{path}: không đọc được YAML ({exc}).") from None
-    items = content.get("reports") if isinstance(content, dict) else None
+    expected = "cần khóa 'reports' là một danh sách, mỗi mục có 'periods' và 'provinces'"
+    if not path.is_file():
+        raise ThadsError(f"Không tìm thấy tệp khai báo '{path}'.")
+    items = project.read_yaml(path, expected).get("reports")
     if not isinstance(items, list) or not items:
-        raise ThadsError(f"{path}: cần khóa 'reports' là một danh sách, mỗi mục có 'periods' và 'provinces'.")
+        raise ThadsError(f"{path}: {expected}.")
     requests = []
     for number, item in enumerate(items, start=1):
         where = f"{path}, mục {number} của reports"
@@ -138,12 +134,13 @@ def _code_hash() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path) -> str:
+def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: Path | None = None) -> str:
     """A hash of everything the report reads, so that an unchanged report can be skipped."""
     digest = hashlib.sha256(_code_hash().encode())
     digest.update(job.notebook.read_bytes())
-    digest.update(json.dumps([job.kind, job.notebook.name, job.period.code, job.folder, job.formats,
-                              job.report_date, data.description.get("description", "")]).encode())
+    digest.update(signing.read_bytes() if signing is not None and signing.is_file() else b"-")
+    digest.update(json.dumps([job.kind, job.notebook.name, job.period.code, job.folder, job.report_date,
+                              data.description.get("description", "")]).encode())
     scope = kinds.get(job.kind).scope(data.units, job.subject, job.period)
     years = [job.period.year - 1, job.period.year]
     rows = data.stats[data.stats["nam"].isin(years)]
@@ -193,7 +190,7 @@ class OutputLock:
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop) -> None:
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root) -> None:
     """Each worker: ignore Ctrl-C (the parent decides), keep one Runner, shut its kernel at exit."""
     global _RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -201,7 +198,8 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop) -> Non
     # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
     sys.modules.setdefault("rfc3987_syntax", None)
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
-                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)), stop=stop)
+                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)), stop=stop,
+                         project_root=root)
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
     _RUNNER.warm_up()
 
@@ -213,7 +211,7 @@ def _work(job: run.Job) -> run.Outcome:
 def summary_table(outcomes: list[run.Outcome]) -> Table:
     table = Table(title="Kết quả tạo báo cáo")
     for column in ("Kỳ", "Mã", "Tỉnh/thành phố", "Notebook", "Kết quả", "Giây", "Ghi chú"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")            # paths and messages wrap, never cut
     words = {"ok": "[green]đã tạo[/]", "skipped": "bỏ qua (không đổi)", "failed": "[red]LỖI[/]"}
     for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.period, o.province)):
         table.add_row(o.period, o.province, o.name, o.notebook, words[o.status], f"{o.seconds:.1f}",
@@ -224,8 +222,13 @@ def summary_table(outcomes: list[run.Outcome]) -> Table:
 
 
 def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: Path, notebooks: Path,
-            jobs: int | None = None, force: bool = False, time_limit: float | None = None) -> list[run.Outcome]:
-    """Make every planned report with `jobs` worker processes; print progress and a summary table."""
+            jobs: int | None = None, force: bool = False, time_limit: float | None = None,
+            where: project.Project | None = None) -> list[run.Outcome]:
+    """Make every planned report with `jobs` worker processes; print progress and a summary table.
+
+    `where` is the project whose settings (the signing file) the reports use, wherever their notebooks are.
+    """
+    where = where or project.find()
     data = dataset.load(data_dir)
     for note in data.notes:
         console.print(f"Ghi chú: {note}", highlight=False)
@@ -239,27 +242,28 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     with OutputLock(out_dir):
         todo, outcomes = [], []
         for job in planned:
-            job = replace(job, fingerprint=fingerprint(data, job, notes_dir))
+            job = replace(job, fingerprint=fingerprint(data, job, notes_dir, where.signing))
             if not force and run.is_current(out_dir, job):
                 outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "skipped",
-                                            folder=str(run.output_folder(out_dir, job)), notebook=job.notebook.name))
+                                            folder=str(run.output_folder(out_dir, job)), notebook=job.notebook_label))
             else:
                 todo.append(job)
         try:
-            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit)
+            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit,
+                                 where.root)
         finally:
             index.write(out_dir)
     console.print(summary_table(outcomes))
     for o in outcomes:
         if o.status == "failed":
-            console.print(f"[red]Lỗi[/] {o.period} {o.province} {o.name}: {o.message} (xem {o.folder}/report.log)",
+            console.print(f"[red]Lỗi[/] {o.period} {o.province} {o.name}: {o.message} (xem {o.log or o.folder})",
                           soft_wrap=True, markup=True, highlight=False)
     console.print(f"Mục lục các báo cáo: {out_dir / 'index.html'}")
     return outcomes
 
 
 def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path, workers: int,
-             time_limit: float | None) -> list[run.Outcome]:
+             time_limit: float | None, root: Path) -> list[run.Outcome]:
     if not todo:
         return []
     workers = max(1, min(workers, len(todo)))
@@ -273,7 +277,7 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
         overall = progress.add_task("Tất cả báo cáo", total=len(todo))
         rows: dict[tuple[str, str], int] = {}
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, stop))
+                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, stop, root))
         try:
             pending = {pool.submit(_work, job): job for job in todo}
             while pending:
@@ -287,7 +291,7 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
                         outcome = run.Outcome(job.period.code, job.folder, job.name, "failed",
                                               message=f"tiến trình làm báo cáo dừng đột ngột ({type(exc).__name__})",
                                               folder=str(run.output_folder(out_dir, job)),
-                                              notebook=job.notebook.name)
+                                              notebook=job.notebook_label)
                     outcomes.append(outcome)
                     key = (job.period.code, job.folder)
                     if key in rows:

@@ -30,14 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="kiểm tra thư mục dữ liệu, liệt kê mọi lỗi")
     _data_option(validate)
 
-    run = commands.add_parser("run", help="tạo báo cáo (HTML, PDF) cho một hoặc nhiều tỉnh, kỳ")
+    run = commands.add_parser("run", help="tạo báo cáo (HTML, PDF, Word) cho một hoặc nhiều tỉnh, kỳ")
     run.add_argument("batch", nargs="?", type=Path, help="tệp khai báo YAML trong parameters/ (thay cho --period)")
     run.add_argument("--period", nargs="+", help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
     run.add_argument("--province", nargs="+", default=["all"],
                      help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
     run.add_argument("--report", choices=["province", "national"], default="province",
                      help="province: báo cáo từng tỉnh (mặc định); national: báo cáo tổng hợp toàn quốc")
-    run.add_argument("--format", default=None, help="html, pdf hoặc html,pdf (mặc định: theo thads.yml, html,pdf)")
+    run.add_argument("--format", default=None,
+                     help="html, pdf, docx hoặc nhiều định dạng: html,pdf,docx (mặc định: theo thads.yml, html,pdf)")
     run.add_argument("--jobs", type=int, default=None, help="số báo cáo làm song song (mặc định: số lõi CPU)")
     run.add_argument("--force", action="store_true", help="làm lại cả những báo cáo không thay đổi")
     run.add_argument("--timeout", type=float, default=None, help="giới hạn thời gian mỗi báo cáo, tính bằng giây")
@@ -49,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "của dự án)")
     _data_option(run)
 
-    export = commands.add_parser("export", help="xuất một notebook đã chạy (papermill, JupyterLab) ra HTML, PDF")
+    export = commands.add_parser("export", help="xuất một notebook đã chạy (papermill, JupyterLab) ra HTML, PDF, Word")
     export.add_argument("notebook", type=Path, help="notebook đã chạy, ví dụ out.ipynb")
-    export.add_argument("--format", default=None, help="html, pdf hoặc html,pdf (mặc định: theo thads.yml, html,pdf)")
+    export.add_argument("--format", default=None, help="html, pdf, docx (mặc định: theo thads.yml, html,pdf)")
     export.add_argument("--out", type=Path, default=None, help="thư mục ghi kết quả (mặc định: cạnh notebook)")
 
     provinces = commands.add_parser("provinces", help="danh sách tỉnh/thành phố tại cuối một kỳ")
@@ -104,7 +105,7 @@ def _run(args) -> int:
         raise ThadsError("--timeout phải là số giây dương.")
     outcomes = batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
                              notebooks=args.notebooks or where.notebooks, jobs=args.jobs, force=args.force,
-                             time_limit=args.timeout)
+                             time_limit=args.timeout, where=where)
     return 0 if all(o.status != "failed" for o in outcomes) else 1
 
 

@@ -1,7 +1,8 @@
-"""Export an executed report notebook: HTML (nbconvert, the project's template) and PDF (WeasyPrint).
+"""Export an executed report notebook: HTML (nbconvert, the project's template), PDF (WeasyPrint) and
+Word (python-docx, `word`).
 
-The work is done by the nbconvert exporters of `exporters`, imported on first use so that a process
-that only plans reports does not pay for nbconvert.
+The work is done by the nbconvert exporters of `exporters` and by `word`, imported on first use so that
+a process that only plans reports does not pay for them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from thads.errors import ThadsError
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
 
 
 def parse_formats(text: str, allowed: tuple[str, ...] = FORMATS) -> tuple[str, ...]:
@@ -20,7 +21,7 @@ def parse_formats(text: str, allowed: tuple[str, ...] = FORMATS) -> tuple[str, .
     formats = tuple(dict.fromkeys(f.strip().lower() for f in str(text).split(",") if f.strip()))
     unknown = [f for f in formats if f not in allowed]
     if unknown or not formats:
-        raise ThadsError(f"Định dạng '{text}' không hợp lệ: chọn trong {', '.join(allowed)}, ví dụ --format html,pdf.")
+        raise ThadsError(f"Định dạng '{text}' không hợp lệ: chọn trong {', '.join(allowed)}, ví dụ --format html,pdf,docx.")
     return formats
 
 
@@ -44,14 +45,19 @@ def to_pdf(page: str, target: Path | None = None) -> bytes | None:
     return to_pdf(page, target)
 
 
+def to_docx(notebook, target: Path | None = None) -> bytes | None:
+    """The report as a Word document, from the same executed notebook; to `target`, or its bytes."""
+    from thads.word import to_docx
+
+    return to_docx(notebook, target)
+
+
 def export_notebook(path: Path, formats: tuple[str, ...], out_dir: Path | None = None) -> tuple[list[Path], list[str]]:
     """Export a report notebook run by hand (papermill, JupyterLab) beside itself, or into `out_dir`.
 
     Returns the files written and what was left out of the page. Each file is written whole or not at all.
     """
     import nbformat
-
-    from thads import parts
 
     path = Path(path)
     try:
@@ -60,10 +66,12 @@ def export_notebook(path: Path, formats: tuple[str, ...], out_dir: Path | None =
         raise ThadsError(f"Không tìm thấy notebook '{path}'.") from None
     except Exception as exc:  # nbformat raises several kinds of errors for a file that is not a notebook
         raise ThadsError(f"'{path}' không phải là notebook đọc được ({type(exc).__name__}: {exc}).") from None
-    if parts.recorded(notebook) is None:
-        raise ThadsError(f"{path}: notebook chưa ghi lại số liệu chính của báo cáo. Hãy chạy notebook (JupyterLab "
-                         "hoặc papermill) rồi xuất lại; notebook cần tạo đối tượng báo cáo, ví dụ "
-                         "r = ProvinceReport(province, period).")
+    from thads.exporters import check_ran
+
+    try:
+        check_ran(notebook)
+    except ValueError as exc:
+        raise ThadsError(f"{path}: {exc}") from None
     page, hidden = to_html(notebook)
     out = Path(out_dir) if out_dir is not None else path.parent
     out.mkdir(parents=True, exist_ok=True)
@@ -73,8 +81,10 @@ def export_notebook(path: Path, formats: tuple[str, ...], out_dir: Path | None =
         try:
             if kind == "html":
                 temporary.write_text(page, "utf-8")
-            else:
+            elif kind == "pdf":
                 to_pdf(page, temporary)
+            else:
+                to_docx(notebook, temporary)
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)

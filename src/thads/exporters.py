@@ -1,4 +1,5 @@
-"""The nbconvert exporters of a report, registered by the package as `thads_html` and `thads_pdf`.
+"""The nbconvert exporters of a report, registered by the package as `thads_html`, `thads_pdf` and
+`thads_docx`.
 
 `jupyter nbconvert --to thads_html report.ipynb` and JupyterLab's "Save and Export Notebook As" menu
 use them, and so do `thads run` and `thads export` (through `export`). The page shows what the notebook
@@ -31,6 +32,32 @@ REMOVE_CELL = {"remove_cell", "parameters", "injected-parameters"}
 _OBJECT_REPR = re.compile(r"\[?<[\w.]+[ >].*>\]?|\w+\(<[\w.]+ object at 0x[0-9a-f]+>\)", re.S)
 
 
+def _numbered(nb):
+    """Cells with their position in the notebook the analyst edits (papermill's own cells not counted)."""
+    number = 0
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if not tags & {"injected-parameters", "papermill-error-cell-tag"}:
+            number += 1
+        yield number, cell
+
+
+def check_ran(nb) -> None:
+    """Refuse, with what to do, a notebook that was not run through: never run, building no report object,
+    or stopped by a cell that raised. A report is only made from a notebook that ran to the end."""
+    for number, cell in _numbered(nb):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise ValueError(f"Notebook có ô bị lỗi khi chạy ({_shown_as(number, cell)}: {output.get('ename')}: "
+                                 f"{output.get('evalue')}): sửa ô đó, chạy lại notebook rồi xuất.")
+    if parts.recorded(nb) is None:
+        if not any(cell.get("outputs") for cell in nb.cells):
+            raise ValueError("Notebook chưa được chạy: hãy chạy hết notebook (JupyterLab: Run All Cells, hoặc "
+                             "papermill) rồi xuất.")
+        raise ValueError("Notebook không ghi lại số liệu chính của báo cáo: notebook cần tạo đối tượng báo cáo, "
+                         "ví dụ r = ProvinceReport(province, period).")
+
+
 def _shown_as(cell_number: int, cell) -> str:
     first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
     return f"ô {cell_number}" + (f" («{first[:60]}{'…' if len(first) > 60 else ''}»)" if first else "")
@@ -46,7 +73,7 @@ class ReportOutputs(Preprocessor):
 
     def preprocess(self, nb, resources):
         hidden = resources.setdefault("thads_hidden", [])
-        for number, cell in enumerate(nb.cells, start=1):
+        for number, cell in _numbered(nb):
             tags = set(cell.get("metadata", {}).get("tags", []))
             if tags & REMOVE_CELL:
                 continue
@@ -123,6 +150,7 @@ class ReportHTMLExporter(HTMLExporter):
                                                          remove_input_tags={"remove_input"}), enabled=True)
 
     def from_notebook_node(self, nb, resources=None, **kwargs):
+        check_ran(nb)
         resources = dict(resources or {})
         record = parts.recorded(nb)
         metadata = dict(resources.get("metadata") or {})
@@ -150,6 +178,25 @@ class ReportPDFExporter(Exporter):
         page, resources = ReportHTMLExporter(parent=self).from_notebook_node(nb, resources, **kwargs)
         resources["output_extension"] = ".pdf"
         return to_pdf(page), resources
+
+
+class ReportDOCXExporter(Exporter):
+    """The report as a Word document an office can finish and sign (`word`)."""
+
+    export_from_notebook = "Báo cáo THADS (Word)"
+    output_mimetype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+    @default("file_extension")
+    def _file_extension(self):
+        return ".docx"
+
+    def from_notebook_node(self, nb, resources=None, **kwargs):
+        from thads.word import to_docx
+
+        check_ran(nb)
+        _, resources = super().from_notebook_node(nb, resources, **kwargs)
+        resources["output_extension"] = ".docx"
+        return to_docx(nb), resources
 
 
 def _with_toc(body: str) -> str:

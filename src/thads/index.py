@@ -1,4 +1,4 @@
-"""`outputs/index.html`: every report by period and province, its key figures, links to HTML and PDF.
+"""`outputs/index.html`: every report by period and province, its key figures, links to HTML, PDF, DOCX.
 
 One self-contained page, rewritten (atomically) after every run. Filtering by period and province and
 sorting by the figures work offline with a small inline script that the page's CSP allows by its hash.
@@ -27,6 +27,16 @@ def _status(rate, target) -> str:
     return "met" if rate >= target else "missed"
 
 
+def _docx(folder: Path) -> str | None:
+    """The Word file the last run wrote (report.docx, or report.new.docx beside one a clerk edited)."""
+    try:
+        name = json.loads((folder / "inputs.json").read_text("utf-8")).get("docx", "report.docx")
+    except (OSError, ValueError, AttributeError):
+        name = "report.docx"
+    return name if isinstance(name, str) and name.endswith(".docx") and "/" not in name and (folder / name).is_file() \
+        else None
+
+
 def entries(out_dir: Path) -> list[dict]:
     """One entry per report folder `<period>/<code>/` that holds a report or a failed attempt."""
     found = []
@@ -36,8 +46,10 @@ def entries(out_dir: Path) -> list[dict]:
         except Exception:
             continue
         summary_path = folder / "summary.json"
+        docx = _docx(folder)
         entry = {"period": period.code, "period_label": period.label, "code": folder.name,
                  "html": (folder / "report.html").is_file(), "pdf": (folder / "report.pdf").is_file(),
+                 "docx": docx, "edited_docx": docx not in (None, "report.docx") and (folder / "report.docx").is_file(),
                  "failed": (folder / "report.failed.ipynb").is_file(), "name": folder.name, "kinds": {}}
         if summary_path.is_file():
             try:
@@ -54,7 +66,7 @@ def entries(out_dir: Path) -> list[dict]:
                                             "status": _status(r["ty_le"], r["chi_tieu"])}
         elif folder.name == "toan-quoc":
             entry["name"] = "Toàn quốc (báo cáo tổng hợp)"
-        if entry["html"] or entry["pdf"] or entry["failed"]:
+        if entry["html"] or entry["pdf"] or entry["docx"] or entry["failed"]:
             found.append(entry)
     found.sort(key=lambda e: (e["period"], e["code"] != "toan-quoc", e["code"]), reverse=False)
     return found

@@ -7,7 +7,8 @@ its key figures once, under `FIGURES`, when it is built: `summary.json` and the 
 from that record.
 
 DataFrames that a report notebook displays are shown like the report's own tables (Vietnamese
-numbers, the same styles) once `show_frames_as_tables` has run, in JupyterLab as in the exports.
+numbers, the same styles), and pyplot figures sharp enough to print, once `setup_display` has run (the
+report object runs it), in JupyterLab as in the exports.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from babel.numbers import format_decimal
 from IPython.core.formatters import JSONFormatter
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import escape
@@ -102,8 +104,11 @@ def cell(value) -> str:
         return fmt.number(int(value))
     if isinstance(value, (float, np.floating)):
         return MISSING if math.isnan(value) else fmt.number(round(float(value), 2))
-    if isinstance(value, Decimal):
-        return MISSING if value.is_nan() else fmt.number(value)
+    if isinstance(value, Decimal):   # a rate such as 72.30 keeps its decimals, as in the report's tables
+        if value.is_nan():
+            return MISSING
+        places = min(2, max(0, -value.as_tuple().exponent))
+        return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0", locale=fmt.LOCALE)
     if isinstance(value, (date, datetime, pd.Timestamp)):
         return fmt.day(value)
     return str(value)
@@ -147,19 +152,50 @@ class _PartFormatter(JSONFormatter):
     print_method = ObjectName("_repr_thads_part_")
 
 
-def show_frames_as_tables(shell=None) -> None:
-    """Display DataFrames like the report's tables, with their record, in this IPython kernel (if any)."""
+def _figure_title(fig) -> str:
+    suptitle = getattr(fig, "_suptitle", None)
+    titles = [suptitle.get_text()] if suptitle is not None else []
+    titles += [ax.get_title() for ax in fig.axes]
+    return next((t.strip() for t in titles if t and t.strip()), "")
+
+
+def figure_png(fig):
+    """An analyst's matplotlib figure as the inline backend shows it, at twice the pixels (sharp on paper,
+    at least 150 dpi at its printed size), with its title as the alt text and caption."""
+    from IPython.core.pylabtools import retina_figure
+
+    found = retina_figure(fig, base64=True)
+    if not found:
+        return None
+    data, metadata = found if isinstance(found, tuple) else (found, {})
+    title = _figure_title(fig)
+    if title:
+        metadata = {**metadata, "alt": title, "caption": title}
+    return data, metadata
+
+
+def setup_display(shell=None) -> None:
+    """In this IPython kernel (if any): DataFrames shown like the report's tables, with their record; pyplot
+    figures at twice the pixels, with their title as alt text. JupyterLab then shows what the report shows."""
     if shell is None:
         from IPython import get_ipython
 
         shell = get_ipython()
     if shell is None:
         return
+    # The inline backend sets its own figure formatter when pyplot first loads it (at the first figure):
+    # load it now, so that the formatter below is the one that stays.
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    plt.close(plt.figure())
+
     formatters = shell.display_formatter.formatters
     if PART not in formatters:
         formatters[PART] = _PartFormatter(parent=shell.display_formatter)
     formatters["text/html"].for_type(pd.DataFrame, lambda df: frame(df).html)
     formatters[PART].for_type(pd.DataFrame, lambda df: frame(df).record)
+    formatters["image/png"].for_type(Figure, figure_png)
 
 
 # The key figures ---------------------------------------------------------------------------------

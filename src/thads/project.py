@@ -7,16 +7,19 @@ root, the nearest folder upwards that holds `thads.yml`; without one, from the c
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from thads.errors import ThadsError
+from thads.export import FORMATS
 
 FILE = "thads.yml"
 DEFAULTS = {"data": "data", "notes": "parameters/notes", "notebooks": "notebooks", "outputs": "outputs",
-            "formats": ["html", "pdf"]}
+            "signing": "parameters/signing.yml", "formats": ["html", "pdf"]}
+ENVIRONMENT = "THADS_PROJECT"   # set by `thads run` for its kernels: notebooks anywhere use its project
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Project:
     notes: Path                # analysts' notes: <period>/<province code>.md
     notebooks: Path            # the report notebooks
     outputs: Path              # where reports are written
+    signing: Path              # who signs each report and who receives it (signing.py)
     formats: tuple[str, ...]   # formats made when none is asked for
     marked: bool               # True when a thads.yml was found
 
@@ -37,25 +41,39 @@ class Project:
 
 
 def find_root(start: Path | None = None) -> Path | None:
-    """The nearest folder from `start` (the current folder) upwards that holds thads.yml."""
-    here = Path(start or Path.cwd()).resolve()
+    """The nearest folder from `start` (the current folder, or THADS_PROJECT when set) upwards that holds
+    thads.yml."""
+    here = Path(start or os.environ.get(ENVIRONMENT) or Path.cwd()).resolve()
     return next((folder for folder in (here, *here.parents) if (folder / FILE).is_file()), None)
 
 
-def _settings(path: Path) -> dict:
+def read_yaml(path: Path, expected: str):
+    """A YAML settings file (thads.yml, a batch file, the signing file), read safely: a mapping, or a clear
+    error naming the file and what it should hold (`expected`)."""
     try:
-        loaded = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        loaded = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+    except FileNotFoundError:
+        raise ThadsError(f"Không tìm thấy tệp '{path}'.") from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         raise ThadsError(f"{path}: không đọc được YAML ({exc}).") from None
     if not isinstance(loaded, dict):
-        raise ThadsError(f"{path}: cần các cặp khóa: giá trị, ví dụ data: data.")
+        raise ThadsError(f"{path}: {expected}.")
+    return loaded
+
+
+def _settings(path: Path) -> dict:
+    loaded = read_yaml(path, "cần các cặp khóa: giá trị, ví dụ data: data")
     unknown = sorted(set(map(str, loaded)) - set(DEFAULTS))
     if unknown:
         raise ThadsError(f"{path}: khóa không hợp lệ {', '.join(unknown)}; dùng {', '.join(DEFAULTS)}.")
     for key, value in loaded.items():
         if key == "formats":
-            if not isinstance(value, (list, str)):
-                raise ThadsError(f"{path}: formats cần là danh sách, ví dụ formats: [html, pdf].")
+            values = value if isinstance(value, list) else [value] if isinstance(value, str) else None
+            unknown = [str(v) for v in values or [] if str(v).strip().lower() not in FORMATS]
+            if not values or unknown:
+                raise ThadsError(f"{path}: formats cần là danh sách trong {', '.join(FORMATS)}, ví dụ "
+                                 f"formats: [html, pdf]" + (f"; không có định dạng {', '.join(unknown)}." if unknown
+                                                            else "."))
         elif not isinstance(value, str) or not value.strip():
             raise ThadsError(f"{path}: {key} cần là đường dẫn thư mục (tính từ thư mục dự án).")
     return {**DEFAULTS, **loaded}
@@ -65,9 +83,10 @@ def find(start: Path | None = None) -> Project:
     """The project that holds `start` (the current folder), with its settings and defaults."""
     root = find_root(start)
     settings = _settings(root / FILE) if root else dict(DEFAULTS)
-    base = root or Path(start or Path.cwd()).resolve()
+    base = root or Path(start or os.environ.get(ENVIRONMENT) or Path.cwd()).resolve()
     formats = settings["formats"]
     formats = [formats] if isinstance(formats, str) else formats
     return Project(root=base, data=base / settings["data"], notes=base / settings["notes"],
                    notebooks=base / settings["notebooks"], outputs=base / settings["outputs"],
+                   signing=base / settings["signing"],
                    formats=tuple(str(f).strip().lower() for f in formats), marked=root is not None)

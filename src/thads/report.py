@@ -22,12 +22,14 @@ from datetime import date
 
 from markupsafe import Markup
 
-from thads import charts, dataset, metrics, narrative, notes, parts, project
+from thads import charts, dataset, metrics, narrative, notes, parts, project, signing
 from thads import formatting as fmt
 from thads.parts import Part
 from thads.periods import Period
 
 CHART_DPI = 200
+REORGANISED = date(2025, 7, 1)          # Cục THADS tỉnh become THADS tỉnh/thành phố (QĐ 1898/QĐ-BTP)
+DEPARTMENT = date(2025, 3, 1)           # the Tổng cục THADS becomes the Cục Quản lý THADS (NĐ 39/2025)
 
 
 def _figure(fig, alt: str) -> Part:
@@ -61,7 +63,7 @@ class _Document:
         self.document_title = f"Báo cáo {self.period.label} - {full_name}"
         figures = self.figures.to_json()
         figures.update(self._extra_summary())
-        parts.show_frames_as_tables()
+        parts.setup_display()
         parts.record_figures(self.kind, subject, self.period.code, self.document_title, figures)
 
     def _extra_summary(self) -> dict:
@@ -85,6 +87,11 @@ class _Document:
             cards.append({"title": title, "rate": fmt.percent(r.ty_le, "—"), "target": target,
                           "verdict": verdict, "detail": detail, "status": status})
         return parts.block("key_figures", "key_figures.html.j2", cards=cards)
+
+    def _signature(self, code: str, position: str) -> Part:
+        chosen = signing.for_report(project.find().signing, code, position)
+        return parts.block("signature", "signature.html.j2", chuc_vu=chosen.chuc_vu, nguoi_ky=chosen.nguoi_ky,
+                           noi_nhan=list(chosen.noi_nhan))
 
     def _header(self, agency: str, symbol: str, place: str, missing_offices: list[str]) -> Part:
         return parts.block("header", "header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=agency, symbol=symbol,
@@ -128,6 +135,12 @@ class ProvinceReport(_Document):
         before_merger = provincial.kind == "cuc"
         return self._header(provincial.name.upper(), "BC-CTHADS" if before_merger else "BC-THADS",
                             self.province.name, self.figures.don_vi_thieu_so_lieu)
+
+    def signature(self) -> Part:
+        """The end of the document: "Nơi nhận" and the signer (parameters/signing.yml). The position is the one
+        in force on the signing date: CỤC TRƯỞNG of a Cục THADS tỉnh until 30/06/2025, then the one set in the
+        signing file, blank by default."""
+        return self._signature(self.province.code, "CỤC TRƯỞNG" if self.date < REORGANISED else "")
 
     # Results ----------------------------------------------------------------------------------
     def results(self) -> Part:
@@ -258,9 +271,13 @@ class NationalReport(_Document):
         return f"Tổng hợp kết quả thi hành án dân sự toàn quốc {self.period.label}"
 
     def header(self) -> Part:
-        agency = "TỔNG CỤC THI HÀNH ÁN DÂN SỰ" if self.period.end < date(2025, 3, 1) else \
-            "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ"
+        agency = "TỔNG CỤC THI HÀNH ÁN DÂN SỰ" if self.period.end < DEPARTMENT else "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ"
         return self._header(agency, "BC-THADS", "Hà Nội", [])
+
+    def signature(self) -> Part:
+        """"Nơi nhận" and the signer: TỔNG CỤC TRƯỞNG until 28/02/2025, then CỤC TRƯỞNG, unless the signing file
+        (entry `toan-quoc`) sets another."""
+        return self._signature("toan-quoc", "TỔNG CỤC TRƯỞNG" if self.date < DEPARTMENT else "CỤC TRƯỞNG")
 
     def results(self) -> Part:
         kf = self.figures

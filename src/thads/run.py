@@ -5,11 +5,12 @@ kernel manager), so a batch pays the kernel's start and imports once per worker,
 Each report is built in a private folder under `<out>/.work/` and its files are moved into
 `<out>/<period>/<province code>/` only when all are ready: a failure never leaves a half-written file
 nor touches a good earlier report. A failed report keeps its executed notebook, with the error, as
-`report.failed.ipynb`, and every report keeps a `report.log`.
+`report.failed.ipynb` and its log as `report.failed.log`; a report made keeps its `report.log`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from thads import export, kinds
+from thads import export, kinds, project
 from thads.errors import ThadsError
 from thads.kinds import Subject
 from thads.periods import Period
@@ -54,6 +55,14 @@ class Job:
     def title(self) -> str:
         return f"Báo cáo {self.period.label} - {self.subject.full_name}"
 
+    @property
+    def notebook_label(self) -> str:
+        """The notebook as the summary table names it: from the current folder when it lies below it."""
+        try:
+            return str(self.notebook.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.notebook)
+
 
 @dataclass
 class Outcome:
@@ -68,6 +77,7 @@ class Outcome:
     kernel_peak_mb: float = 0.0      # and of its kernel(s)
     files: list[str] = field(default_factory=list)
     notebook: str = ""               # the notebook that made it (a province's own variant, say)
+    log: str = ""                    # report.log, or report.failed.log for a failed attempt
 
 
 def kernel_name() -> str:
@@ -85,15 +95,37 @@ def output_folder(out_dir: Path, job: Job) -> Path:
     return out_dir / job.period.code / job.folder
 
 
+def made_before(folder: Path) -> dict:
+    """What the last good run recorded in the folder's inputs.json ({} when nothing or unreadable)."""
+    try:
+        made = json.loads((Path(folder) / "inputs.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return made if isinstance(made, dict) else {}
+
+
 def is_current(out_dir: Path, job: Job) -> bool:
     """True when the report exists with all its files and was made from the same inputs."""
     folder = output_folder(out_dir, job)
-    try:
-        made = json.loads((folder / "inputs.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return False
-    wanted = ["report.ipynb", "summary.json"] + [f"report.{f}" for f in job.formats]
-    return made.get("fingerprint") == job.fingerprint and all((folder / n).is_file() for n in wanted)
+    made = made_before(folder)
+    wanted = ["report.ipynb", "summary.json"] + [made.get("docx", "report.docx") if f == "docx" else f"report.{f}"
+                                                 for f in job.formats]
+    return bool(made) and made.get("fingerprint") == job.fingerprint and all((folder / n).is_file() for n in wanted)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def docx_place(folder: Path, written: dict[str, str]) -> str:
+    """Where a new Word file goes: report.docx, unless a clerk changed it after it was written (its checksum
+    differs from the one recorded); then beside it, report.new.docx (report.new-2.docx, ...)."""
+    for number in range(1, 1000):
+        name = "report.docx" if number == 1 else "report.new.docx" if number == 2 else f"report.new-{number - 1}.docx"
+        path = Path(folder) / name
+        if not path.exists() or written.get(name) == _sha256(path):
+            return name
+    raise ThadsError(f"{folder}: quá nhiều bản Word đã sửa; hãy dọn bớt các tệp report.new-*.docx.")
 
 
 def _peak_mb(who: int) -> float:
@@ -112,16 +144,38 @@ def _process_peak_mb(pid: int | None) -> float:
 
 
 def _empty_notebook():
+    """A notebook with a figures record and nothing else: what the exporters need to warm up."""
     import nbformat
 
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("thads")])
+    from thads import parts
+
+    record = nbformat.v4.new_output("display_data", data={"text/html": "", parts.FIGURES: {"title": "thads"}})
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[record])])
 
 
-def _failure(exc: BaseException, timed_out: bool, limit: float | None) -> str:
+def _position(executed: Path, index: int) -> int:
+    """The 1-based position of cell `index` of an executed notebook in the notebook the analyst edits:
+    papermill's injected parameters cell (and the error banner it puts on top) are not counted."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except Exception:  # an unreadable notebook: papermill's own index, 1-based
+        return index + 1
+    cells = [c for c in cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    injected = [i for i, c in enumerate(cells) if "injected-parameters" in c.metadata.get("tags", [])]
+    return index + 1 - sum(1 for i in injected if i < index)
+
+
+def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed: Path | None = None) -> str:
     if timed_out:
         return f"quá thời gian cho phép ({limit:g} giây): báo cáo bị dừng"
     if type(exc).__name__ == "PapermillExecutionError":
-        return f"lỗi khi chạy notebook (ô {exc.exec_count}): {exc.ename}: {exc.evalue}"
+        # Cells are counted as in the notebook the analyst edits: papermill's injected parameters cell is not.
+        first = next((line.strip() for line in (exc.source or "").splitlines() if line.strip()), "")
+        quoted = f" «{first[:60]}{'…' if len(first) > 60 else ''}»" if first else ""
+        number = _position(executed, exc.cell_index) if executed is not None else exc.cell_index + 1
+        return f"lỗi khi chạy notebook (ô {number}{quoted}): {exc.ename}: {exc.evalue}"
     if type(exc).__name__ == "DeadKernelError":
         return "kernel dừng đột ngột khi đang chạy notebook"
     return str(exc) if isinstance(exc, ThadsError) else f"{type(exc).__name__}: {exc}"
@@ -135,8 +189,9 @@ class Runner:
     """
 
     def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path, time_limit: float | None = None,
-                 progress=None, stop=None):
+                 progress=None, stop=None, project_root: Path | None = None):
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
+        self.project_root = project_root      # the kernel's reports use its settings (THADS_PROJECT)
         self.stop = stop or threading.Event()   # set by the batch on Ctrl-C: interrupt, start nothing new
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
@@ -196,7 +251,9 @@ class Runner:
             # kernel that died: its clients are asynchronous even though this manager is not.
             self.km = KernelManager(kernel_name=kernel_name(),
                                     client_class="jupyter_client.asynchronous.AsyncKernelClient")
-            self.km.start_kernel(extra_arguments=["--InteractiveShell.cache_size=0", "--HistoryManager.enabled=False"])
+            env = {**os.environ, **({project.ENVIRONMENT: str(self.project_root)} if self.project_root else {})}
+            self.km.start_kernel(env=env, extra_arguments=["--InteractiveShell.cache_size=0",
+                                                           "--HistoryManager.enabled=False"])
         return self.km
 
     def close(self) -> None:
@@ -253,7 +310,7 @@ class Runner:
         from thads import parts
 
         started = time.perf_counter()
-        outcome = Outcome(job.period.code, job.folder, job.name, "failed", notebook=job.notebook.name)
+        outcome = Outcome(job.period.code, job.folder, job.name, "failed", notebook=job.notebook_label)
         final = output_folder(self.out_dir, job)
         outcome.folder = str(final)
         if self.stop.is_set():
@@ -294,6 +351,10 @@ class Runner:
                 request_save_on_cell_execute=False, on_cell_start=cell_started, parameters=self.parameters(job))
             for t in timers:
                 t.cancel()
+            # Every format already in the folder is made again with the ones asked for: a folder never holds
+            # files made from different inputs.
+            made = made_before(final)
+            formats = [f for f in export.FORMATS if f in job.formats or f in made.get("formats", [])]
             record = parts.recorded(executed, job.kind, job.folder, job.period.code)
             if record is None:
                 raise ThadsError(f"notebook {job.notebook.name} không ghi lại số liệu chính của báo cáo "
@@ -304,31 +365,43 @@ class Runner:
             step("xuất HTML")
             page, hidden = export.to_html(executed)
             log.extend(f"không đưa vào báo cáo: {message}" for message in hidden)
-            if "html" in job.formats:
+            if "html" in formats:
                 (work / "report.html").write_text(page, "utf-8")
                 names.append("report.html")
-            if "pdf" in job.formats:
+            if "pdf" in formats:
                 step("xuất PDF")
                 export.to_pdf(page, work / "report.pdf")
                 names.append("report.pdf")
-            (work / "inputs.json").write_text(json.dumps({"fingerprint": job.fingerprint, "formats": job.formats}),
-                                              "utf-8")
+            inputs = {"fingerprint": job.fingerprint, "formats": formats, "written": made.get("written", {})}
+            places = {name: name for name in names}
+            if "docx" in formats:
+                step("xuất DOCX")
+                export.to_docx(executed, work / "report.docx")
+                names.append("report.docx")
+                places["report.docx"] = inputs["docx"] = docx_place(final, inputs["written"])
+                inputs["written"] = {**inputs["written"], inputs["docx"]: _sha256(work / "report.docx")}
+                if inputs["docx"] != "report.docx":
+                    outcome.message = (f"report.docx đã được sửa sau khi tạo nên được giữ nguyên; bản mới ghi vào "
+                                       f"{inputs['docx']}")
+                    log.append(outcome.message)
+            (work / "inputs.json").write_text(json.dumps(inputs, ensure_ascii=False), "utf-8")
             step(f"xong sau {time.perf_counter() - started:.1f} giây")
             step(f"bộ nhớ đỉnh: tiến trình {_peak_mb(resource.RUSAGE_SELF):.0f} MB, kernel "
                  f"{self._kernel_peak_mb():.0f} MB")
             final.mkdir(parents=True, exist_ok=True)
             for name in names:
-                os.replace(work / name, final / name)
-            (final / "report.failed.ipynb").unlink(missing_ok=True)
+                os.replace(work / name, final / places[name])
+            for stale in ("report.failed.ipynb", "report.failed.log"):
+                (final / stale).unlink(missing_ok=True)
             os.replace(work / "inputs.json", final / "inputs.json")
-            outcome.status, outcome.files = "ok", [str(final / n) for n in names]
+            outcome.status, outcome.files = "ok", [str(final / places[n]) for n in names]
         except BaseException as exc:  # one failing report must not stop a batch: report it instead
             for t in timers:
                 t.cancel()
             if self.stop.is_set() or (isinstance(exc, KeyboardInterrupt) and not timed_out.is_set()):
                 outcome.message = "đã dừng theo yêu cầu (Ctrl-C)"
             else:
-                outcome.message = _failure(exc, timed_out.is_set(), self.time_limit)
+                outcome.message = _failure(exc, timed_out.is_set(), self.time_limit, work / "report.ipynb")
             step(f"LỖI: {outcome.message}")
             final.mkdir(parents=True, exist_ok=True)
             if not (work / "report.ipynb").exists() and started_cells:
@@ -345,9 +418,12 @@ class Runner:
         finally:
             done.set()
             if log:
+                # A failed attempt keeps its own log beside report.failed.ipynb: the good report's log stays.
+                name = "report.log" if outcome.status == "ok" else "report.failed.log"
                 final.mkdir(parents=True, exist_ok=True)
-                (work / "report.log").write_text("\n".join(log) + "\n", "utf-8")
-                os.replace(work / "report.log", final / "report.log")
+                (work / name).write_text("\n".join(log) + "\n", "utf-8")
+                os.replace(work / name, final / name)
+                outcome.log = str(final / name)
             shutil.rmtree(work, ignore_errors=True)
             outcome.seconds = time.perf_counter() - started
             outcome.peak_mb = _peak_mb(resource.RUSAGE_SELF)

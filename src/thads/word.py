@@ -1,0 +1,461 @@
+"""The report as a Word document an office can finish and sign, built with python-docx from the executed
+notebook: the structured record of each part (`parts`) and the analysts' own cells, never from a second
+computation.
+
+Layout of Nghị định 30/2020/NĐ-CP, Phụ lục I: A4; margins 20 mm top and bottom, 30 mm left, 15 mm right;
+Times New Roman 14 pt; the two-column header block; page numbers centred in the header from page 2 (a PAGE
+field); Word heading styles for the outline; real tables; charts at their printed size with a caption;
+"Nơi nhận" and the signature block at the end of the text, before the annexes.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import re
+from pathlib import Path
+
+import markdown
+from bs4 import BeautifulSoup, NavigableString, Tag
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from thads import parts
+
+FONT, MONO = "Times New Roman", "Courier New"
+BODY, SMALL, TABLE, COMPACT = Pt(14), Pt(12), Pt(11), Pt(9.5)
+TEXT_WIDTH = Mm(210 - 30 - 15)
+PIXELS_PER_INCH = 96             # how the page shows an image without a size of its own
+RED, GREEN, GREY = RGBColor(0xB0, 0x3A, 0x2E), RGBColor(0x2E, 0x7D, 0x32), RGBColor(0x55, 0x55, 0x55)
+MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _font(run_or_style, size=None, bold=None, italic=None, name=FONT, color=None):
+    font = run_or_style.font
+    font.name = name
+    # Word picks a font per script: set them all, so that Vietnamese never falls back to another face.
+    element = run_or_style.element if hasattr(run_or_style, "element") else run_or_style._element
+    properties = element.get_or_add_rPr()
+    fonts = properties.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        properties.insert(0, fonts)
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attribute), name)
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):   # a theme font wins
+        fonts.attrib.pop(qn(attribute), None)
+    if size is not None:
+        font.size = size
+    if bold is not None:
+        font.bold = bold
+    if italic is not None:
+        font.italic = italic
+    if color is not None:
+        font.color.rgb = color
+
+
+def _styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    _font(normal, BODY)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.15
+    language = OxmlElement("w:lang")
+    language.set(qn("w:val"), "vi-VN")
+    normal.element.get_or_add_rPr().append(language)
+    for level, size in ((1, Pt(14)), (2, Pt(14)), (3, Pt(14))):
+        style = doc.styles[f"Heading {level}"]
+        _font(style, size, bold=True, italic=level == 3, color=RGBColor(0, 0, 0))
+        style.font.all_caps = level == 1
+        style.paragraph_format.space_before = Pt(12 if level == 1 else 8)
+        style.paragraph_format.space_after = Pt(4)
+        style.paragraph_format.keep_with_next = True
+    caption = doc.styles["Caption"]
+    _font(caption, SMALL, bold=False, italic=True, color=RGBColor(0, 0, 0))
+    caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _page(doc) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.header_distance = Mm(10)
+    section.different_first_page_header_footer = True      # no number on page 1
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _field(paragraph, "PAGE", "2")
+
+
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """A real Word field (PAGE): Word computes it on every page."""
+    def char(kind: str):
+        run = paragraph.add_run()
+        _font(run, Pt(13))
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        run._r.append(element)
+        return run
+
+    char("begin")
+    run = paragraph.add_run()
+    _font(run, Pt(13))
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run._r.append(text)
+    char("separate")
+    _font(paragraph.add_run(shown), Pt(13))
+    char("end")
+
+
+def _paragraph(doc_or_cell, text: str = "", size=None, bold=None, italic=None, align=None, indent=False,
+               color=None, space_after=None, style=None):
+    paragraph = doc_or_cell.add_paragraph(style=style)
+    if text:
+        _font(paragraph.add_run(text), size, bold, italic, color=color)
+    if align is not None:
+        paragraph.alignment = align
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Mm(10)
+    if space_after is not None:
+        paragraph.paragraph_format.space_after = space_after
+    return paragraph
+
+
+def _rule(cell, width_share: float = 0.35) -> None:
+    """The short line under the agency's name and the motto."""
+    paragraph = cell.add_paragraph()
+    paragraph.paragraph_format.space_after = Pt(2)
+    indent = Mm(80 * (1 - width_share) / 2)
+    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = indent
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+    paragraph.paragraph_format.line_spacing = Pt(2)
+
+
+def _no_borders(table) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+
+
+def _widths(table, widths) -> None:
+    """Fixed column widths (Word and LibreOffice both honour them; autofit would squeeze the text columns)."""
+    table.autofit = False
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        column.set(qn("w:w"), str(int(width / 635)))          # EMU to twentieths of a point
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
+
+
+def _column_widths(header: list[str], rows: list[list[str]], total=TEXT_WIDTH) -> list[int]:
+    """Share the text width by what each column holds: long names get room, numbers what they need."""
+    weights = []
+    for i, title in enumerate(header):
+        longest_word = max((len(w) for w in str(title).split()), default=1)
+        longest_cell = max((len(str(row[i])) for row in rows if i < len(row)), default=1)
+        weights.append(min(max(longest_word, longest_cell), 28) + 3)     # + 3: the cell's own margins
+    return [int(total * w / sum(weights)) for w in weights]
+
+
+def _shade(cell, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
+        shading.set(qn(key), value)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _cell_text(cell, text: str, size, bold=False, italic=False, align=WD_ALIGN_PARAGRAPH.CENTER, color=None):
+    paragraph = cell.paragraphs[0] if not cell.paragraphs[0].text else cell.add_paragraph()
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = 1.0
+    _font(paragraph.add_run(text), size, bold, italic, color=color)
+    return paragraph
+
+
+class _Writer:
+    """Walks the report's cells in order and writes each into the document."""
+
+    def __init__(self):
+        self.doc = Document()
+        _styles(self.doc)
+        _page(self.doc)
+        self.charts = 0
+        self.parts = {"header": self.header, "key_figures": self.key_figures, "paragraphs": self.paragraphs,
+                      "section": self.section, "note": self.note, "table": self.table, "signature": self.signature}
+
+    # Parts recorded by the package ------------------------------------------------------------------
+    def header(self, r: dict) -> None:
+        table = self.doc.add_table(rows=1, cols=2)
+        _no_borders(table)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        _widths(table, [Mm(68), Mm(97)])
+        left, right = table.rows[0].cells
+        _cell_text(left, r["parent_agency"], Pt(13))
+        _cell_text(left, r["agency"], Pt(13), bold=True)
+        _rule(left)
+        _cell_text(left, f"Số:        /{r['symbol']}", Pt(13))
+        _cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Pt(12), bold=True)
+        _cell_text(right, "Độc lập - Tự do - Hạnh phúc", Pt(13), bold=True)
+        _rule(right, 0.55)
+        _cell_text(right, f"{r['place']}, {r['long_date']}", BODY, italic=True)
+        _paragraph(self.doc, space_after=Pt(0))
+        _paragraph(self.doc, "BÁO CÁO", BODY, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(0))
+        _paragraph(self.doc, r["subject"], BODY, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(0))
+        title_rule = self.doc.add_table(rows=1, cols=1)
+        _no_borders(title_rule)
+        _rule(title_rule.rows[0].cells[0], 0.3)
+        if r.get("sample"):
+            _paragraph(self.doc, f"DỮ LIỆU MẪU — {r['sample']}", SMALL, bold=True, color=RED)
+        if r.get("missing_offices"):
+            _paragraph(self.doc, f"Thiếu số liệu của {len(r['missing_offices'])} đơn vị: "
+                       f"{', '.join(r['missing_offices'])}. Số tổng hợp chỉ gồm các đơn vị đã báo cáo.", SMALL,
+                       color=RED)
+
+    def key_figures(self, r: dict) -> None:
+        cards = r["cards"]
+        table = self.doc.add_table(rows=1, cols=len(cards))
+        table.style = self.doc.styles["Table Grid"]
+        for cell, card in zip(table.rows[0].cells, cards):
+            color = {"met": GREEN, "missed": RED}.get(card["status"])
+            _cell_text(cell, card["title"], SMALL, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+            _cell_text(cell, card["rate"], Pt(20), bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, color=color)
+            for key in ("target", "verdict", "detail"):
+                _cell_text(cell, card[key], SMALL, align=WD_ALIGN_PARAGRAPH.LEFT)
+        _paragraph(self.doc, space_after=Pt(0))
+
+    def paragraphs(self, r: dict) -> None:
+        for item in r["paragraphs"]:
+            if item["style"] == "footnote":
+                _paragraph(self.doc, item["text"], SMALL, italic=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+            else:
+                _paragraph(self.doc, item["text"], align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
+
+    def section(self, r: dict) -> None:
+        self.doc.add_heading(r["heading"], level=2)
+        self.paragraphs(r)
+
+    def note(self, r: dict) -> None:
+        if r.get("heading"):
+            self.doc.add_heading(r["heading"], level=2)
+        self.markdown(r["markdown"])
+
+    def table(self, r: dict) -> None:
+        if r.get("caption"):
+            caption = _paragraph(self.doc, r["caption"], SMALL, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+                                 space_after=Pt(2))
+            caption.paragraph_format.keep_with_next = True       # a caption never ends a page alone
+        header, rows = r["header"], r["rows"]
+        size = COMPACT if len(header) > 5 else TABLE
+        table = self.doc.add_table(rows=1 + len(rows), cols=len(header))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        repeat = OxmlElement("w:tblHeader")            # the header row again on every page
+        repeat.set(qn("w:val"), "true")
+        table.rows[0]._tr.get_or_add_trPr().append(repeat)
+        for cell, text in zip(table.rows[0].cells, header):
+            _cell_text(cell, text, size, bold=True)
+            _shade(cell, "E9EEF4")
+        numeric = r.get("numeric") or [False] * len(header)
+        for i, row in enumerate(rows):
+            cells = table.rows[i + 1].cells
+            for cell, text, number in zip(cells, row, numeric):
+                _cell_text(cell, str(text), size,
+                           align=WD_ALIGN_PARAGRAPH.RIGHT if number else WD_ALIGN_PARAGRAPH.LEFT)
+                if i in r.get("highlighted", []):
+                    _shade(cell, "FBE9E7")
+        _widths(table, _column_widths(header, rows))
+        keep_together = len(rows) <= 15
+        for row in table.rows:
+            row_properties = row._tr.get_or_add_trPr()
+            row_properties.append(OxmlElement("w:cantSplit"))
+            if keep_together and row is not table.rows[-1]:      # a short table stays on one page
+                for cell in row.cells:
+                    for paragraph in cell.paragraphs:
+                        paragraph.paragraph_format.keep_with_next = True
+        if r.get("note"):
+            _paragraph(self.doc, r["note"], Pt(11), italic=True, color=GREY)
+        else:
+            _paragraph(self.doc, space_after=Pt(0))
+
+    def figure(self, png: bytes, width_inches: float | None, caption: str) -> None:
+        width = min(TEXT_WIDTH, Mm(width_inches * 25.4)) if width_inches else TEXT_WIDTH
+        self.doc.add_picture(io.BytesIO(png), width=width)
+        self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        self.charts += 1
+        label = f"Biểu đồ {self.charts}" + (f". {caption}" if caption else "")
+        _paragraph(self.doc, label, style="Caption")
+
+    def signature(self, r: dict) -> None:
+        _paragraph(self.doc, space_after=Pt(6))
+        table = self.doc.add_table(rows=1, cols=2)
+        _no_borders(table)
+        _widths(table, [Mm(80), Mm(85)])
+        left, right = table.rows[0].cells
+        _cell_text(left, "Nơi nhận:", SMALL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+        for line in r["noi_nhan"]:
+            _cell_text(left, f"- {line}", Pt(11), align=WD_ALIGN_PARAGRAPH.LEFT)
+        for line in (r["chuc_vu"] or " ").split("\n"):
+            _cell_text(right, line, BODY, bold=True)
+        for _ in range(4):
+            _cell_text(right, " ", BODY)
+        _cell_text(right, r["nguoi_ky"] or " ", BODY, bold=True)
+
+    # What analysts add ------------------------------------------------------------------------------
+    def markdown(self, text: str) -> None:
+        html = markdown.markdown(text, extensions=["sane_lists", "tables"])
+        self.html(BeautifulSoup(html, "html.parser"))
+
+    def html(self, soup) -> None:
+        for node in soup.children:
+            if isinstance(node, NavigableString):
+                if node.strip():
+                    _paragraph(self.doc, node.strip(), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+                continue
+            name = node.name
+            if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                self.doc.add_heading(node.get_text(" ", strip=True), level=min(3, max(1, int(name[1]) - 1)))
+            elif name == "p":
+                self.inline(_paragraph(self.doc, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True), node)
+            elif name in ("ul", "ol"):
+                self.items(node, name, 0)
+            elif name == "table":
+                self.html_table(node)
+            elif name == "pre":
+                self.text(node.get_text())
+            elif name == "blockquote":
+                _paragraph(self.doc, node.get_text(" ", strip=True), italic=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+            elif name in ("div", "section", "figure", "main"):
+                self.html(node)
+            elif name not in ("style", "script", "hr", "img", "br"):
+                text = node.get_text(" ", strip=True)
+                if text:
+                    _paragraph(self.doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+
+    def items(self, node: Tag, kind: str, depth: int) -> None:
+        style = "List Number" if kind == "ol" else "List Bullet"
+        if depth:
+            style += f" {min(depth + 1, 3)}"
+        for item in node.find_all("li", recursive=False):
+            nested = [child for child in item.find_all(["ul", "ol"], recursive=False)]
+            for child in nested:
+                child.extract()
+            self.inline(self.doc.add_paragraph(style=style), item)
+            for child in nested:
+                self.items(child, child.name, depth + 1)
+
+    def inline(self, paragraph, node: Tag, bold=False, italic=False) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                text = re.sub(r"\s+", " ", str(child))
+                if text:
+                    _font(paragraph.add_run(text), None, bold or None, italic or None)
+            elif child.name in ("strong", "b"):
+                self.inline(paragraph, child, True, italic)
+            elif child.name in ("em", "i"):
+                self.inline(paragraph, child, bold, True)
+            elif child.name == "code":
+                _font(paragraph.add_run(child.get_text()), Pt(12), name=MONO)
+            elif child.name == "br":
+                paragraph.add_run().add_break()
+            else:
+                self.inline(paragraph, child, bold, italic)
+
+    def html_table(self, node: Tag) -> None:
+        rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in node.find_all("tr")]
+        rows = [row for row in rows if row]
+        if not rows:
+            return
+        width = max(len(row) for row in rows)
+        rows = [row + [""] * (width - len(row)) for row in rows]
+        numeric = [all(re.fullmatch(r"[-—\d.,%\s]*", row[i]) for row in rows[1:]) for i in range(width)]
+        caption = node.find("caption")
+        self.table({"header": rows[0], "rows": rows[1:], "numeric": numeric,
+                    "caption": caption.get_text(" ", strip=True) if caption else None})
+
+    def text(self, text: str) -> None:
+        """Text a cell printed, line for line, in a fixed-width font."""
+        for line in text.rstrip("\n").split("\n"):
+            paragraph = self.doc.add_paragraph()
+            paragraph.paragraph_format.space_after = Pt(0)
+            _font(paragraph.add_run(line), Pt(11), name=MONO)
+        _paragraph(self.doc, space_after=Pt(0))
+
+    def output(self, output) -> None:
+        if output.get("output_type") == "stream":
+            self.text(output.get("text", ""))
+            return
+        if output.get("output_type") == "error":
+            _paragraph(self.doc, f"Lỗi khi tạo phần này của báo cáo: {output.get('ename')}: {output.get('evalue')}",
+                       color=RED)
+            return
+        data, metadata = output.get("data", {}), output.get("metadata", {})
+        record = data.get(parts.PART)
+        png = data.get("image/png")
+        if isinstance(record, dict):
+            if record.get("kind") == "figure" and png:
+                self.figure(base64.b64decode(png), record.get("width_inches"), record.get("caption", ""))
+            elif record.get("kind") in self.parts:
+                self.parts[record["kind"]](record)
+            return
+        if png:
+            meta = metadata.get("image/png", {})
+            width = meta.get("width")
+            self.figure(base64.b64decode(png), width / PIXELS_PER_INCH if width else None, meta.get("caption", ""))
+        elif "image/jpeg" in data:
+            self.figure(base64.b64decode(data["image/jpeg"]), None, "")
+        elif data.get("text/html"):
+            self.html(BeautifulSoup(data["text/html"], "html.parser"))
+        elif "text/markdown" in data:
+            self.markdown(data["text/markdown"])
+        elif "text/plain" in data:
+            self.text(data["text/plain"])
+
+
+def to_docx(notebook, target: Path | None = None) -> bytes | None:
+    """Write the report notebook as a Word document to `target`, or return its bytes.
+
+    Cells and outputs are chosen as for the HTML page (the same cell tags, the same outputs left out).
+    """
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    from thads.exporters import REMOVE_CELL, ReportOutputs
+
+    notebook = copy.deepcopy(notebook)
+    resources: dict = {}
+    notebook, resources = ReportOutputs().preprocess(notebook, resources)
+    notebook, resources = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL, remove_all_outputs_tags={"remove_output"},
+                                                remove_input_tags={"remove_input"}).preprocess(notebook, resources)
+    writer = _Writer()
+    record = parts.recorded(notebook)
+    if record:
+        writer.doc.core_properties.title = record["title"]
+    writer.doc.core_properties.language = "vi-VN"
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            writer.markdown(cell.source)
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                writer.output(output)
+    if target is not None:
+        writer.doc.save(str(target))
+        return None
+    buffer = io.BytesIO()
+    writer.doc.save(buffer)
+    return buffer.getvalue()
