@@ -192,3 +192,20 @@ def test_the_shipped_batch_file_plans_every_report_of_the_conference():
     jobs = batches.plan(dataset.load(ROOT / "data").units, requests, ROOT / "notebooks")
     assert sum(j.kind == "province" for j in jobs) == 34 + 34 and sum(j.kind == "national" for j in jobs) == 1
     assert {j.notebook.name for j in jobs} == {"province_report.ipynb", "national_overview.ipynb"}
+
+
+def test_a_folder_with_some_provinces_makes_what_it_can(hau_giang_2024, tmp_path):
+    """`--province all` on a folder holding Hậu Giang alone: the others are listed as having no data and the
+    run succeeds; a province named explicitly without data fails alone, with a clear message."""
+    out = tmp_path / "out"
+    every = thads("run", "--period", "2024-M11", "--data", str(hau_giang_2024), "--out", str(out), "--format", "html")
+    assert every.returncode == 0, every.stderr
+    assert counts(every.stderr) == (1, 0, 0) and "Không có số liệu: 62." in every.stderr
+    assert re.search(r"│ 2024-M11 │ 01 │ Hà Nội\s+│ .*│ không có số liệu", every.stderr)
+    assert [p.name for p in (out / "2024-M11").iterdir()] == ["93"]
+    named = thads("run", "--period", "2024-M11", "--province", "93", "Hà Nội", "--data", str(hau_giang_2024),
+                  "--out", str(out), "--format", "html")
+    assert named.returncode == 1 and counts(named.stderr) == (0, 1, 1) and "Traceback" not in named.stderr
+    assert ("Lỗi 2024-M11 01 Hà Nội: Không có số liệu của thành phố Hà Nội (mã 01) kỳ 11 tháng năm 2024 (đến "
+            "31/08/2024)") in named.stderr
+    assert not (out / "2024-M11" / "01").exists()

@@ -402,3 +402,30 @@ def test_a_forced_rerun_keeps_every_address(site, desktop):
     for link in page.eval_on_selector_all("#reports a", "links => links.map(a => a.href)"):
         assert link.startswith("file://") and Path(url2pathname(urlparse(link).path)).is_file(), link
     desktop.assert_clean()
+
+
+# --- accessibility -----------------------------------------------------------------------------------------
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.mark.parametrize("relative", ["index", *REPORTS])
+def test_every_page_passes_an_automated_wcag_2_audit(site, browser, relative):
+    """axe-core (bundled with axe-playwright-python, no download) audits the index and each report against
+    WCAG 2.0/2.1 A and AA. It is injected as a script, which the pages' own policy forbids: this one context
+    bypasses the policy; the network stays cut off."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(LOCAL)
+                  else route.abort("blockedbyclient"))
+    try:
+        page = context.new_page()
+        page.goto((site / ("index.html" if relative == "index" else f"{relative}/report.html")).as_uri())
+        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
+        violations = results.response["violations"]
+        assert not violations, "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — "
+                                         f"{[n['target'] for n in v['nodes'][:3]]}" for v in violations)
+        assert page.locator("h1").count() == 1 and page.locator("h1").inner_text().strip()
+    finally:
+        context.close()

@@ -57,3 +57,41 @@ def test_provinces_lists_the_provinces_of_the_period():
     lines = thads("provinces", "--period", "2026-M12").stdout.splitlines()
     assert len(lines) == 34 and any("Cần Thơ" in line and "92, 94, 93" in line for line in lines)
     assert len(thads("provinces", "--period", "2024-M12").stdout.splitlines()) == 63
+
+
+def test_help_and_usage_are_in_vietnamese():
+    for args in (["--help"], ["run", "--help"], ["export", "--help"]):
+        done = thads(*args)
+        assert done.returncode == 0 and done.stdout.startswith("Cách dùng: thads")
+        for english in ("usage:", "positional arguments", "options:", "show this help", "show program"):
+            assert english not in done.stdout, (args, english)
+    done = thads()
+    assert done.returncode == 2 and "thads: lỗi: thiếu đối số bắt buộc: LỆNH" in done.stderr
+    done = thads("run", "--jobs", "0")
+    assert done.returncode == 2 and "đối số --jobs: '0' không hợp lệ: cần số nguyên dương" in done.stderr
+    for bad in ("0", "-5", "nan", "inf", "abc"):
+        done = thads("run", "--period", "2024-M11", "--timeout", bad)
+        assert done.returncode == 2 and "cần số giây dương" in done.stderr, bad
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`thads summary | head -1`, at its worst: the reader has gone before the first line is written."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "thads", "summary", "--period", "2024-M11", "--province", "93"],
+                              cwd=ROOT, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
+
+
+def test_comments_and_messages_point_inside_the_repository():
+    """The domain is documented in docs/; nothing refers to files that only a checkout of the workplace has."""
+    for path in [*(ROOT / "src").rglob("*.py"), *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]:
+        text = path.read_text("utf-8")
+        for outside in ("shared/domain", "DESIGN.md", "FACTS.md", "../shared"):
+            assert outside not in text or path.name == "test_cli.py", (path, outside)
+    assert (ROOT / "docs" / "ky-bao-cao.md").is_file() and (ROOT / "docs" / "du-lieu.md").is_file()

@@ -84,7 +84,7 @@ def test_year_2026_of_lao_cai_compares_with_2025_carried_over_from_its_predecess
 
 
 def test_national_totals_match_the_published_results(ds):
-    published = {  # FACTS.md: cases phải / có điều kiện / xong; money phải / xong in tỷ đồng
+    published = {  # docs/du-lieu.md: cases phải / có điều kiện / xong; money phải / xong in tỷ đồng
         2023: (922_311, 574_819 / 0.8325, 574_819, 388_509, 89_412),
         2024: (1_021_783, 739_974, 620_657, 494_893, 116_531),
         2025: (1_064_419, 685_898, 577_876, 686_000, 150_000),

@@ -3,7 +3,9 @@ from decimal import Decimal
 
 from thads import formatting as fmt
 from thads import narrative
-from thads.metrics import KeyFigures, LastYear, result
+import pandas as pd
+
+from thads.metrics import Answered, CasesMoney, Followed, Handled, Indicators, KeyFigures, LastYear, Training, result
 from thads.periods import Period
 from thads.units import Units
 
@@ -93,3 +95,48 @@ def test_no_last_year_and_merged_last_year():
     note = narrative.merged_footnote(kf, can_tho)
     assert note.startswith("(*) Thành phố Cần Thơ được thành lập ngày 01/07/2025")
     assert "Tỉnh Sóc Trăng (94), Tỉnh Hậu Giang (93)" in note
+
+
+def absent() -> Indicators:
+    """The other indicators of a data folder holding the required columns only."""
+    none = Handled(None, None, None)
+    return Indicators(None, none, none, Answered(None, None, None), None, Training(None, 8),
+                      Followed(None, None, None), CasesMoney(None, None), CasesMoney(None, None), CasesMoney(5297, 2_835_460_070))
+
+
+def test_indicators_the_data_lack_are_never_stated_as_zero():
+    kf = figures()
+    kf = KeyFigures(**{**kf.__dict__, "khac": absent()})
+    text = " ".join(narrative.other_work(kf, HAU_GIANG, P11))
+    for zero in ("0 lượt", "không có đơn", "0 văn bản", "0 công chức", "0/8", "0 bản án"):
+        assert zero not in text, zero
+    assert ("Chưa có số liệu về: tiếp công dân; khiếu nại và tố cáo; văn bản xin ý kiến nghiệp vụ; tập huấn, bồi "
+            "dưỡng; theo dõi thi hành án hành chính; án tín dụng, ngân hàng; án tham nhũng, kinh tế.") in text
+    assert "số chuyển kỳ sau 5.297 việc, trên 2.835 tỷ đồng" in text
+
+
+def test_offices_wording_when_none_or_all_meet_the_target():
+    table = pd.DataFrame({"ten": ["Chi cục Thi hành án dân sự huyện A", "Chi cục Thi hành án dân sự huyện B",
+                                  "Cục Thi hành án dân sự tỉnh C"],
+                          "viec_ty_le": [Decimal("90.00"), Decimal("95.10"), Decimal("88.00")],
+                          "viec_dat": [True, True, True],
+                          "tien_ty_le": [Decimal("20.00"), Decimal("40.16"), Decimal("28.45")],
+                          "tien_dat": [False, False, False]})
+    text = narrative.offices(table, figures())
+    assert "Về việc, cả 3 đơn vị đều đạt chỉ tiêu." in text
+    assert ("Về tiền, chưa có đơn vị nào đạt chỉ tiêu; tỷ lệ cao nhất là Chi cục THADS huyện B (40,16%), thấp nhất "
+            "là Chi cục THADS huyện A (20%).") in text
+    assert "0/3" not in text
+
+
+def test_offices_below_the_money_target_in_the_order_of_the_money_rate():
+    table = pd.DataFrame({"ten": ["Đơn vị A", "Đơn vị B", "Đơn vị C"],
+                          "viec_ty_le": [Decimal("90"), Decimal("80"), Decimal("70")], "viec_dat": [True, False, False],
+                          "tien_ty_le": [Decimal("10"), Decimal("60"), Decimal("30")], "tien_dat": [False, True, False]})
+    text = narrative.offices(table, figures())
+    assert "Về tiền, 1/3 đơn vị đạt chỉ tiêu; các đơn vị chưa đạt: Đơn vị C (30%); Đơn vị A (10%)." in text
+
+
+def test_rates_in_tables_keep_two_decimals():
+    assert fmt.percent(Decimal("33"), table=True) == "33,00%" and fmt.percent(Decimal("33")) == "33%"
+    assert fmt.percent(Decimal("35.47"), table=True) == "35,47%"

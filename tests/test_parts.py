@@ -212,3 +212,16 @@ def test_a_format_the_project_file_does_not_know_is_refused_there(tmp_path):
 def test_rates_in_a_frame_keep_their_two_decimals():
     row = parts.frame(pd.DataFrame({"ty_le": [Decimal("72.30"), Decimal("83.76"), Decimal("75")]})).record["rows"]
     assert row == [["72,30"], ["83,76"], ["75"]]
+
+
+def test_the_reports_charts_use_its_serif_font():
+    from matplotlib.font_manager import findfont
+
+    from thads import charts, dataset, metrics
+
+    data = dataset.load(ROOT / "data")
+    period = Period.parse("2024-M11")
+    figure = charts.rates_vs_targets(metrics.key_figures(data, data.units.resolve("93", period), period))
+    charts.png(figure)
+    fonts = {Path(findfont(t.get_fontproperties())).name for t in figure.findobj(lambda a: hasattr(a, "get_fontproperties"))}
+    assert fonts and all("Serif" in name for name in fonts), fonts

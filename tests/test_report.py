@@ -2,6 +2,7 @@
 (WeasyPrint); the tests read the figures and sentences a user would read in both files."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -59,13 +60,27 @@ def reports(tmp_path_factory):
     batch.write_text("reports:\n"
                      "  - {periods: [2024-M11], provinces: [93], date: 2024-09-26}\n"
                      "  - {periods: [2026-M12], provinces: [Cần Thơ, lai-chau], formats: [html, pdf]}\n", "utf-8")
+    required = required_columns_data(tmp_path_factory.mktemp("data") / "required_only")
     runs = [thads("run", str(batch), "--out", str(out), "--jobs", "1"),
             thads("run", "--period", "2024-M11", "--province", "93", "--out", str(out / "empty"), "--data",
-                  str(empty))]
+                  str(empty)),
+            thads("run", "--period", "2024-M11", "--province", "93", "--out", str(out / "required"), "--data",
+                  str(required))]
     for process in runs:
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err
     return out
+
+
+def required_columns_data(folder: Path) -> Path:
+    """Hậu Giang 2024 with the required columns only: no indicator, no breakdown, no đình chỉ."""
+    shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("stats"))
+    stats = pd.read_csv(DATA / "stats" / "2024.csv", dtype={"don_vi": str, "tinh": str})
+    stats = stats[stats["tinh"] == "93"][["nam", "thang", "don_vi", "viec_phai_thi_hanh", "viec_co_dieu_kien",
+                                          "viec_xong", "tien_phai_thi_hanh", "tien_co_dieu_kien", "tien_xong"]]
+    (folder / "stats").mkdir()
+    stats.to_csv(folder / "stats" / "2024.csv", index=False)
+    return folder
 
 
 SEED_SENTENCES = [
@@ -213,3 +228,53 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path, args, words):
     _, err = process.communicate(timeout=120)
     assert process.returncode != 0 and words in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_a_report_from_the_required_columns_only_states_no_figure_the_data_lack(reports, kind):
+    folder = reports / "required" / "2024-M11" / "93"
+    text = html_text(folder / "report.html") if kind == "html" else pdf_text(folder / "report.pdf")
+    assert "toàn tỉnh phải thi hành 11.410 việc" in text
+    # The sentences the package writes about these indicators (the analyst's note may speak of them freely).
+    for stated in ("lượt công dân", "thụ lý 0", "không có đơn khiếu nại", "văn bản xin ý kiến nghiệp vụ của các",
+                   "công chức trong hệ thống tham gia", "bản án, quyết định", "án tín dụng ngân hàng 0",
+                   "tại 0/"):
+        assert stated not in text, stated
+    assert ("Chưa có số liệu về: tiếp công dân; khiếu nại và tố cáo; văn bản xin ý kiến nghiệp vụ; tập huấn, bồi "
+            "dưỡng; theo dõi thi hành án hành chính; án tín dụng, ngân hàng; án tham nhũng, kinh tế.") in text
+    other = json.loads((folder / "summary.json").read_text("utf-8"))["khac"]
+    assert other["tiep_cong_dan"] is None and other["khieu_nai"] == {"thu_ly": None, "giai_quyet": None, "ty_le": None}
+    assert other["chuyen_ky_sau"]["viec"] > 0           # computed from the required columns
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_the_seed_report_reads_as_an_office_would_write_it(reports, kind):
+    folder = reports / "2024-M11" / "93"
+    text = html_text(folder / "report.html") if kind == "html" else pdf_text(folder / "report.pdf")
+    assert "Ngoài ra, Cục Thi hành án dân sự tỉnh đã cử 126 công chức" in text       # a name keeps its capital
+    assert "DỮ LIỆU MẪU — Tổng hợp (không phải số liệu thống kê thật)" in text         # "mẫu" said once
+    assert "Dữ liệu mẫu, tổng hợp" not in text
+    assert "Vị Thủy" in text and "Vị Thuỷ" not in text                                  # official spelling
+    assert "Tỷ lệ lũy kế từ ngày 01/10 đến hết từng tháng của năm thống kê, so với cùng kỳ năm trước và chỉ tiêu." \
+        in text
+    assert "Về tiền, chưa có đơn vị nào đạt chỉ tiêu; tỷ lệ cao nhất là" in text
+
+
+def test_the_header_breaks_the_agency_name_where_it_reads_and_has_one_h1(reports):
+    page = BeautifulSoup((reports / "2024-M11" / "93" / "report.html").read_text("utf-8"), "html.parser")
+    name = page.select_one(".agency-name")
+    assert [s.strip() for s in name.stripped_strings] == ["CỤC THI HÀNH ÁN DÂN SỰ", "TỈNH HẬU GIANG"]
+    assert [h.get_text(" ", strip=True) for h in page.find_all("h1")] == [
+        "BÁO CÁO Sơ kết công tác thi hành án dân sự, theo dõi thi hành án hành chính 11 tháng năm 2024 và nhiệm vụ, "
+        "giải pháp hoàn thành các chỉ tiêu năm 2024"]
+    rates = [td.get_text() for td in page.select("table.data")[1].select("tbody td")][4::8]
+    assert rates and all(re.fullmatch(r"\d+,\d\d%", r) for r in rates), rates       # two decimals in tables
+
+
+def test_no_pdf_page_ends_with_a_table_caption_or_a_lone_row(reports):
+    """A caption never ends a page without its table (WeasyPrint honours the print styles)."""
+    reader = PdfReader(reports / "2024-M11" / "93" / "report.pdf")
+    for number, page in enumerate(reader.pages, 1):
+        lines = [line.strip() for line in (page.extract_text() or "").splitlines() if line.strip()]
+        assert not re.match(r"(Bảng \d|Phụ lục \d)", lines[-1]), (number, lines[-1])

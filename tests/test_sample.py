@@ -1,6 +1,6 @@
 """The synthetic sample data in data/: made by thads.sample, calibrated, and internally consistent.
 
-Expected figures are copied from shared/domain/FACTS.md (not imported from thads.sample), so a
+Expected figures are copied from docs/du-lieu.md (not imported from thads.sample), so a
 wrong constant in the generator shows up here.
 """
 
@@ -28,7 +28,7 @@ TY = 1_000_000  # nghìn đồng per tỷ đồng
 FIGURES = [c for c in STATS_COLUMNS if c not in ("nam", "thang", "don_vi", "tinh")]
 FLOWS = CUMULATIVE + ["viec_uy_thac", "tien_uy_thac"] + INDICATORS
 
-# FACTS.md national results: (phải thi hành, có điều kiện, thi hành xong incl. đình chỉ, rate %).
+# docs/du-lieu.md national results: (phải thi hành, có điều kiện, thi hành xong incl. đình chỉ, rate %).
 NATIONAL = {
     2023: {"viec": (922_311, 574_819 / 0.8325, 574_819, 83.25),
            "tien": (388_509 * TY, 89_412 * TY / 0.4678, 89_412 * TY, 46.78)},

@@ -27,7 +27,7 @@ def test_hau_giang_offices_are_its_eight_chi_cuc():
     offices = UNITS.offices_of(UNITS.resolve("93", P2024), P2024.end)
     assert offices[0].name == "Cục Thi hành án dân sự tỉnh Hậu Giang"
     assert [o.short_name for o in offices[1:]] == [
-        "TP. Vị Thanh", "TP. Ngã Bảy", "H. Châu Thành A", "H. Châu Thành", "H. Phụng Hiệp", "H. Vị Thuỷ",
+        "TP. Vị Thanh", "TP. Ngã Bảy", "H. Châu Thành A", "H. Châu Thành", "H. Phụng Hiệp", "H. Vị Thủy",
         "H. Long Mỹ", "TX. Long Mỹ"]
 
 

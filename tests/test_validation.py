@@ -1,4 +1,4 @@
-"""The data contract (DESIGN.md §3), rule by rule, through `thads validate`.
+"""The data contract (docs/du-lieu.md), rule by rule, through `thads validate`.
 
 Each test breaks a copy of a small valid folder (Hậu Giang, 2024; see conftest.py) in one way and checks
 that `thads validate` exits 1 without a traceback and lists the problem with its file, the line a user
@@ -112,8 +112,11 @@ def period_containing(day: date) -> Period:
 
 def test_small_folder_validates_clean(folder, capsys):
     out = accepted(validate(folder, capsys))
-    assert "108 dòng số liệu, 12 kỳ (năm 2024–2024)" in out
+    assert "108 dòng số liệu, 12 kỳ (năm 2024)" in out
     assert "Ghi chú" not in out                    # plain UTF-8, LF, plain numbers: nothing to note
+    # What thang means, impossible to miss: each period found, with the day it ends.
+    assert "năm 2024: 1 tháng (đến 31/10/2023), 2 tháng (đến 30/11/2023)" in out
+    assert "11 tháng (đến 31/08/2024), 12 tháng (đến 30/09/2024)" in out
 
 
 def run_thads(*args: str) -> subprocess.CompletedProcess:
@@ -260,7 +263,7 @@ def test_duplicated_row_names_both_places(folder, capsys, other):
         extra.write(other)
         where, line = other, 2
     problems = refused(validate(folder, capsys), count=1)
-    assert_problem(problems, where, line, "don_vi", "dòng trùng: đơn vị 931, năm 2024, tháng 3",
+    assert_problem(problems, where, line, "don_vi", "dòng trùng: đơn vị 931, năm 2024, 3 tháng (đến 31/12/2023)",
                    f"đã có ở {STATS} dòng {first}")
 
 
@@ -344,7 +347,8 @@ def test_cumulative_flow_may_not_fall(folder, capsys, column):
     table.write()
     problems = refused(validate(folder, capsys), count=1)
     assert_problem(problems, STATS, table.line(thang=6, don_vi="931"), column,
-                   f"số lũy kế giảm từ {before} (tháng 5) xuống {before - 1} (tháng 6) của đơn vị 931")
+                   f"số lũy kế giảm từ {before} (kỳ 5 tháng (đến 29/02/2024)) xuống {before - 1} (kỳ 6 tháng (đến "
+                   "31/03/2024)) của đơn vị 931")
 
 
 @pytest.mark.parametrize("kind", ["viec", "tien"])
@@ -370,9 +374,11 @@ def test_month_missing_between_two_present_months(folder, capsys, removed, prese
         del table.rows[table.index(thang=month, don_vi="931")]
     table.write()
     problems = refused(validate(folder, capsys), count=1)
+    missing = "; ".join(Period(2024, m).months for m in removed)
     assert_problem(problems, STATS, table.line(thang=present[1], don_vi="931"), "thang",
-                   f"đơn vị 931 năm 2024 thiếu số liệu tháng {', '.join(map(str, removed))} "
-                   f"(có tháng {present[0]} và tháng {present[1]})")
+                   f"đơn vị 931 năm 2024 thiếu số liệu kỳ {missing} (có kỳ {Period(2024, present[0]).months} và "
+                   f"kỳ {Period(2024, present[1]).months})")
+    assert "thiếu số liệu kỳ 5 tháng (đến 29/02/2024)" in problems[0]          # never "tháng 5", read as May
 
 
 def test_months_missing_before_the_first_or_after_the_last_are_accepted(folder, capsys):
@@ -696,3 +702,48 @@ def test_all_problems_are_reported_in_one_run(folder, capsys):
     assert_problem(problems, STATS, stats.line(thang=3, don_vi="931"), "viec_xong", "số âm '-1'")
     assert_problem(problems, STATS, len(stats.rows) + 1, "don_vi", "mã đơn vị '939'")
     assert_problem(problems, "targets.csv", len(targets.rows) + 1, "tinh", f"đã có ở dòng {first}")
+
+
+# --- what thang means ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("column, good, bad, says", [
+    ("den_ngay", lambda p: p.end.strftime("%d/%m/%Y"), "30/11/2024",
+     ("ngày 30/11/2024 không khớp với nam 2024, thang 11: thang 11 là số liệu 11 tháng (đến 31/08/2024)",
+      "có vẻ cột thang ghi tháng dương lịch: 30/11/2024 là cuối kỳ 2 tháng năm 2025 (nam 2025, thang 2)")),
+    ("ky", lambda p: p.code, "2024-M08",
+     ("kỳ '2024-M08' không khớp với nam 2024, thang 11: thang 11 là số liệu 11 tháng (đến 31/08/2024)",)),
+])
+def test_an_end_date_or_period_column_is_checked_against_nam_and_thang(folder, capsys, column, good, bad, says):
+    table = Table(folder)
+    months = [int(row[table.header.index("thang")]) for row in table.rows]
+    table.header.append(column)
+    for row, month in zip(table.rows, months):
+        row.append(good(Period(2024, month)))
+    table.write()
+    accepted(validate(folder, capsys))
+    table.set(column, bad, thang=11, don_vi="930")
+    table.write()
+    problems = refused(validate(folder, capsys), count=1)
+    assert_problem(problems, STATS, table.line(thang=11, don_vi="930"), column, *says)
+
+
+def test_a_year_filled_with_calendar_months_is_recognised(folder, capsys):
+    """Months 10-12 of the statistical year entered as thang 10-12 (October to December, the start of the
+    year, small cumulative figures) after thang 1-9 (January to September): the data say what thang means."""
+    table = Table(folder)
+    column = table.header.index("thang")
+    for row in table.rows:
+        month = int(row[column])
+        row[column] = str(month + 9 if month <= 3 else month - 3)     # statistical month -> calendar month
+    table.write()
+    problems = refused(validate(folder, capsys))
+    assert_problem(problems, STATS, None, "thang", "năm 2024: số lũy kế ở các dòng thang 10-12 nhỏ hơn ở các dòng "
+                   "thang 1-3, có vẻ cột thang đang ghi tháng dương lịch", "thang 11 là đến 31/08/2024")
+
+
+def test_files_the_data_contract_does_not_name_are_said_to_be_ignored(folder, capsys):
+    (folder / "README.md").write_text("ghi chép", "utf-8")
+    (folder / "so-lieu-cu.csv").write_text("a,b\n1,2\n", "utf-8")
+    out = accepted(validate(folder, capsys))
+    assert "bỏ qua README.md: không thuộc cấu trúc thư mục dữ liệu" in out
+    assert "bỏ qua so-lieu-cu.csv: không thuộc cấu trúc thư mục dữ liệu" in out

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from thads import __version__, dataset, export, index, kinds, notes, project, run
@@ -118,7 +118,8 @@ def plan(units: Units, requests: list[Request], notebooks: Path) -> list[run.Job
                             else kind.variant(notebooks, subject)).resolve()
                 if not notebook.is_file():
                     raise ThadsError(f"Không tìm thấy notebook '{notebook}'.")
-                job = run.Job(kind.name, period, subject, notebook, request.formats, request.report_date)
+                job = run.Job(kind.name, period, subject, notebook, request.formats, request.report_date,
+                              named=[p.lower() for p in request.provinces] != ["all"])
                 if all((j.period, j.folder) != (job.period, job.folder) for j in jobs):
                     jobs.append(job)
     return jobs
@@ -212,12 +213,14 @@ def summary_table(outcomes: list[run.Outcome]) -> Table:
     table = Table(title="Kết quả tạo báo cáo")
     for column in ("Kỳ", "Mã", "Tỉnh/thành phố", "Notebook", "Kết quả", "Giây", "Ghi chú"):
         table.add_column(column, overflow="fold")            # paths and messages wrap, never cut
-    words = {"ok": "[green]đã tạo[/]", "skipped": "bỏ qua (không đổi)", "failed": "[red]LỖI[/]"}
+    words = {"ok": "[green]đã tạo[/]", "skipped": "bỏ qua (không đổi)", "failed": "[red]LỖI[/]",
+             "nodata": "không có số liệu"}
     for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.period, o.province)):
         table.add_row(o.period, o.province, o.name, o.notebook, words[o.status], f"{o.seconds:.1f}",
                       o.message or o.folder)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "skipped", "failed")}
-    table.caption = f"Đã tạo {counts['ok']}, bỏ qua {counts['skipped']}, lỗi {counts['failed']}."
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "skipped", "failed", "nodata")}
+    table.caption = (f"Đã tạo {counts['ok']}, bỏ qua {counts['skipped']}, lỗi {counts['failed']}."
+                     + (f" Không có số liệu: {counts['nodata']}." if counts["nodata"] else ""))
     return table
 
 
@@ -229,18 +232,24 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     `where` is the project whose settings (the signing file) the reports use, wherever their notebooks are.
     """
     where = where or project.find()
+    console.print(f"Đọc và kiểm tra dữ liệu trong {data_dir}…", highlight=False)
     data = dataset.load(data_dir)
     for note in data.notes:
         console.print(f"Ghi chú: {note}", highlight=False)
     notes_dir, out_dir = Path(notes_dir), Path(out_dir)
-    planned = plan(data.units, requests, Path(notebooks))
-    for job in planned:
-        if not kinds.get(job.kind).has_data(data, job.subject, job.period):
-            where = job.subject.province.label if job.subject.province else job.subject.full_name
-            raise ThadsError(f"Không có số liệu của {where} (mã {job.folder}) kỳ {job.period.label} trong thư mục "
-                             f"dữ liệu {data.folder}.")
+    planned, outcomes = [], []
+    for job in plan(data.units, requests, Path(notebooks)):
+        if kinds.get(job.kind).has_data(data, job.subject, job.period):
+            planned.append(job)
+            continue
+        # A province asked for by name fails; one that came from `all` is listed as having no data.
+        about = job.subject.province.label if job.subject.province else job.subject.full_name
+        outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "failed" if job.named else "nodata",
+                                    message=f"Không có số liệu của {about} (mã {job.folder}) kỳ {job.period.label} "
+                                            f"(đến {job.period.end:%d/%m/%Y}) trong thư mục dữ liệu {data.folder}."
+                                    if job.named else "không có số liệu kỳ này", notebook=job.notebook_label))
     with OutputLock(out_dir):
-        todo, outcomes = [], []
+        todo = []
         for job in planned:
             job = replace(job, fingerprint=fingerprint(data, job, notes_dir, where.signing))
             if not force and run.is_current(out_dir, job):
@@ -256,7 +265,8 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     console.print(summary_table(outcomes))
     for o in outcomes:
         if o.status == "failed":
-            console.print(f"[red]Lỗi[/] {o.period} {o.province} {o.name}: {o.message} (xem {o.log or o.folder})",
+            console.print(f"[red]Lỗi[/] {o.period} {o.province} {o.name}: {o.message}"
+                          + (f" (xem {o.log})" if o.log else ""),
                           soft_wrap=True, markup=True, highlight=False)
     console.print(f"Mục lục các báo cáo: {out_dir / 'index.html'}")
     return outcomes
@@ -272,9 +282,12 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
     manager.start(signal.signal, (signal.SIGINT, signal.SIG_IGN))   # Ctrl-C is the parent's to handle
     events, stop = manager.Queue(), manager.Event()
     outcomes: list[run.Outcome] = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        overall = progress.add_task("Tất cả báo cáo", total=len(todo))
+    # One bar for the batch (done/total); one line per running report with its stage, no bar or count of its own.
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        overall = progress.add_task(f"Khởi động {workers} tiến trình, mỗi tiến trình một kernel…", total=len(todo),
+                                    count=f"0/{len(todo)}")
+        names = {(job.period.code, job.folder): job.name for job in todo}
         rows: dict[tuple[str, str], int] = {}
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                    initargs=(data_dir, out_dir, notes_dir, time_limit, events, stop, root))
@@ -282,7 +295,7 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
             pending = {pool.submit(_work, job): job for job in todo}
             while pending:
                 done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(events, progress, rows)
+                _drain(events, progress, rows, names, overall)
                 for future in done:
                     job = pending.pop(future)
                     try:
@@ -297,6 +310,7 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
                     if key in rows:
                         progress.remove_task(rows.pop(key))
                     progress.advance(overall)
+                    progress.update(overall, count=f"{len(outcomes)}/{len(todo)}")
         except KeyboardInterrupt:
             stop.set()                   # workers interrupt their kernels and start nothing new
             console.print("[red]Đã dừng theo yêu cầu (Ctrl-C): các báo cáo đang làm dở bị bỏ, báo cáo cũ giữ "
@@ -309,16 +323,18 @@ def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path
     return outcomes
 
 
-def _drain(events, progress: Progress, rows: dict[tuple[str, str], int]) -> None:
-    """Show each running report's stage: cell i/n, HTML, PDF."""
+def _drain(events, progress: Progress, rows: dict[tuple[str, str], int], names: dict, overall) -> None:
+    """Show each running report's stage: cell i/n, HTML, PDF, Word."""
     while True:
         try:
             period, folder, stage = events.get_nowait()
         except queue.Empty:
             return
         key = (period, folder)
-        label = f"  {period} {folder}: {stage}"
+        label = f"  {period} {folder} {names.get(key, '')}: {stage}"
+        if not rows:
+            progress.update(overall, description="Tất cả báo cáo")
         if key not in rows:
-            rows[key] = progress.add_task(label, total=None)
+            rows[key] = progress.add_task(label, total=None, count="")
         else:
             progress.update(rows[key], description=label)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from pathlib import Path
 
@@ -12,51 +14,102 @@ from thads.errors import DataError, ThadsError
 from thads.periods import Period, parse_periods
 
 
+# argparse's own words, in Vietnamese. argparse looks its messages up through gettext at the moment it
+# prints them; no Vietnamese catalogue ships with Python, so the few it uses are given here.
+_ARGPARSE = {
+    "usage: ": "Cách dùng: ",
+    "positional arguments": "đối số",
+    "options": "tùy chọn",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+    "show program's version number and exit": "hiện phiên bản rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "the following arguments are required: %s": "thiếu đối số bắt buộc: %s",
+    "unrecognized arguments: %s": "đối số không hiểu được: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn một trong: %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "đối số %(argument_name)s: %(message)s",
+    "expected one argument": "cần một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn không rõ: %(option)s có thể là %(matches)s",
+    "not allowed with argument %s": "không dùng cùng với %s",
+    "one of the arguments %s is required": "cần một trong các đối số %s",
+}
+argparse._ = lambda text: _ARGPARSE.get(text, text)
+argparse.ngettext = lambda singular, plural, n: _ARGPARSE.get(singular if n == 1 else plural, singular if n == 1
+                                                              else plural)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' không hợp lệ: cần số nguyên dương, ví dụ 2")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' không hợp lệ: cần số giây dương, ví dụ 600")
+    return value
+
+
 def _data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=None,
+    parser.add_argument("--data", type=Path, default=None, metavar="THƯ_MỤC",
                         help="thư mục dữ liệu (mặc định: data/ của dự án, theo thads.yml)")
+
+
+def _command(commands, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand, its one-line summary shown in the list of commands and atop its own help."""
+    return commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thads", description="Báo cáo công tác thi hành án dân sự.")
-    parser.add_argument("--version", action="version", version=f"thads {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+    parser.add_argument("--version", action="version", version=f"thads {__version__}", help="hiện phiên bản rồi thoát")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH", title="các lệnh")
 
-    summary = commands.add_parser("summary", help="các chỉ số chính của một tỉnh, một kỳ (JSON)")
-    summary.add_argument("--period", required=True, help="kỳ báo cáo, ví dụ 2024-M11")
-    summary.add_argument("--province", required=True, help="mã, tên hoặc tên không dấu, ví dụ 93, 'Hậu Giang'")
+    summary = _command(commands, "summary", "các chỉ số chính của một tỉnh, một kỳ (JSON)")
+    summary.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2024-M11")
+    summary.add_argument("--province", required=True, metavar="TỈNH", help="mã, tên hoặc tên không dấu, ví dụ 93, 'Hậu Giang'")
     _data_option(summary)
 
-    validate = commands.add_parser("validate", help="kiểm tra thư mục dữ liệu, liệt kê mọi lỗi")
+    validate = _command(commands, "validate", "kiểm tra thư mục dữ liệu, liệt kê mọi lỗi")
     _data_option(validate)
 
-    run = commands.add_parser("run", help="tạo báo cáo (HTML, PDF, Word) cho một hoặc nhiều tỉnh, kỳ")
-    run.add_argument("batch", nargs="?", type=Path, help="tệp khai báo YAML trong parameters/ (thay cho --period)")
-    run.add_argument("--period", nargs="+", help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
-    run.add_argument("--province", nargs="+", default=["all"],
+    run = _command(commands, "run", "tạo báo cáo (HTML, PDF, Word) cho một hoặc nhiều tỉnh, kỳ")
+    run.add_argument("batch", nargs="?", type=Path, metavar="TỆP_KHAI_BÁO", help="tệp khai báo YAML trong parameters/ (thay cho --period)")
+    run.add_argument("--period", nargs="+", metavar="KỲ", help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
+    run.add_argument("--province", nargs="+", default=["all"], metavar="TỈNH",
                      help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
-    run.add_argument("--report", choices=["province", "national"], default="province",
+    run.add_argument("--report", choices=["province", "national"], default="province", metavar="LOẠI",
                      help="province: báo cáo từng tỉnh (mặc định); national: báo cáo tổng hợp toàn quốc")
-    run.add_argument("--format", default=None,
+    run.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG",
                      help="html, pdf, docx hoặc nhiều định dạng: html,pdf,docx (mặc định: theo thads.yml, html,pdf)")
-    run.add_argument("--jobs", type=int, default=None, help="số báo cáo làm song song (mặc định: số lõi CPU)")
+    run.add_argument("--jobs", type=_positive_int, default=None, metavar="SỐ", help="số báo cáo làm song song (mặc định: số lõi CPU)")
     run.add_argument("--force", action="store_true", help="làm lại cả những báo cáo không thay đổi")
-    run.add_argument("--timeout", type=float, default=None, help="giới hạn thời gian mỗi báo cáo, tính bằng giây")
-    run.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định: outputs/ của dự án)")
-    run.add_argument("--notes", type=Path, default=None, help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
-    run.add_argument("--date", default="", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
-    run.add_argument("--notebooks", type=Path, default=None,
+    run.add_argument("--timeout", type=_seconds, default=None, metavar="GIÂY", help="giới hạn thời gian mỗi báo cáo, tính bằng giây")
+    run.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: outputs/ của dự án)")
+    run.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
+    run.add_argument("--date", default="", metavar="NGÀY", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
+    run.add_argument("--notebooks", type=Path, default=None, metavar="THƯ_MỤC",
                      help="thư mục chứa province_report.ipynb và national_overview.ipynb (mặc định: notebooks/ "
                           "của dự án)")
     _data_option(run)
 
-    export = commands.add_parser("export", help="xuất một notebook đã chạy (papermill, JupyterLab) ra HTML, PDF, Word")
-    export.add_argument("notebook", type=Path, help="notebook đã chạy, ví dụ out.ipynb")
-    export.add_argument("--format", default=None, help="html, pdf, docx (mặc định: theo thads.yml, html,pdf)")
-    export.add_argument("--out", type=Path, default=None, help="thư mục ghi kết quả (mặc định: cạnh notebook)")
+    export = _command(commands, "export", "xuất một notebook đã chạy (papermill, JupyterLab) ra HTML, PDF, Word")
+    export.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="notebook đã chạy, ví dụ out.ipynb")
+    export.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG", help="html, pdf, docx (mặc định: theo thads.yml, html,pdf)")
+    export.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi kết quả (mặc định: cạnh notebook)")
 
-    provinces = commands.add_parser("provinces", help="danh sách tỉnh/thành phố tại cuối một kỳ")
-    provinces.add_argument("--period", required=True, help="kỳ báo cáo, ví dụ 2026-M12")
+    provinces = _command(commands, "provinces", "danh sách tỉnh/thành phố tại cuối một kỳ")
+    provinces.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2026-M12")
     _data_option(provinces)
     return parser
 
@@ -83,7 +136,11 @@ def _validate(args) -> int:
         print(f"Ghi chú: {note}")
     years = sorted({y for y, _ in ds.periods()})
     print(f"Dữ liệu hợp lệ: {len(ds.stats)} dòng số liệu, {len(ds.periods())} kỳ "
-          f"(năm {years[0]}–{years[-1]}), {len(ds.targets)} chỉ tiêu.")
+          f"(năm {years[0]}{'' if years[0] == years[-1] else f'–{years[-1]}'}), {len(ds.targets)} chỉ tiêu.")
+    print("Các kỳ có số liệu (thang = k là số liệu k tháng của năm thống kê, tính từ 01/10 năm trước):")
+    for year in years:
+        found = [Period(y, m).months for y, m in ds.periods() if y == year]
+        print(f"  năm {year}: {', '.join(found)}")
     return 0
 
 
@@ -99,13 +156,13 @@ def _run(args) -> int:
                                   batch.parse_date(args.date), args.report)]
     else:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
-    if args.jobs is not None and args.jobs < 1:
-        raise ThadsError("--jobs phải là số nguyên dương.")
-    if args.timeout is not None and args.timeout <= 0:
-        raise ThadsError("--timeout phải là số giây dương.")
     outcomes = batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
                              notebooks=args.notebooks or where.notebooks, jobs=args.jobs, force=args.force,
                              time_limit=args.timeout, where=where)
+    if not any(o.status in ("ok", "skipped") for o in outcomes):
+        print("Lỗi: không có báo cáo nào được tạo: thư mục dữ liệu không có số liệu của kỳ và tỉnh đã chọn "
+              "(xem bảng kết quả; thads validate liệt kê các kỳ có số liệu).", file=sys.stderr)
+        return 1
     return 0 if all(o.status != "failed" for o in outcomes) else 1
 
 
@@ -148,3 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`thads summary | head`): stop quietly, as Python's documentation advises.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

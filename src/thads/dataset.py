@@ -103,10 +103,26 @@ def load(folder: Path | str, today: date | None = None) -> Dataset:
     return _CACHE[key].copy()
 
 
+CONTRACT = {"stats": "stats/", "targets.csv": "targets.csv", "units": "units/", "dataset.yml": "dataset.yml"}
+UNITS_FILES = {"provinces.csv", "offices.csv"}
+
+
+def ignored(folder: Path) -> list[str]:
+    """Files and folders of a data folder that the data contract does not name: read by nothing, said so."""
+    found = [p.name + ("/" if p.is_dir() else "") for p in sorted(folder.iterdir())
+             if p.name not in CONTRACT and not p.name.startswith((".", "~$"))]
+    units = folder / "units"
+    if units.is_dir():
+        found += [f"units/{p.name}" for p in sorted(units.iterdir())
+                  if p.name not in UNITS_FILES and not p.name.startswith((".", "~$"))]
+    return found
+
+
 def _load(folder: Path, today: date) -> Dataset:
     units = Units.load(folder / "units")
     description, problems = _description(folder)
-    notes: list[str] = []
+    notes: list[str] = [f"bỏ qua {name}: không thuộc cấu trúc thư mục dữ liệu ({', '.join(CONTRACT.values())})"
+                        for name in ignored(folder)]
     files = stats_files(folder)
     if (folder / "stats").is_dir():
         problems += unreadable_files(folder / "stats", "stats/")
@@ -142,6 +158,7 @@ def _load(folder: Path, today: date) -> Dataset:
     if problems:
         raise DataError(problems)
     stats = stats.drop(columns=["_file", "_row"] + [c for c in stats.columns if c == "tinh"])
-    stats[schema.FIGURES] = stats[schema.FIGURES].astype("int64")
+    stats[schema.ALWAYS] = stats[schema.ALWAYS].astype("int64")
+    stats[schema.MAYBE] = stats[schema.MAYBE].astype("Int64")          # <NA> where not reported
     stats[["nam", "thang"]] = stats[["nam", "thang"]].astype("int64")
     return Dataset(folder, units, stats, targets, description, notes)

@@ -21,11 +21,12 @@ def number(value: int | Decimal | float) -> str:
     return format_decimal(value, format="#,##0.##", locale=LOCALE)
 
 
-def percent(value: Decimal | float | None, missing: str = "—") -> str:
-    """76,97%; 43,40%; a whole rate without decimals (75%, 100%); `missing` when there is no rate."""
-    if value is None:
+def percent(value: Decimal | float | None, missing: str = "—", table: bool = False) -> str:
+    """76,97%; 43,40%; in a sentence a whole rate without decimals (75%, 100%), in a `table` with two like its
+    neighbours (33,00%); `missing` when there is no rate."""
+    if value is None or (isinstance(value, float) and value != value):
         return missing
-    pattern = "#,##0" if Decimal(str(value)) == int(value) else "#,##0.00"
+    pattern = "#,##0" if not table and Decimal(str(value)) == int(value) else "#,##0.00"
     return format_decimal(value, format=pattern, locale=LOCALE) + "%"
 
 

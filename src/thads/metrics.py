@@ -84,7 +84,7 @@ def _rows(ds: Dataset, offices: list[Office], period: Period) -> pd.DataFrame:
 def totals(ds: Dataset, province: Province, period: Period) -> pd.Series | None:
     """Summed figures of the province (or its predecessors) for the period; None without data."""
     rows = _rows(ds, _offices(ds, province, period), period)
-    return None if rows.empty else rows[schema.FIGURES].sum()
+    return None if rows.empty else rows[schema.FIGURES].sum(min_count=1)   # <NA> where nobody reported it
 
 
 def merged_from(ds: Dataset, province: Province, period: Period) -> list[Province]:
@@ -96,10 +96,10 @@ def merged_from(ds: Dataset, province: Province, period: Period) -> list[Provinc
 
 @dataclass(frozen=True)
 class Handled:
-    """Complaints or denunciations: received (thụ lý), resolved (giải quyết) and the rate."""
+    """Complaints or denunciations: received (thụ lý), resolved (giải quyết) and the rate; None: not reported."""
 
-    thu_ly: int
-    giai_quyet: int
+    thu_ly: int | None
+    giai_quyet: int | None
     ty_le: Decimal | None
 
 
@@ -107,8 +107,8 @@ class Handled:
 class Answered:
     """Professional-guidance requests: received, answered and the rate."""
 
-    nhan: int
-    tra_loi: int
+    nhan: int | None
+    tra_loi: int | None
     ty_le: Decimal | None
 
 
@@ -116,7 +116,7 @@ class Answered:
 class Training:
     """Local offices that held software training, out of all local offices."""
 
-    don_vi: int
+    don_vi: int | None
     tong_don_vi: int
 
 
@@ -124,28 +124,31 @@ class Training:
 class Followed:
     """Administrative judgments followed and completed, and the rate."""
 
-    theo_doi: int
-    xong: int
+    theo_doi: int | None
+    xong: int | None
     ty_le: Decimal | None
 
 
 @dataclass(frozen=True)
 class CasesMoney:
-    """A count of cases and an amount of money (nghìn đồng)."""
+    """A count of cases and an amount of money (nghìn đồng); None: not reported."""
 
-    viec: int
-    tien: int
+    viec: int | None
+    tien: int | None
 
 
 @dataclass(frozen=True)
 class Indicators:
-    """The other work a report carries: citizens, complaints, guidance, training, other cases."""
+    """The other work a report carries: citizens, complaints, guidance, training, other cases.
 
-    tiep_cong_dan: int
+    A figure whose column the data lack (or leave empty) is None: unknown, never 0.
+    """
+
+    tiep_cong_dan: int | None
     khieu_nai: Handled
     to_cao: Handled
     xin_y_kien: Answered
-    cong_chuc_tap_huan: int
+    cong_chuc_tap_huan: int | None
     tap_huan_phan_mem: Training
     hanh_chinh: Followed
     tin_dung: CasesMoney
@@ -201,7 +204,7 @@ class _Figures(_CasesAndMoney):
 
 @dataclass(frozen=True)
 class KeyFigures(_Figures):
-    """The key figures of one province for one period (DESIGN §5); rates are Decimals, None when undefined.
+    """The key figures of one province for one period (summary.json); rates are Decimals, None when undefined.
 
     `r.figures.viec.ty_le` is the cases rate, `r.figures.tien.chi_tieu` the money target,
     `r.figures.cung_ky.viec.thi_hanh_xong` last year's completed cases (None without last year's data).
@@ -225,24 +228,32 @@ class NationalFigures(_Figures):
     cung_ky: NationalLastYear | None
 
 
+def _known(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def _share(part: int | None, whole: int | None) -> Decimal | None:
+    return None if part is None or whole is None else rate(part, whole)
+
+
 def _indicators(t: pd.Series, offices: list[Office]) -> Indicators:
     local = [o for o in offices if not o.is_provincial]
-    n = lambda column: int(t[column])  # noqa: E731
+    n = {column: _known(t[column]) for column in schema.INDICATORS}
     return Indicators(
-        tiep_cong_dan=n("tiep_cong_dan"),
-        khieu_nai=Handled(n("khieu_nai_thu_ly"), n("khieu_nai_giai_quyet"),
-                          rate(t["khieu_nai_giai_quyet"], t["khieu_nai_thu_ly"])),
-        to_cao=Handled(n("to_cao_thu_ly"), n("to_cao_giai_quyet"), rate(t["to_cao_giai_quyet"], t["to_cao_thu_ly"])),
-        xin_y_kien=Answered(n("xin_y_kien_nhan"), n("xin_y_kien_tra_loi"),
-                            rate(t["xin_y_kien_tra_loi"], t["xin_y_kien_nhan"])),
-        cong_chuc_tap_huan=n("cong_chuc_tap_huan"),
-        tap_huan_phan_mem=Training(n("tap_huan_phan_mem"), len(local)),
-        hanh_chinh=Followed(n("hanh_chinh_theo_doi"), n("hanh_chinh_xong"),
-                            rate(t["hanh_chinh_xong"], t["hanh_chinh_theo_doi"])),
-        tin_dung=CasesMoney(n("tin_dung_viec"), n("tin_dung_tien")),
-        tham_nhung=CasesMoney(n("tham_nhung_viec"), n("tham_nhung_tien")),
-        chuyen_ky_sau=CasesMoney(n("viec_phai_thi_hanh") - n("viec_xong") - n("viec_dinh_chi"),
-                                 n("tien_phai_thi_hanh") - n("tien_xong") - n("tien_dinh_chi")),
+        tiep_cong_dan=n["tiep_cong_dan"],
+        khieu_nai=Handled(n["khieu_nai_thu_ly"], n["khieu_nai_giai_quyet"],
+                          _share(n["khieu_nai_giai_quyet"], n["khieu_nai_thu_ly"])),
+        to_cao=Handled(n["to_cao_thu_ly"], n["to_cao_giai_quyet"], _share(n["to_cao_giai_quyet"], n["to_cao_thu_ly"])),
+        xin_y_kien=Answered(n["xin_y_kien_nhan"], n["xin_y_kien_tra_loi"],
+                            _share(n["xin_y_kien_tra_loi"], n["xin_y_kien_nhan"])),
+        cong_chuc_tap_huan=n["cong_chuc_tap_huan"],
+        tap_huan_phan_mem=Training(n["tap_huan_phan_mem"], len(local)),
+        hanh_chinh=Followed(n["hanh_chinh_theo_doi"], n["hanh_chinh_xong"],
+                            _share(n["hanh_chinh_xong"], n["hanh_chinh_theo_doi"])),
+        tin_dung=CasesMoney(n["tin_dung_viec"], n["tin_dung_tien"]),
+        tham_nhung=CasesMoney(n["tham_nhung_viec"], n["tham_nhung_tien"]),
+        chuyen_ky_sau=CasesMoney(*(int(t[f"{k}_phai_thi_hanh"] - t[f"{k}_xong"] - t[f"{k}_dinh_chi"])
+                                   for k in ("viec", "tien"))),
     )
 
 
@@ -260,7 +271,7 @@ def plain(value):
 
 
 def key_figures(ds: Dataset, province: Province, period: Period) -> KeyFigures:
-    """The key figures of DESIGN §5 for a province and period."""
+    """The key figures of a province for a period (docs/ty-le-va-chi-tieu.md)."""
     offices = _offices(ds, province, period)
     current = totals(ds, province, period)
     if current is None:
@@ -349,7 +360,7 @@ def monthly_path(ds: Dataset, province: Province, period: Period) -> pd.DataFram
 def national_totals(ds: Dataset, period: Period) -> pd.Series | None:
     """Summed figures of every office that reported for the period; None without data."""
     rows = ds.period_rows(period.year, period.month)
-    return None if rows.empty else rows[schema.FIGURES].sum()
+    return None if rows.empty else rows[schema.FIGURES].sum(min_count=1)   # <NA> where nobody reported it
 
 
 def province_ranking(ds: Dataset, period: Period) -> pd.DataFrame:

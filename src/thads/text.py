@@ -15,3 +15,23 @@ def strip_accents(text: str) -> str:
 def slugify(text: str) -> str:
     """'Bà Rịa - Vũng Tàu' -> 'ba-ria-vung-tau'."""
     return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
+
+
+_TONED = {"a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ"}
+_ON_FIRST = {"o": "òóỏõọ", "u": "ùúủũụ"}
+_OLD_STYLE = re.compile(r"(?<![qQ])([oOuU])([àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ])(?![^\W\d_])")
+
+
+def modern_tones(text: str) -> str:
+    """Official spelling of names, the tone on the first vowel of a final oa, oe, uy:
+    'Hoà Bình' -> 'Hòa Bình', 'Vị Thuỷ' -> 'Vị Thủy', 'Thanh Hoá' -> 'Thanh Hóa' ('Quý' and 'Hoàng' stay)."""
+    def move(match: re.Match) -> str:
+        first, second = match[1], match[2]
+        bare, tone = next((base, marks.index(second.lower())) for base, marks in _TONED.items()
+                          if second.lower() in marks)
+        if (first.lower(), bare) not in {("o", "a"), ("o", "e"), ("u", "y")}:
+            return match[0]
+        toned = _ON_FIRST[first.lower()][tone]
+        return (toned.upper() if first.isupper() else toned) + (bare.upper() if second.isupper() else bare)
+
+    return _OLD_STYLE.sub(move, text)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from thads.errors import ThadsError
 from thads.periods import Period
-from thads.text import slugify
+from thads.text import modern_tones, slugify
 
 SHIPPED = Path(__file__).parent / "shipped_units"
 PROVINCE_OFFICE_KINDS = ("cuc", "thads_tinh")
@@ -91,11 +91,14 @@ class Units:
     def load(cls, folder: Path | None = None) -> "Units":
         """Load `folder/provinces.csv` and `folder/offices.csv`, or the shipped tables."""
         folder = folder if folder is not None and (folder / "provinces.csv").exists() else SHIPPED
-        provinces = [Province(r["ma"], r["ten"], r["ten_day_du"], r["loai"], r["slug"], _date(r["hieu_luc_tu"]),
-                              _date(r["hieu_luc_den"]), tuple(r["tien_nhiem"].split()), r["ke_nhiem"] or None)
+        # Names in the official modern spelling (Hòa Bình, Vị Thủy), whatever the tables use; lookups go by
+        # slug, so both spellings are understood.
+        provinces = [Province(r["ma"], modern_tones(r["ten"]), modern_tones(r["ten_day_du"]), r["loai"], r["slug"],
+                              _date(r["hieu_luc_tu"]), _date(r["hieu_luc_den"]), tuple(r["tien_nhiem"].split()),
+                              r["ke_nhiem"] or None)
                      for r in _read(folder / "provinces.csv")]
-        offices = [Office(r["ma"], r["ten"], r["ten_ngan"], r["loai"], r["tinh"], _date(r["hieu_luc_tu"]),
-                          _date(r["hieu_luc_den"]), r["ke_nhiem"] or None)
+        offices = [Office(r["ma"], modern_tones(r["ten"]), modern_tones(r["ten_ngan"]), r["loai"], r["tinh"],
+                          _date(r["hieu_luc_tu"]), _date(r["hieu_luc_den"]), r["ke_nhiem"] or None)
                    for r in _read(folder / "offices.csv")]
         return cls(provinces, offices)
 

@@ -11,7 +11,7 @@ import difflib
 import math
 import numbers
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -158,6 +158,8 @@ def _counts(table: RawTable, raw: pd.DataFrame, columns: list[str],
             if value is None:
                 if column in schema.KEYS or column in schema.REQUIRED:
                     raise CellError("ô trống: cột bắt buộc phải có số")
+                if column not in schema.ZERO_WHEN_ABSENT:
+                    continue          # an empty optional cell: not reported, left unknown (NaN), never 0
                 value = 0
             if value > limit:   # checked here too: a value beyond int64 cannot be stored in `parsed`
                 raise CellError(f"giá trị {value} không hợp lệ" if column in schema.KEYS else
@@ -179,7 +181,7 @@ def _counts(table: RawTable, raw: pd.DataFrame, columns: list[str],
 
 def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFrame, list[Problem]]:
     """Typed rows of one statistics file, and the problems found in it alone."""
-    header_problems, fatal = _header_problems(table, schema.KEYS + schema.REQUIRED, schema.STATS_COLUMNS)
+    header_problems, fatal = _header_problems(table, schema.KEYS + schema.REQUIRED, schema.ACCEPTED_COLUMNS)
     problems = table.problems + header_problems
     if fatal or not table.rows:
         return pd.DataFrame(), problems
@@ -200,19 +202,22 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
     # A row with an unreadable figure stays (that figure NaN, skipped by the checks between figures) so
     # that it is not also reported as a missing month; only rows without a readable nam, thang go.
     frame = frame[frame[["nam", "thang"]].notna().all(axis=1)]
-    frame = frame.assign(**{c: 0 for c in schema.FIGURES if c not in frame.columns})
+    frame = frame.assign(**{c: 0 if c in schema.ZERO_WHEN_ABSENT else np.nan
+                            for c in schema.FIGURES if c not in frame.columns})
     complete = frame[["nam", "thang"] + schema.FIGURES].notna().all()
     frame = frame.astype({c: "int64" for c, ok in complete.items() if ok})
 
     keep = pd.Series(True, index=frame.index)
     for i in frame.index[(frame["thang"] < 1) | (frame["thang"] > 12)]:
-        problems.append(Problem(table.name, f"tháng {frame.at[i, 'thang']} không hợp lệ: cần từ 1 đến 12",
+        problems.append(Problem(table.name, f"thang {frame.at[i, 'thang']} không hợp lệ: cần từ 1 đến 12 (số tháng "
+                                "tính từ 01/10 của năm thống kê, thang 1 là đến 31/10, thang 12 là đến 30/09)",
                                 frame.at[i, "_row"], "thang"))
         keep[i] = False
     for i in frame.index[keep & ((frame["nam"] < 2000) | (frame["nam"] > 2100))]:
         problems.append(Problem(table.name, f"năm {frame.at[i, 'nam']} không hợp lệ", frame.at[i, "_row"], "nam"))
         keep[i] = False
     frame = frame[keep].copy()
+    problems += _period_columns(table, raw, frame)
     ambiguous = []
     for (year, month), group in frame.groupby(["nam", "thang"]):
         period = Period(int(year), int(month))
@@ -273,6 +278,83 @@ def check_equalities(frame: pd.DataFrame, present: set[str]) -> list[Problem]:
     return problems
 
 
+def _day(value) -> date | None:
+    """A date cell: 31/08/2024, 2024-08-31 or a date from Excel; None when it is none of these."""
+    if isinstance(value, (datetime, date)):
+        return value.date() if isinstance(value, datetime) else value
+    text = str(value).strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _period_columns(table: RawTable, raw: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    """den_ngay and ky, where the file has them, must name the period that nam and thang give."""
+    problems = []
+    for column in (schema.END_COLUMN, schema.PERIOD_COLUMN):
+        if column not in raw.columns:
+            continue
+        for i in frame.index:
+            value = raw.at[i, column]
+            if value is None or str(value).strip() == "":
+                continue
+            period = Period(int(frame.at[i, "nam"]), int(frame.at[i, "thang"]))
+            if column == schema.END_COLUMN:
+                day = _day(value)
+                if day is None:
+                    problems.append(Problem(table.name, f"ngày '{value}' không đọc được: cần dạng 31/08/2024",
+                                            frame.at[i, "_row"], column))
+                    continue
+                if day == period.end:
+                    continue
+                found = f"ngày {day:%d/%m/%Y}"
+            else:
+                if str(value).strip() == period.code:
+                    continue
+                found = f"kỳ '{value}'"
+            hint = ""
+            if column == schema.END_COLUMN and period.month == day.month:
+                hint = (f"; có vẻ cột thang ghi tháng dương lịch: {day:%d/%m/%Y} là cuối kỳ "
+                        f"{_statistical(day)}")
+            problems.append(Problem(table.name, f"{found} không khớp với nam {period.year}, thang {period.month}: "
+                                    f"thang {period.month} là số liệu {period.months} của năm thống kê {period.year}"
+                                    + hint, frame.at[i, "_row"], column))
+    return problems
+
+
+def _statistical(day: date) -> str:
+    """The period that ends on the last day of `day`'s month: '8 tháng năm 2024 (nam 2024, thang 8)'... ."""
+    year = day.year + 1 if day.month >= 10 else day.year
+    month = day.month - 9 if day.month >= 10 else day.month + 3
+    period = Period(year, month)
+    return f"{period.label} (nam {period.year}, thang {period.month})"
+
+
+def _months(row) -> str:
+    """'11 tháng (đến 31/08/2024)' for a row's nam and thang."""
+    return Period(int(row["nam"]), int(row["thang"])).months
+
+
+def _calendar_months(rows: pd.DataFrame) -> list[Problem]:
+    """A year whose rows thang 10-12 hold smaller cumulative figures than its rows thang 1-3 was filled with
+    calendar months: say what thang means, once per year and file."""
+    problems = []
+    for (name, year), group in rows.groupby(["_file", "nam"]):
+        early = group.loc[group["thang"].between(1, 3), "viec_xong"].mean()
+        late = group.loc[group["thang"].between(10, 12), "viec_xong"].mean()
+        if pd.notna(early) and pd.notna(late) and late < early:
+            first = Period(int(year), 1).end
+            problems.append(Problem(name, f"năm {year}: số lũy kế ở các dòng thang 10-12 nhỏ hơn ở các dòng thang 1-3, "
+                                    "có vẻ cột thang đang ghi tháng dương lịch. Trong dữ liệu này thang = k là số "
+                                    f"liệu k tháng của năm thống kê: thang 1 là đến {first:%d/%m/%Y}, thang 11 là "
+                                    f"đến {Period(int(year), 11).end:%d/%m/%Y}, thang 12 là cả năm (đến "
+                                    f"{Period(int(year), 12).end:%d/%m/%Y}).", None, "thang"))
+    return problems
+
+
 def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
     """Duplicated rows, months missing inside a year, cumulative flows that fall."""
     problems = []
@@ -281,7 +363,7 @@ def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
         first = group.iloc[0]
         for _, row in group.iloc[1:].iterrows():
             problems.append(Problem(row["_file"], f"dòng trùng: đơn vị {row['don_vi']}, năm {row['nam']}, "
-                                    f"tháng {row['thang']} đã có ở {first['_file']} dòng {first['_row']}",
+                                    f"{_months(row)} đã có ở {first['_file']} dòng {first['_row']}",
                                     int(row["_row"]), "don_vi"))
     unique = frame.drop_duplicates(schema.KEYS).sort_values(["don_vi", "nam", "thang"])
     previous = unique.groupby(["don_vi", "nam"]).shift(1)
@@ -289,17 +371,19 @@ def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
     gap = has_previous & (unique["thang"] - previous["thang"] > 1)
     for index in unique.index[gap]:
         row, before = unique.loc[index], int(previous.loc[index, "thang"])
-        missing = ", ".join(str(m) for m in range(before + 1, int(row["thang"])))
-        problems.append(Problem(row["_file"], f"đơn vị {row['don_vi']} năm {row['nam']} thiếu số liệu tháng "
-                                f"{missing} (có tháng {before} và tháng {row['thang']})", int(row["_row"]), "thang"))
+        year = int(row["nam"])
+        missing = "; ".join(Period(year, m).months for m in range(before + 1, int(row["thang"])))
+        problems.append(Problem(row["_file"], f"đơn vị {row['don_vi']} năm {year} thiếu số liệu kỳ {missing} (có kỳ "
+                                f"{Period(year, before).months} và kỳ {_months(row)})", int(row["_row"]), "thang"))
     for column in schema.CUMULATIVE:
         fell = has_previous & (unique[column] < previous[column])
         for index in unique.index[fell]:
             row = unique.loc[index]
+            earlier = Period(int(row["nam"]), int(previous.loc[index, "thang"])).months
             problems.append(Problem(row["_file"], f"số lũy kế giảm từ {int(previous.loc[index, column])} "
-                                    f"(tháng {int(previous.loc[index, 'thang'])}) xuống {int(row[column])} (tháng "
-                                    f"{row['thang']}) của đơn vị {row['don_vi']}: số lũy kế từ 01/10 không được "
-                                    "giảm", int(row["_row"]), column))
+                                    f"(kỳ {earlier}) xuống {int(row[column])} (kỳ {_months(row)}) của đơn vị "
+                                    f"{row['don_vi']}: số lũy kế từ 01/10 không được giảm", int(row["_row"]), column))
+    problems += _calendar_months(unique)
     return problems
 
 

@@ -207,7 +207,8 @@ class _Writer:
         _widths(table, [Mm(68), Mm(97)])
         left, right = table.rows[0].cells
         _cell_text(left, r["parent_agency"], Pt(13))
-        _cell_text(left, r["agency"], Pt(13), bold=True)
+        for line in r.get("agency_lines") or [r["agency"]]:
+            _cell_text(left, line, Pt(13), bold=True)
         _rule(left)
         _cell_text(left, f"Số:        /{r['symbol']}", Pt(13))
         _cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Pt(12), bold=True)
