@@ -275,7 +275,7 @@ def _(folder):
 
 @case("month-13", "month out of range")
 def _(folder):
-    return _refused(_set(folder, "thang", "13", thang=12, don_vi="930"), "tháng 13 không hợp lệ: cần từ 1 đến 12")
+    return _refused(_set(folder, "thang", "13", thang=12, don_vi="930"), "thang 13 không hợp lệ: cần từ 1 đến 12 (số tháng tính từ 01/10")
 
 
 @case("unclosed-quote", "unclosed quote swallowing the next lines")
@@ -297,7 +297,7 @@ def _(folder):
     first = table.line(thang=3, don_vi="931")
     table.rows.append(list(table.rows[table.index(thang=3, don_vi="931")]))
     table.write()
-    return Expect(STATS, len(table.rows) + 1, "don_vi", ("dòng trùng: đơn vị 931, năm 2024, tháng 3",
+    return Expect(STATS, len(table.rows) + 1, "don_vi", ("dòng trùng: đơn vị 931, năm 2024, 3 tháng (đến 31/12/2023)",
                                                          f"đã có ở {STATS} dòng {first}"))
 
 
@@ -353,7 +353,8 @@ def _(folder):
     table.set("viec_xong", before - 1, thang=6, don_vi="931")
     table.write()
     return Expect(STATS, table.line(thang=6, don_vi="931"), "viec_xong",
-                  (f"số lũy kế giảm từ {before} (tháng 5) xuống {before - 1} (tháng 6)", "không được giảm"))
+                  (f"số lũy kế giảm từ {before} (kỳ 5 tháng (đến 29/02/2024)) xuống {before - 1} (kỳ 6 tháng (đến "
+                   "31/03/2024))", "không được giảm"))
 
 
 @case("month-missing", "month missing in the middle of the year")
@@ -362,7 +363,8 @@ def _(folder):
     del table.rows[table.index(thang=5, don_vi="931")]
     table.write()
     return Expect(STATS, table.line(thang=6, don_vi="931"), "thang",
-                  ("đơn vị 931 năm 2024 thiếu số liệu tháng 5", "(có tháng 4 và tháng 6)"))
+                  ("đơn vị 931 năm 2024 thiếu số liệu kỳ 5 tháng (đến 29/02/2024)",
+                   "(có kỳ 4 tháng (đến 31/01/2024) và kỳ 6 tháng (đến 31/03/2024))"))
 
 
 @case("wrong-province", "office filed under another province")

@@ -95,3 +95,26 @@ def test_comments_and_messages_point_inside_the_repository():
         for outside in ("shared/domain", "DESIGN.md", "FACTS.md", "../shared"):
             assert outside not in text or path.name == "test_cli.py", (path, outside)
     assert (ROOT / "docs" / "ky-bao-cao.md").is_file() and (ROOT / "docs" / "du-lieu.md").is_file()
+
+
+def test_the_command_line_overrides_a_batch_file_which_overrides_thads_yml(monkeypatch, tmp_path):
+    """thads.yml < parameters/<batch>.yml < options: what reaches the batch, without running it."""
+    from thads import batch, cli
+
+    asked = {}
+    monkeypatch.setattr(batch, "run_all", lambda data, requests, *a, **k: asked.setdefault("requests", requests) and [])
+    monkeypatch.chdir(ROOT)
+    file = tmp_path / "hoi-nghi.yml"
+    file.write_text("reports:\n  - periods: [2024-M11]\n    provinces: [93]\n    formats: [pdf]\n"
+                    "  - periods: [2024-M12]\n    date: 2024-12-20\n", "utf-8")
+
+    cli.main(["run", str(file)])
+    assert [(r.formats, r.report_date) for r in asked.pop("requests")] == [(("pdf",), ""), (("html", "pdf"), "2024-12-20")]
+    cli.main(["run", str(file), "--format", "docx", "--date", "2024-12-01"])
+    assert [(r.formats, r.report_date) for r in asked.pop("requests")] == [(("docx",), "2024-12-01")] * 2
+
+
+def test_a_batch_file_with_period_or_province_options_is_refused():
+    done = thads("run", "parameters/year-end-2026.yml", "--province", "93")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "bỏ --province, hoặc bỏ tệp khai báo" in done.stderr

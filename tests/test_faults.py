@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from bs4 import BeautifulSoup
 
@@ -82,7 +83,30 @@ def test_a_faulty_report_fails_alone_and_the_next_one_is_made(tmp_path, fault, w
     assert time.monotonic() - started < 240
 
 
-def test_ctrl_c_leaves_good_reports_whole_and_the_next_run_does_only_what_is_missing(tmp_path):
+def descendants(pid: int) -> list[psutil.Process]:
+    """Every process started under `pid`: workers, their kernels, the manager."""
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def all_ended(processes: list[psutil.Process], within: float = 20) -> list[str]:
+    """The processes still running `within` seconds from now (none, when the batch cleaned up)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not alive:
+            return []
+        time.sleep(0.2)
+    return [" ".join(p.cmdline()[:3]) for p in alive]
+
+
+@pytest.mark.parametrize("name, code, says", [("SIGINT", 130, "Ctrl-C"), ("SIGTERM", 143, "SIGTERM"),
+                                              ("SIGHUP", 129, None)])
+def test_a_signal_stops_the_batch_cleanly_and_the_next_run_does_only_what_is_missing(tmp_path, name, code, says):
+    """Ctrl-C, SIGTERM and a closed terminal (SIGHUP) stop a batch alike: the report in progress is abandoned,
+    the good reports stay whole, every worker and kernel ends, the index lists what was made."""
     out = tmp_path / "out"
     slow = notebooks_with(tmp_path, "import time\ntime.sleep(4)")
     first = thads("run", "--period", "2026-M12", "--province", "04", "--format", "html", "--out", str(out),
@@ -96,11 +120,18 @@ def test_ctrl_c_leaves_good_reports_whole_and_the_next_run_does_only_what_is_mis
     while not (out / "2026-M12" / "92" / "report.html").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.0)                                       # the second report is now running
-    os.killpg(batch.pid, signal.SIGINT)
+    started = descendants(batch.pid)
+    assert any("ipykernel" in " ".join(p.cmdline()) for p in started)
+    os.killpg(batch.pid, getattr(signal, name))
     _, err = batch.communicate(timeout=120)
-    assert batch.returncode == 130 and "Traceback" not in err and "Ctrl-C" in err
+    assert batch.returncode == code and "Traceback" not in err
+    if says:
+        assert f"Đã dừng theo yêu cầu ({says})" in err and "Chưa làm vì đã dừng: 2." in err
+    assert all_ended(started) == []
     assert_nothing_half_written(out)
     assert {p.name: p.read_bytes() for p in (out / "2026-M12" / "04").iterdir()} == good
+    links = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser").find_all("a")
+    assert {a["href"] for a in links} >= {"2026-M12/04/report.html", "2026-M12/92/report.html"}
 
     again = thads("run", "--period", "2026-M12", "--province", "04", "92", "96", "08", "--format", "html",
                   "--out", str(out), "--notebooks", str(slow))
@@ -110,13 +141,110 @@ def test_ctrl_c_leaves_good_reports_whole_and_the_next_run_does_only_what_is_mis
     assert_nothing_half_written(out)
 
 
+def test_a_second_ctrl_c_ends_everything_at_once(tmp_path):
+    """A report that does not stop when its kernel is interrupted: the second Ctrl-C ends every process of
+    the batch at once, kernels included; no third is needed and nothing is left running."""
+    out, ready = tmp_path / "out", tmp_path / "ready"
+    ready.mkdir()
+    stubborn = notebooks_with(tmp_path, "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                        f"open({str(ready)!r} + '/' + str(province), 'w').close()\ntime.sleep(300)")
+    batch = start("run", "--period", "2026-M12", "--province", "04", "92", "--format", "html", "--jobs", "2",
+                  "--out", str(out), "--notebooks", str(stubborn))
+    deadline = time.monotonic() + 120
+    while len(list(ready.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(list(ready.iterdir())) == 2                 # both reports are in their stubborn cell
+    started = descendants(batch.pid)
+    os.killpg(batch.pid, signal.SIGINT)
+    time.sleep(1.5)
+    assert batch.poll() is None                            # still stopping: the kernels ignore the interrupt
+    second = time.monotonic()
+    os.killpg(batch.pid, signal.SIGINT)
+    _, err = batch.communicate(timeout=60)
+    assert time.monotonic() - second < 20 and batch.returncode == 130 and "Traceback" not in err
+    assert all_ended(started) == []
+    assert_nothing_half_written(out)
+
+
+def test_a_worker_that_dies_fails_only_its_report(tmp_path):
+    """A worker killed while it makes a report (as the out-of-memory killer would): that report fails with a
+    message pointing to a log that exists; a new worker makes the next one; the dead worker's kernel ends."""
+    out = tmp_path / "out"
+    slow = notebooks_with(tmp_path, "import time\ntime.sleep(3)")
+    batch = start("run", "--period", "2026-M12", "--province", "04", "92", "08", "--format", "html", "--jobs", "1",
+                  "--out", str(out), "--notebooks", str(slow))
+    deadline = time.monotonic() + 120
+    while not (out / "2026-M12" / "04" / "report.html").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)                                       # 92 is being made
+    workers = [p for p in descendants(batch.pid)
+               if any("ipykernel" in " ".join(c.cmdline()) for c in p.children())]
+    assert len(workers) == 1
+    kernels = workers[0].children()
+    workers[0].kill()
+    _, err = batch.communicate(timeout=300)
+    assert batch.returncode == 1 and "Traceback" not in err
+    assert counts(err) == (2, 0, 1)
+    log = out / "2026-M12" / "92" / "report.failed.log"
+    assert f"Lỗi 2026-M12 92 Cần Thơ: tiến trình làm báo cáo dừng đột ngột" in err and f"(xem {log})" in err
+    assert log.is_file() and "dừng đột ngột" in log.read_text("utf-8")
+    assert (out / "2026-M12" / "08" / "report.html").is_file()
+    assert all_ended(kernels) == []
+    assert_nothing_half_written(out)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 4 MB file system (tmpfs), mounted for the test: needs root, skipped with a message elsewhere."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        pytest.skip(f"tmpfs cannot be mounted here: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def good_report_on(disk: Path, data: Path) -> tuple[Path, dict]:
+    out = disk / "out"
+    made = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html", "--data", str(data),
+                 "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    return out, {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_full_disk_fails_clearly_and_loses_nothing(small_disk, hau_giang_2024):
+    out, before = good_report_on(small_disk, hau_giang_2024)
+    free = os.statvfs(small_disk)
+    (small_disk / "filler").write_bytes(b"\0" * max(0, free.f_bavail * free.f_frsize - 150_000))
+    done = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html", "--data",
+                 str(hau_giang_2024), "--out", str(out), "--force")
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "ổ đĩa đã đầy" in done.stderr
+    after = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert {k: v for k, v in after.items() if k in before} == before        # the good report whole
+    leftovers = [k for k in after if k not in before and not k.startswith(("2024-M11/93/report.failed",))]
+    assert leftovers == [] and not list(out.glob(".*.tmp"))                  # no half-written file anywhere
+
+
+def test_a_read_only_output_folder_is_refused_clearly(small_disk, hau_giang_2024):
+    out, before = good_report_on(small_disk, hau_giang_2024)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    done = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html", "--data",
+                 str(hau_giang_2024), "--out", str(out), "--force")
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "ổ đĩa chỉ cho đọc" in done.stderr
+    assert {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
 def test_a_second_run_on_the_same_outputs_is_refused_clearly(tmp_path):
     out = tmp_path / "out"
     slow = notebooks_with(tmp_path, "import time\ntime.sleep(6)")
     first = start("run", "--period", "2026-M12", "--province", "04", "--format", "html", "--out", str(out),
                   "--notebooks", str(slow))
     deadline = time.monotonic() + 60
-    while not ((out / ".lock").exists() and (out / ".lock").read_text().strip()) and time.monotonic() < deadline:
+    while not ((out / ".lock.pid").exists() and (out / ".lock.pid").read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.1)
     second = thads("run", "--period", "2026-M12", "--province", "04", "--format", "html", "--out", str(out))
     assert second.returncode == 1 and "Traceback" not in second.stderr

@@ -29,3 +29,17 @@ def test_an_unknown_heading_names_the_file_the_line_and_the_four_sections(tmp_pa
     assert "93.md, dòng 5: mục" in message and heading.lstrip("# ") in message
     assert message.endswith("\n  ## Ý kiến chỉ đạo\n  ## Tồn tại, hạn chế và nguyên nhân\n  ## Nhiệm vụ, giải pháp\n"
                             "  ## Công tác khác")
+
+
+def test_validate_checks_the_notes_too(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "2024-M11").mkdir()
+    (tmp_path / "2024-M11" / "93.md").write_text("## Ý kiến chỉ đạo\n\nMột.\n\n## Việc khác\n", "utf-8")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "thads", "validate", "--notes", str(tmp_path)], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Dữ liệu hợp lệ" in done.stdout
+    assert f"Ghi chú của chuyên viên ({tmp_path}) có 1 lỗi:" in done.stderr and "dòng 5: mục 'Việc khác'" in done.stderr

@@ -133,7 +133,7 @@ def test_the_seed_report_in_word_carries_the_figures_tables_and_charts(made):
     text = document_text(doc)
     assert all(sentence in text for sentence in SEED)
     heading = doc.tables[0]
-    assert "CỤC THI HÀNH ÁN DÂN SỰ TỈNH HẬU GIANG" in heading.cell(0, 0).text
+    assert "CỤC THI HÀNH ÁN DÂN SỰ\nTỈNH HẬU GIANG" in heading.cell(0, 0).text
     assert "Số:" in heading.cell(0, 0).text and "/BC-CTHADS" in heading.cell(0, 0).text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in heading.cell(0, 1).text
     assert "Hậu Giang, ngày 26 tháng 9 năm 2024" in heading.cell(0, 1).text

@@ -1,4 +1,4 @@
-"""Plan and run many reports: periods × provinces, in parallel processes, skipping what is current.
+"""Plan and run many reports: periods × provinces, in parallel processes (`pool`), skipping what is current.
 
 Each worker process keeps one `run.Runner` (so one kernel) for all the reports it makes. A report is
 skipped when its fingerprint, a hash of everything it reads (the notebook, the package and its
@@ -8,16 +8,11 @@ options), matches the one stored with its files. One output folder takes one bat
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.managers
 import os
-import queue
+import re
 import signal
-import sys
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -25,11 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
-from thads import __version__, dataset, export, index, kinds, notes, project, run
-from thads.errors import ThadsError
+from thads import __version__, dataset, export, files, index, kinds, notes, pool, project, run
+from thads.errors import ThadsError, visible
 from thads.periods import Period, parse_periods
 from thads.units import Units
 
@@ -53,6 +48,7 @@ class Request:
 
 
 _BATCH_KEYS = {"report", "periods", "provinces", "formats", "date", "notebook"}
+_NOTEBOOK = re.compile(r"[^/\\:]+\.ipynb")          # a file name in the notebooks folder, no path
 
 
 def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list[Request]:
@@ -60,6 +56,8 @@ def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list
     notebook}; `formats` is the default for entries that name none."""
     path = Path(path)
     expected = "cần khóa 'reports' là một danh sách, mỗi mục có 'periods' và 'provinces'"
+    if path.is_dir():
+        raise ThadsError(f"'{path}' là một thư mục: cần một tệp khai báo YAML, ví dụ parameters/year-end-2026.yml.")
     if not path.is_file():
         raise ThadsError(f"Không tìm thấy tệp khai báo '{path}'.")
     items = project.read_yaml(path, expected).get("reports")
@@ -76,7 +74,7 @@ def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list
                              f"dùng {', '.join(sorted(_BATCH_KEYS))}.")
         as_list = lambda v: [str(x) for x in (v if isinstance(v, list) else [v])]  # noqa: E731
         notebook = item.get("notebook")
-        if notebook is not None and (not isinstance(notebook, str) or not notebook.endswith(".ipynb")):
+        if notebook is not None and (not isinstance(notebook, str) or not _NOTEBOOK.fullmatch(notebook)):
             raise ThadsError(f"{where}: notebook cần là tên tệp .ipynb trong thư mục notebooks, ví dụ "
                              "notebook: province_report.can-tho.ipynb.")
         try:
@@ -141,7 +139,7 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: P
     digest.update(job.notebook.read_bytes())
     digest.update(signing.read_bytes() if signing is not None and signing.is_file() else b"-")
     digest.update(json.dumps([job.kind, job.notebook.name, job.period.code, job.folder, job.report_date,
-                              data.description.get("description", "")]).encode())
+                              data.description], sort_keys=True, default=str).encode())   # sample flag too
     scope = kinds.get(job.kind).scope(data.units, job.subject, job.period)
     years = [job.period.year - 1, job.period.year]
     rows = data.stats[data.stats["nam"].isin(years)]
@@ -149,7 +147,7 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: P
         rows = rows[rows["don_vi"].isin(scope.offices)]
     targets = sorted((k, v) for k, v in data.targets.items()
                      if k[0] in years and (scope.targets is None or k[1] in scope.targets))
-    if scope.note:
+    if kinds.get(job.kind).notes:
         note = notes.note_path(notes_dir, job.period, job.folder)
         digest.update(note.read_bytes() if note.is_file() else b"-")
     rows = rows.sort_values(["don_vi", "nam", "thang"]).reset_index(drop=True)
@@ -160,53 +158,44 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: P
 
 
 class OutputLock:
-    """One batch at a time per output folder: a second one is refused with the first one's PID."""
+    """One batch at a time per output folder (a file lock, `filelock`, on every system): a second one is refused
+    with the first one's PID, which `.lock.pid` holds. Neither file is ever opened through a link."""
 
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / ".lock"
+        self.owner = Path(out_dir) / ".lock.pid"
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a+")
+        from filelock import FileLock, Timeout
+
+        files.make_folder(self.path.parent)
+        files.no_link(self.path)
+        files.no_link(self.owner)
+        self.lock = FileLock(self.path, timeout=0)
         try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.seek(0)
-            other = self.handle.read().strip() or "?"
-            self.handle.close()
+            self.lock.acquire()
+        except Timeout:
+            try:
+                other = self.owner.read_text("utf-8").strip() or "?"
+            except OSError:
+                other = "?"
             raise ThadsError(f"Thư mục kết quả '{self.path.parent}' đang được một lần chạy khác sử dụng (PID "
                              f"{other}). Hãy chờ lần chạy đó xong rồi chạy lại.") from None
-        self.handle.truncate(0)
-        self.handle.write(str(os.getpid()))
-        self.handle.flush()
+        except OSError as exc:
+            raise ThadsError(files.describe(exc, self.path)) from None
+        try:
+            files.write_whole(self.owner, str(os.getpid()))
+        except ThadsError:
+            self.lock.release()
+            raise
         return self
 
     def __exit__(self, *exc):
-        self.handle.truncate(0)
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
-# Worker processes -----------------------------------------------------------------------------
-_RUNNER: run.Runner | None = None
-
-
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root) -> None:
-    """Each worker: ignore Ctrl-C (the parent decides), keep one Runner, shut its kernel at exit."""
-    global _RUNNER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # nbformat imports jsonschema, which compiles ~40 grammars of the optional rfc3987_syntax at import
-    # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
-                         progress=lambda job, stage: events.put((job.period.code, job.folder, stage)), stop=stop,
-                         project_root=root)
-    multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
-    _RUNNER.warm_up()
-
-
-def _work(job: run.Job) -> run.Outcome:
-    return _RUNNER.run(job)
+        try:
+            self.owner.unlink(missing_ok=True)
+        except OSError:      # a read-only or full disk cannot stop the lock from being released
+            pass
+        self.lock.release()
 
 
 def summary_table(outcomes: list[run.Outcome]) -> Table:
@@ -214,13 +203,14 @@ def summary_table(outcomes: list[run.Outcome]) -> Table:
     for column in ("Kỳ", "Mã", "Tỉnh/thành phố", "Notebook", "Kết quả", "Giây", "Ghi chú"):
         table.add_column(column, overflow="fold")            # paths and messages wrap, never cut
     words = {"ok": "[green]đã tạo[/]", "skipped": "bỏ qua (không đổi)", "failed": "[red]LỖI[/]",
-             "nodata": "không có số liệu"}
+             "nodata": "không có số liệu", "stopped": "[yellow]đã dừng[/]"}
     for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.period, o.province)):
-        table.add_row(o.period, o.province, o.name, o.notebook, words[o.status], f"{o.seconds:.1f}",
-                      o.message or o.folder)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "skipped", "failed", "nodata")}
+        table.add_row(o.period, o.province, escape(o.name), escape(o.notebook), words[o.status],
+                      f"{o.seconds:.1f}".replace(".", ","), escape(visible(o.message or o.folder)))
+    counts = {s: sum(o.status == s for o in outcomes) for s in words}
     table.caption = (f"Đã tạo {counts['ok']}, bỏ qua {counts['skipped']}, lỗi {counts['failed']}."
-                     + (f" Không có số liệu: {counts['nodata']}." if counts["nodata"] else ""))
+                     + (f" Không có số liệu: {counts['nodata']}." if counts["nodata"] else "")
+                     + (f" Chưa làm vì đã dừng: {counts['stopped']}." if counts["stopped"] else ""))
     return table
 
 
@@ -232,10 +222,11 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     `where` is the project whose settings (the signing file) the reports use, wherever their notebooks are.
     """
     where = where or project.find()
-    console.print(f"Đọc và kiểm tra dữ liệu trong {data_dir}…", highlight=False)
+    if console.is_terminal:    # something to see during the first seconds; piped output keeps errors first
+        console.print(f"Đọc và kiểm tra dữ liệu trong {data_dir}…", highlight=False)
     data = dataset.load(data_dir)
     for note in data.notes:
-        console.print(f"Ghi chú: {note}", highlight=False)
+        console.print(f"Ghi chú: {visible(note)}", highlight=False, markup=False)
     notes_dir, out_dir = Path(notes_dir), Path(out_dir)
     planned, outcomes = [], []
     for job in plan(data.units, requests, Path(notebooks)):
@@ -248,93 +239,41 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
                                     message=f"Không có số liệu của {about} (mã {job.folder}) kỳ {job.period.label} "
                                             f"(đến {job.period.end:%d/%m/%Y}) trong thư mục dữ liệu {data.folder}."
                                     if job.named else "không có số liệu kỳ này", notebook=job.notebook_label))
+    files.no_link(out_dir / "index.html")       # refused before anything runs, not after every report is made
     with OutputLock(out_dir):
         todo = []
         for job in planned:
-            job = replace(job, fingerprint=fingerprint(data, job, notes_dir, where.signing))
+            job = replace(job, fingerprint=fingerprint(data, job, notes_dir, where.signing),
+                          inputs=run.inputs_digest(job, data_dir, notes_dir, where.signing))
             if not force and run.is_current(out_dir, job):
                 outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "skipped",
                                             folder=str(run.output_folder(out_dir, job)), notebook=job.notebook_label))
             else:
                 todo.append(job)
+        workers = pool.Workers(todo, jobs or os.cpu_count() or 1, (data_dir, out_dir, notes_dir, time_limit),
+                               where.root, console)
+        stopped = unwritten = None
         try:
-            outcomes += _execute(todo, data_dir, out_dir, notes_dir, jobs or os.cpu_count() or 1, time_limit,
-                                 where.root)
+            outcomes += workers.run()
+        except pool.Stopped as exc:
+            stopped = exc
+            outcomes += workers.outcomes
         finally:
-            index.write(out_dir)
+            try:
+                index.write(out_dir, warn=lambda message: console.print(f"Cảnh báo: {escape(visible(message))}"))
+            except ThadsError as exc:       # the reports are made; say why the index is not up to date
+                unwritten = exc
+    if stopped is not None and stopped.signum == getattr(signal, "SIGHUP", None):
+        raise stopped                       # nobody is there to read a summary
     console.print(summary_table(outcomes))
     for o in outcomes:
         if o.status == "failed":
-            console.print(f"[red]Lỗi[/] {o.period} {o.province} {o.name}: {o.message}"
-                          + (f" (xem {o.log})" if o.log else ""),
+            console.print(f"[red]Lỗi[/] {o.period} {o.province} {escape(o.name)}: {escape(visible(o.message))}"
+                          + (f" (xem {escape(o.log)})" if o.log else ""),
                           soft_wrap=True, markup=True, highlight=False)
+    if unwritten is not None:
+        raise ThadsError(f"không ghi được mục lục các báo cáo: {unwritten}")
     console.print(f"Mục lục các báo cáo: {out_dir / 'index.html'}")
+    if stopped is not None:
+        raise stopped
     return outcomes
-
-
-def _execute(todo: list[run.Job], data_dir: Path, out_dir: Path, notes_dir: Path, workers: int,
-             time_limit: float | None, root: Path) -> list[run.Outcome]:
-    if not todo:
-        return []
-    workers = max(1, min(workers, len(todo)))
-    context = multiprocessing.get_context("spawn")
-    manager = multiprocessing.managers.SyncManager(ctx=context)
-    manager.start(signal.signal, (signal.SIGINT, signal.SIG_IGN))   # Ctrl-C is the parent's to handle
-    events, stop = manager.Queue(), manager.Event()
-    outcomes: list[run.Outcome] = []
-    # One bar for the batch (done/total); one line per running report with its stage, no bar or count of its own.
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
-        overall = progress.add_task(f"Khởi động {workers} tiến trình, mỗi tiến trình một kernel…", total=len(todo),
-                                    count=f"0/{len(todo)}")
-        names = {(job.period.code, job.folder): job.name for job in todo}
-        rows: dict[tuple[str, str], int] = {}
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(data_dir, out_dir, notes_dir, time_limit, events, stop, root))
-        try:
-            pending = {pool.submit(_work, job): job for job in todo}
-            while pending:
-                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(events, progress, rows, names, overall)
-                for future in done:
-                    job = pending.pop(future)
-                    try:
-                        outcome = future.result()
-                    except Exception as exc:   # a worker process that died takes its report with it
-                        outcome = run.Outcome(job.period.code, job.folder, job.name, "failed",
-                                              message=f"tiến trình làm báo cáo dừng đột ngột ({type(exc).__name__})",
-                                              folder=str(run.output_folder(out_dir, job)),
-                                              notebook=job.notebook_label)
-                    outcomes.append(outcome)
-                    key = (job.period.code, job.folder)
-                    if key in rows:
-                        progress.remove_task(rows.pop(key))
-                    progress.advance(overall)
-                    progress.update(overall, count=f"{len(outcomes)}/{len(todo)}")
-        except KeyboardInterrupt:
-            stop.set()                   # workers interrupt their kernels and start nothing new
-            console.print("[red]Đã dừng theo yêu cầu (Ctrl-C): các báo cáo đang làm dở bị bỏ, báo cáo cũ giữ "
-                          "nguyên.[/]")
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            manager.shutdown()
-    return outcomes
-
-
-def _drain(events, progress: Progress, rows: dict[tuple[str, str], int], names: dict, overall) -> None:
-    """Show each running report's stage: cell i/n, HTML, PDF, Word."""
-    while True:
-        try:
-            period, folder, stage = events.get_nowait()
-        except queue.Empty:
-            return
-        key = (period, folder)
-        label = f"  {period} {folder} {names.get(key, '')}: {stage}"
-        if not rows:
-            progress.update(overall, description="Tất cả báo cáo")
-        if key not in rows:
-            rows[key] = progress.add_task(label, total=None, count="")
-        else:
-            progress.update(rows[key], description=label)

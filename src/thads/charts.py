@@ -83,7 +83,9 @@ def structure(kf: KeyFigures) -> Figure:
     """Shares of what must be enforced: completed, with conditions not completed, without conditions."""
     with mpl.rc_context(STYLE):
         fig, (ax,) = _figure(height=2.3, left=0.7, bottom=0.75)
-        names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện"]
+        # The third part is phải thi hành − có điều kiện: "chưa có điều kiện" only where the data say so.
+        known = all(kf.result(k).chua_co_dieu_kien is not None for k in ("viec", "tien"))
+        names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện" if known else "Ngoài số có điều kiện"]
         colors = [CURRENT, "#5b9bd5", LAST_YEAR]
         for i, kind in enumerate(("viec", "tien")):
             r = kf.result(kind)

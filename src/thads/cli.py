@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 from thads import __version__, project
-from thads.errors import DataError, ThadsError
+from thads.errors import DataError, ThadsError, visible
 from thads.periods import Period, parse_periods
 
 
@@ -73,6 +74,8 @@ def _command(commands, name: str, summary: str) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thads", description="Báo cáo công tác thi hành án dân sự.")
     parser.add_argument("--version", action="version", version=f"thads {__version__}", help="hiện phiên bản rồi thoát")
+    parser.add_argument("--project", type=Path, default=None, metavar="THƯ_MỤC",
+                        help="thư mục dự án (nơi có thads.yml; mặc định: tìm từ thư mục hiện tại trở lên)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH", title="các lệnh")
 
     summary = _command(commands, "summary", "các chỉ số chính của một tỉnh, một kỳ (JSON)")
@@ -80,21 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--province", required=True, metavar="TỈNH", help="mã, tên hoặc tên không dấu, ví dụ 93, 'Hậu Giang'")
     _data_option(summary)
 
-    validate = _command(commands, "validate", "kiểm tra thư mục dữ liệu, liệt kê mọi lỗi")
+    validate = _command(commands, "validate", "kiểm tra thư mục dữ liệu và ghi chú của chuyên viên, liệt kê mọi lỗi")
     _data_option(validate)
+    validate.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC",
+                          help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
 
     run = _command(commands, "run", "tạo báo cáo (HTML, PDF, Word) cho một hoặc nhiều tỉnh, kỳ")
     run.add_argument("batch", nargs="?", type=Path, metavar="TỆP_KHAI_BÁO", help="tệp khai báo YAML trong parameters/ (thay cho --period)")
     run.add_argument("--period", nargs="+", metavar="KỲ", help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
-    run.add_argument("--province", nargs="+", default=["all"], metavar="TỈNH",
+    run.add_argument("--province", nargs="+", default=None, metavar="TỈNH",
                      help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
-    run.add_argument("--report", choices=["province", "national"], default="province", metavar="LOẠI",
+    run.add_argument("--report", choices=["province", "national"], default=None, metavar="LOẠI",
                      help="province: báo cáo từng tỉnh (mặc định); national: báo cáo tổng hợp toàn quốc")
     run.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG",
                      help="html, pdf, docx hoặc nhiều định dạng: html,pdf,docx (mặc định: theo thads.yml, html,pdf)")
     run.add_argument("--jobs", type=_positive_int, default=None, metavar="SỐ", help="số báo cáo làm song song (mặc định: số lõi CPU)")
     run.add_argument("--force", action="store_true", help="làm lại cả những báo cáo không thay đổi")
-    run.add_argument("--timeout", type=_seconds, default=None, metavar="GIÂY", help="giới hạn thời gian mỗi báo cáo, tính bằng giây")
+    run.add_argument("--timeout", type=_seconds, default=None, metavar="GIÂY", help="giới hạn thời gian mỗi báo cáo, tính bằng giây (mặc định: timeout trong thads.yml, 600)")
     run.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: outputs/ của dự án)")
     run.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
     run.add_argument("--date", default="", metavar="NGÀY", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
@@ -108,10 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG", help="html, pdf, docx (mặc định: theo thads.yml, html,pdf)")
     export.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi kết quả (mặc định: cạnh notebook)")
 
+    init = _command(commands, "init", "tạo một dự án mới (notebook, dữ liệu mẫu, tham số) hoặc cập nhật notebook")
+    init.add_argument("folder", type=Path, metavar="THƯ_MỤC", help="thư mục của dự án, ví dụ bao-cao-thads")
+    init.add_argument("--update", action="store_true",
+                      help="cập nhật các notebook chưa sửa của một dự án có sẵn sau khi nâng cấp thads")
+
     provinces = _command(commands, "provinces", "danh sách tỉnh/thành phố tại cuối một kỳ")
     provinces.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2026-M12")
     _data_option(provinces)
     return parser
+
+
+def _where(args) -> project.Project:
+    """The project the command works in: --project, else the folder holding thads.yml from here upwards."""
+    return project.find(getattr(args, "project", None))
 
 
 def _data(args, where: project.Project) -> Path:
@@ -122,16 +137,17 @@ def _summary(args) -> int:
     from thads import dataset, metrics
 
     period = Period.parse(args.period)
-    ds = dataset.load(_data(args, project.find()))
+    ds = dataset.load(_data(args, _where(args)))
     province = ds.units.resolve(args.province, period)
     print(json.dumps(metrics.summary(ds, province, period), ensure_ascii=False, indent=2))
     return 0
 
 
 def _validate(args) -> int:
-    from thads import dataset
+    from thads import dataset, notes
 
-    ds = dataset.load(_data(args, project.find()))
+    where = _where(args)
+    ds = dataset.load(_data(args, where))
     for note in ds.notes:
         print(f"Ghi chú: {note}")
     years = sorted({y for y, _ in ds.periods()})
@@ -141,27 +157,41 @@ def _validate(args) -> int:
     for year in years:
         found = [Period(y, m).months for y, m in ds.periods() if y == year]
         print(f"  năm {year}: {', '.join(found)}")
+    folder = args.notes or where.notes
+    problems = notes.check(folder)
+    if problems:
+        print(f"Ghi chú của chuyên viên ({folder}) có {len(problems)} lỗi:", file=sys.stderr)
+        for problem in problems:
+            print(visible(f"  - {problem}"), file=sys.stderr)
+        return 1
     return 0
 
 
 def _run(args) -> int:
     from thads import batch, export
 
-    where = project.find()
+    where = _where(args)
     formats = export.parse_formats(args.format or ",".join(where.formats))
     if args.batch is not None:
-        requests = batch.load_requests(args.batch, formats)
+        given = [option for option, value in (("--period", args.period), ("--province", args.province),
+                                              ("--report", args.report)) if value]
+        if given:
+            raise ThadsError(f"Tệp khai báo đã nêu loại báo cáo, kỳ và tỉnh: bỏ {', '.join(given)}, hoặc bỏ tệp khai báo.")
+        # thads.yml < the batch file < the command line: --format and --date given here win over the file's.
+        requests = [dataclasses.replace(r, formats=formats if args.format else r.formats,
+                                        report_date=batch.parse_date(args.date) if args.date else r.report_date)
+                    for r in batch.load_requests(args.batch, formats)]
     elif args.period:
-        requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province), formats,
-                                  batch.parse_date(args.date), args.report)]
+        requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province or ["all"]), formats,
+                                  batch.parse_date(args.date), args.report or "province")]
     else:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
     outcomes = batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
                              notebooks=args.notebooks or where.notebooks, jobs=args.jobs, force=args.force,
-                             time_limit=args.timeout, where=where)
-    if not any(o.status in ("ok", "skipped") for o in outcomes):
-        print("Lỗi: không có báo cáo nào được tạo: thư mục dữ liệu không có số liệu của kỳ và tỉnh đã chọn "
-              "(xem bảng kết quả; thads validate liệt kê các kỳ có số liệu).", file=sys.stderr)
+                             time_limit=args.timeout or where.timeout, where=where)
+    if outcomes and all(o.status == "nodata" for o in outcomes):
+        print("Lỗi: không có báo cáo nào được tạo: thư mục dữ liệu không có số liệu của kỳ đã chọn cho tỉnh nào "
+              "(thads validate liệt kê các kỳ có số liệu).", file=sys.stderr)
         return 1
     return 0 if all(o.status != "failed" for o in outcomes) else 1
 
@@ -169,12 +199,20 @@ def _run(args) -> int:
 def _export(args) -> int:
     from thads import export
 
-    formats = export.parse_formats(args.format or ",".join(project.find().formats))
+    formats = export.parse_formats(args.format or ",".join(_where(args).formats))
     written, hidden = export.export_notebook(args.notebook, formats, args.out)
     for message in hidden:
-        print(f"Không đưa vào báo cáo: {message}", file=sys.stderr)
+        print(visible(f"Không đưa vào báo cáo: {message}"), file=sys.stderr)
     for path in written:
         print(f"Đã ghi {path}")
+    return 0
+
+
+def _init(args) -> int:
+    from thads import init
+
+    for line in (init.update if args.update else init.create)(args.folder):
+        print(line)
     return 0
 
 
@@ -182,29 +220,44 @@ def _provinces(args) -> int:
     from thads.units import Units
 
     period = Period.parse(args.period)
-    units = Units.load(_data(args, project.find()) / "units")
+    units = Units.load(_data(args, _where(args)) / "units")
     for p in units.provinces_on(period.end):
         before = f"  (hợp nhất từ {', '.join(p.predecessors)})" if p.merged else ""
         print(f"{p.code}  {p.full_name:<28} {p.slug}{before}")
     return 0
 
 
+def _speak_utf8() -> None:
+    """Vietnamese cannot be written in a legacy code page (a Windows console redirected to a file writes
+    cp1252): write UTF-8 there rather than fail on the first 'ạ'."""
+    for stream in (sys.stdout, sys.stderr):
+        if (getattr(stream, "encoding", "") or "").lower().replace("_", "-") not in ("utf-8", "utf8"):
+            try:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+            except (AttributeError, ValueError):     # a stream replaced by a test or an embedding program
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _speak_utf8()
     args = build_parser().parse_args(argv)
-    handler = {"summary": _summary, "validate": _validate, "run": _run, "export": _export,
+    handler = {"summary": _summary, "validate": _validate, "run": _run, "export": _export, "init": _init,
                "provinces": _provinces}[args.command]
     try:
         return handler(args)
     except DataError as exc:
-        where = getattr(args, "data", None) or project.find().data
-        print(f"Lỗi dữ liệu trong '{where}':\n{exc}", file=sys.stderr)
+        where = getattr(args, "data", None) or _where(args).data
+        print(visible(f"Lỗi dữ liệu trong '{where}':\n{exc}"), file=sys.stderr)
         return 1
     except ThadsError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
+        print(visible(f"Lỗi: {exc}"), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("Đã dừng theo yêu cầu.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:      # Ctrl-C, SIGTERM or SIGHUP: 128 + the signal, as shells expect
+        try:
+            print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        except OSError:                   # the terminal is gone
+            pass
+        return 128 + getattr(exc, "signum", 2)
     except BrokenPipeError:
         # The reader went away (`thads summary | head`): stop quietly, as Python's documentation advises.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -10,11 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from thads import schema
 from thads.errors import DataError, Problem, ThadsError
-from thads.readers import SUFFIXES, read_table, unreadable_files
+from thads.project import read_yaml
+from thads.readers import SUFFIXES, read_table, read_tables, unreadable_files
 from thads.units import Units
 from thads.validation import check_across_rows, check_equalities, check_rows, parse_stats, parse_targets
 
@@ -68,18 +68,15 @@ def _description(folder: Path) -> tuple[dict, list[Problem]]:
     if not path.exists():
         return {}, []
     try:
-        loaded = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return {}, [Problem("dataset.yml", f"không đọc được YAML: {exc}")]
-    if not isinstance(loaded, dict):
-        return {}, [Problem("dataset.yml", "cần các cặp khóa: giá trị (sample, description)")]
-    return loaded, []
+        return read_yaml(path, "cần các cặp khóa: giá trị (sample, description)"), []
+    except ThadsError as exc:
+        return {}, [Problem("dataset.yml", str(exc).removeprefix(f"{path}: "))]
 
 
 _CACHE: dict[tuple, Dataset] = {}
 
 
-def _signature(folder: Path) -> tuple:
+def signature(folder: Path) -> tuple:
     """What identifies a folder's content cheaply: every file's path, size and modification time."""
     return tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
                         for p in folder.rglob("*") if p.is_file()))
@@ -96,7 +93,7 @@ def load(folder: Path | str, today: date | None = None) -> Dataset:
     if not folder.is_dir():
         raise ThadsError(f"Không tìm thấy thư mục dữ liệu '{folder}'.")
     today = today or date.today()
-    key = (str(folder.resolve()), _signature(folder), today)
+    key = (str(folder.resolve()), signature(folder), today)
     if key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = _load(folder, today)
@@ -132,16 +129,17 @@ def _load(folder: Path, today: date) -> Dataset:
     for path in files:
         name = path.relative_to(folder).as_posix()
         try:
-            table = read_table(path, name, tuple(schema.KEYS))
+            tables = read_tables(path, name, tuple(schema.KEYS))
         except ThadsError as exc:
             problems.append(Problem(name, str(exc).removeprefix(f"{name}: ")))
             continue
-        frame, found = parse_stats(table, units, today)
-        notes += table.notes
-        problems += found
-        if not frame.empty:
-            problems += check_equalities(frame, set(table.header))
-            frames.append(frame)
+        for table in tables:
+            frame, found = parse_stats(table, units, today)
+            notes += table.notes
+            problems += found
+            if not frame.empty:
+                problems += check_equalities(frame, set(table.header))
+                frames.append(frame)
     stats = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.KEYS + schema.FIGURES)
     if not stats.empty:
         problems += check_rows(stats)

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def visible(text: object) -> str:
+    """Text for a terminal with its control and escape characters shown, not obeyed: a cell of a data file
+    quoted in a message cannot clear the screen, move the cursor or fake a line ('\\x1b', '\\r')."""
+    out = []
+    for char in str(text):
+        if char == "\n" or (unicodedata.category(char) not in ("Cc", "Cf") and char not in "\u2028\u2029"):
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1] if ord(char) < 0x10000 and repr(char)[1] == "\\" else f"\\u{ord(char):04x}")
+    return "".join(out)
 
 
 class ThadsError(Exception):
@@ -24,7 +37,7 @@ class Problem:
             where += f", dòng {self.row}"
         if self.column:
             where += f", cột {self.column}"
-        return f"{where}: {self.message}"
+        return visible(f"{where}: {self.message}").replace("\n", " ")
 
 
 class DataError(ThadsError):

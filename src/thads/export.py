@@ -8,9 +8,9 @@ a process that only plans reports does not pay for them.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
+from thads import files
 from thads.errors import ThadsError
 
 FORMATS = ("html", "pdf", "docx")
@@ -29,7 +29,17 @@ def parse_formats(text: str, allowed: tuple[str, ...] = FORMATS) -> tuple[str, .
 def _html_exporter():
     from thads.exporters import ReportHTMLExporter
 
-    return ReportHTMLExporter()
+    try:
+        return ReportHTMLExporter()
+    except ValueError as exc:       # nbconvert's own templates (share/jupyter/nbconvert) are missing
+        if "template" not in str(exc):
+            raise
+        import jupyter_core.paths
+
+        raise ThadsError(
+            "Không tìm thấy các mẫu trang của nbconvert (thư mục nbconvert/templates) trong: "
+            f"{', '.join(jupyter_core.paths.jupyter_path())}. Môi trường Python này cài nbconvert chưa đủ: "
+            "cài lại bằng 'python -m pip install --force-reinstall --no-deps nbconvert' rồi chạy lại.") from None
 
 
 def to_html(notebook) -> tuple[str, list[str]]:
@@ -73,20 +83,9 @@ def export_notebook(path: Path, formats: tuple[str, ...], out_dir: Path | None =
     except ValueError as exc:
         raise ThadsError(f"{path}: {exc}") from None
     page, hidden = to_html(notebook)
-    out = Path(out_dir) if out_dir is not None else path.parent
-    out.mkdir(parents=True, exist_ok=True)
+    out = files.make_folder(Path(out_dir) if out_dir is not None else path.parent)
     written = []
     for kind in formats:
-        target, temporary = out / f"{path.stem}.{kind}", out / f".{path.stem}.{kind}.{os.getpid()}.tmp"
-        try:
-            if kind == "html":
-                temporary.write_text(page, "utf-8")
-            elif kind == "pdf":
-                to_pdf(page, temporary)
-            else:
-                to_docx(notebook, temporary)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
-        written.append(target)
+        content = page if kind == "html" else to_pdf(page) if kind == "pdf" else to_docx(notebook)
+        written.append(files.write_whole(out / f"{path.stem}.{kind}", content))
     return written, hidden

@@ -20,6 +20,7 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, default
 
 from thads import __version__, parts
+from thads.errors import ThadsError
 
 TEMPLATES = Path(__file__).parent / "templates"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
@@ -216,7 +217,13 @@ def to_pdf(page: str, target: Path | None = None) -> bytes | None:
 
     The page can load nothing but its own `data:` URLs; anything else is refused, not fetched.
     """
-    from weasyprint import HTML, default_url_fetcher
+    try:
+        from weasyprint import HTML, default_url_fetcher
+    except OSError as exc:      # "cannot load library 'libgobject-2.0-0'": Pango (GTK on Windows) is missing
+        raise ThadsError(
+            f"Không tạo được PDF: WeasyPrint không nạp được thư viện Pango ({exc}). Trên Windows cần cài bộ GTK3 "
+            "runtime (xem mục «Cài đặt trên Windows» của README); HTML và Word vẫn làm được: --format html,docx"
+        ) from None
 
     def fetch(url: str, *args, **kwargs):
         if not url.startswith("data:"):

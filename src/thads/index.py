@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from thads import __version__
+from thads import __version__, files
 from thads import formatting as fmt
 from thads.periods import Period
 
@@ -37,13 +37,34 @@ def _docx(folder: Path) -> str | None:
         else None
 
 
-def entries(out_dir: Path) -> list[dict]:
-    """One entry per report folder `<period>/<code>/` that holds a report or a failed attempt."""
+_FOLDER = re.compile(r"\d{2}|toan-quoc")
+
+
+def _kinds(summary: dict) -> dict:
+    """The rates and targets of a summary.json, checked: a damaged or foreign file gives ValueError."""
+    kinds = {}
+    for kind in ("viec", "tien"):
+        r = summary[kind]
+        rate, target = r["ty_le"], r["chi_tieu"]
+        if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in (rate, target)):
+            raise ValueError(kind)
+        kinds[kind] = {"rate": rate, "target": target, "rate_text": fmt.percent(rate, table=True),
+                       "target_text": fmt.percent(target, "chưa giao", table=True), "status": _status(rate, target)}
+    return kinds
+
+
+def entries(out_dir: Path, warn=None) -> list[dict]:
+    """One entry per report folder `<period>/<code>/` that holds a report or a failed attempt. Anything else
+    under the output folder (a foreign folder, a damaged summary.json) is passed over, and `warn` told."""
+    warn = warn or (lambda message: None)
     found = []
     for folder in sorted(p for p in Path(out_dir).glob("*-M[0-9][0-9]/*") if p.is_dir()):
         try:
             period = Period.parse(folder.parent.name)
         except Exception:
+            continue
+        if not _FOLDER.fullmatch(folder.name) or folder.is_symlink():
+            warn(f"mục lục bỏ qua '{folder}': không phải thư mục báo cáo của thads")
             continue
         summary_path = folder / "summary.json"
         docx = _docx(folder)
@@ -54,16 +75,10 @@ def entries(out_dir: Path) -> list[dict]:
         if summary_path.is_file():
             try:
                 s = json.loads(summary_path.read_text("utf-8"))
-            except ValueError:
-                s = None
-            if s:
-                entry["name"] = s.get("ten_day_du", s.get("ten_tinh", folder.name))
-                for kind in ("viec", "tien"):
-                    r = s[kind]
-                    entry["kinds"][kind] = {"rate": r["ty_le"], "target": r["chi_tieu"],
-                                            "rate_text": fmt.percent(r["ty_le"]),
-                                            "target_text": fmt.percent(r["chi_tieu"], "chưa giao"),
-                                            "status": _status(r["ty_le"], r["chi_tieu"])}
+                entry["kinds"] = _kinds(s)
+                entry["name"] = str(s.get("ten_day_du", s.get("ten_tinh", folder.name)))
+            except (ValueError, KeyError, TypeError, AttributeError, OSError):
+                warn(f"mục lục bỏ qua số liệu của '{summary_path}': tệp hỏng hoặc không phải của thads")
         elif folder.name == "toan-quoc":
             entry["name"] = "Toàn quốc (báo cáo tổng hợp)"
         if entry["html"] or entry["pdf"] or entry["docx"] or entry["failed"]:
@@ -72,20 +87,17 @@ def entries(out_dir: Path) -> list[dict]:
     return found
 
 
-def render(out_dir: Path) -> str:
+def render(out_dir: Path, warn=None) -> str:
     script = _TEMPLATES.get_template("index.js").render()
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-    items = entries(out_dir)
+    items = entries(out_dir, warn)
     periods = sorted({(e["period"], e["period_label"]) for e in items}, reverse=True)
     return _TEMPLATES.get_template("index.html.j2").render(
         entries=items, periods=periods, script=script, script_hash=f"sha256-{digest}", version=__version__)
 
 
-def write(out_dir: Path) -> Path:
-    """Write `out_dir/index.html` (through a temporary file, so readers never see half a page)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target, temporary = out_dir / "index.html", out_dir / f".index.html.{os.getpid()}"
-    temporary.write_text(render(out_dir), "utf-8")
-    os.replace(temporary, target)
-    return target
+def write(out_dir: Path, warn=None) -> Path:
+    """Write `out_dir/index.html` whole (readers never see half a page; never through a link); `warn` is told
+    about folders and summaries the index passed over."""
+    out_dir = files.make_folder(out_dir)
+    return files.write_whole(out_dir / "index.html", render(out_dir, warn))

@@ -30,11 +30,10 @@ class Subject:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report reads from the data: office codes and target codes (None: all of them), and its note."""
+    """What a report reads from the data: office codes and target codes (None: all of them)."""
 
     offices: frozenset[str] | None
     targets: frozenset[str] | None
-    note: bool
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class Kind:
     parameters: Callable[[Subject, Path], dict]                    # beyond period, data_dir and report_date
     scope: Callable[[Units, Subject, Period], Scope]
     has_data: Callable[[Dataset, Subject, Period], bool]           # whether the data hold the period for it
+    notes: bool = False                                            # reads an analyst's note <period>/<code>.md
 
     def variant(self, folder: Path, subject: Subject) -> Path:
         """The subject's own notebook when one sits beside the shared one, else the shared one."""
@@ -68,7 +68,7 @@ def _province_scope(units: Units, subject: Subject, period: Period) -> Scope:
     first, last = Period(period.year - 1, 1).start, period.end
     offices = {o.code for o in units.offices if o.province in codes
                and (o.valid_to is None or o.valid_to >= first) and (o.valid_from is None or o.valid_from <= last)}
-    return Scope(frozenset(offices), frozenset(codes), note=True)
+    return Scope(frozenset(offices), frozenset(codes))
 
 
 NATIONAL = Subject("toan-quoc", "Toàn quốc", "toàn quốc")
@@ -78,11 +78,11 @@ KINDS = {
         name="province", notebook="province_report.ipynb", subjects=_provinces,
         parameters=lambda subject, notes: {"province": subject.code, "notes_dir": str(notes)},
         scope=_province_scope,
-        has_data=lambda ds, subject, period: metrics.totals(ds, subject.province, period) is not None),
+        has_data=lambda ds, subject, period: metrics.totals(ds, subject.province, period) is not None, notes=True),
     "national": Kind(
         name="national", notebook="national_overview.ipynb", subjects=lambda units, period, asked: [NATIONAL],
         parameters=lambda subject, notes: {},
-        scope=lambda units, subject, period: Scope(None, None, note=False),
+        scope=lambda units, subject, period: Scope(None, None),
         has_data=lambda ds, subject, period: metrics.national_totals(ds, period) is not None),
 }
 

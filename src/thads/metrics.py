@@ -45,6 +45,7 @@ class Result:
     chenh_lech: Decimal | None      # ty_le − chi_tieu, in points
     dat_so_voi_chi_tieu: Decimal | None  # ty_le / chi_tieu × 100
     con_phai_xong: int | None       # still needed to reach the target: ⌈target × có điều kiện⌉ − xong
+    chua_co_dieu_kien: int | None = None   # from its own column: not derived (other statuses may exist)
 
     @property
     def met(self) -> bool | None:
@@ -52,8 +53,9 @@ class Result:
         return None if self.ty_le is None or self.chi_tieu is None else self.ty_le >= self.chi_tieu
 
 
-def result(phai: int, co_dieu_kien: int, xong: int, target: Decimal | None) -> Result:
-    """Build a Result from the three counts and a target in percent (or None)."""
+def result(phai: int, co_dieu_kien: int, xong: int, target: Decimal | None, chua: int | None = None) -> Result:
+    """Build a Result from the three counts, a target in percent (or None) and, when the data have it, the
+    count without conditions for enforcement."""
     ty_le = rate(xong, co_dieu_kien)
     chenh = dat = needed = None
     if target is not None:
@@ -61,12 +63,13 @@ def result(phai: int, co_dieu_kien: int, xong: int, target: Decimal | None) -> R
         if ty_le is not None:
             chenh = ty_le - target
             dat = rate(ty_le, target)
-    return Result(int(phai), int(co_dieu_kien), int(xong), ty_le, target, chenh, dat, needed)
+    return Result(int(phai), int(co_dieu_kien), int(xong), ty_le, target, chenh, dat, needed, chua)
 
 
 def _results(totals: pd.Series, targets: tuple[Decimal | None, Decimal | None]) -> dict[str, Result]:
     return {kind: result(totals[f"{kind}_phai_thi_hanh"], totals[f"{kind}_co_dieu_kien"],
-                         totals[f"{kind}_xong"] + totals[f"{kind}_dinh_chi"], target)
+                         totals[f"{kind}_xong"] + totals[f"{kind}_dinh_chi"], target,
+                         _known(totals[f"{kind}_chua_co_dieu_kien"]))
             for kind, target in zip(("viec", "tien"), targets)}
 
 
@@ -252,7 +255,9 @@ def _indicators(t: pd.Series, offices: list[Office]) -> Indicators:
                             _share(n["hanh_chinh_xong"], n["hanh_chinh_theo_doi"])),
         tin_dung=CasesMoney(n["tin_dung_viec"], n["tin_dung_tien"]),
         tham_nhung=CasesMoney(n["tham_nhung_viec"], n["tham_nhung_tien"]),
-        chuyen_ky_sau=CasesMoney(*(int(t[f"{k}_phai_thi_hanh"] - t[f"{k}_xong"] - t[f"{k}_dinh_chi"])
+        # Its own column when the data have it; else phải thi hành − thi hành xong, as the published totals do.
+        chuyen_ky_sau=CasesMoney(*(_known(t[f"{k}_chuyen_ky_sau"]) if pd.notna(t[f"{k}_chuyen_ky_sau"])
+                                   else int(t[f"{k}_phai_thi_hanh"] - t[f"{k}_xong"] - t[f"{k}_dinh_chi"])
                                    for k in ("viec", "tien"))),
     )
 

@@ -7,11 +7,9 @@ Notes are shown as text: any HTML in them is escaped, never rendered.
 
 from __future__ import annotations
 
-import html
+import functools
 import re
 from pathlib import Path
-
-import markdown
 
 from thads.errors import ThadsError
 from thads.periods import Period
@@ -26,6 +24,7 @@ SECTIONS = {
 _BY_SLUG = {slugify(title): key for key, title in SECTIONS.items()}
 _UNSAFE_LINK = re.compile(r'href="(?!https?:|mailto:|#)[^"]*"')
 _SECTION_HEADING = re.compile(r"#{1,2}\s+(.*\S)\s*$")
+NOTE_LIMIT = 100 * 1024        # bytes: a note is a few pages of text
 
 
 def note_path(notes_dir: Path, period: Period, province_code: str) -> Path:
@@ -37,6 +36,9 @@ def load(notes_dir: Path | str, period: Period, province_code: str) -> dict[str,
     path = note_path(Path(notes_dir), period, province_code)
     if not path.is_file():
         return {}
+    if path.stat().st_size > NOTE_LIMIT:
+        raise ThadsError(f"{path}: ghi chú quá dài ({path.stat().st_size // 1024} KB; tối đa {NOTE_LIMIT // 1024} KB): "
+                         "phần nhận xét của một báo cáo chỉ vài trang; tài liệu dài hãy đính kèm riêng.")
     try:
         text = path.read_text("utf-8-sig")
     except UnicodeDecodeError:
@@ -57,7 +59,32 @@ def load(notes_dir: Path | str, period: Period, province_code: str) -> dict[str,
     return {key: "\n".join(lines).strip() for key, lines in sections.items() if "\n".join(lines).strip()}
 
 
+@functools.cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # CommonMark, in time linear in the text (a few KB of backticks or brackets take milliseconds); raw HTML
+    # in a note is shown as text, never as markup.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
 def to_html(text: str) -> str:
-    """Markdown to HTML with every tag in the text escaped first, and only web or mail links kept."""
-    rendered = markdown.markdown(html.escape(text, quote=False), extensions=["sane_lists"])
-    return _UNSAFE_LINK.sub('href="#"', rendered)
+    """Markdown to HTML: any HTML in the text shown as text, and only web or mail links kept."""
+    return _UNSAFE_LINK.sub('href="#"', _markdown().render(text))
+
+
+def check(notes_dir: Path | str) -> list[str]:
+    """Every problem of every note under `notes_dir` (<period>/<code>.md), as `load` would meet them."""
+    problems = []
+    folder = Path(notes_dir)
+    for path in sorted(folder.glob("*/*.md")) if folder.is_dir() else []:
+        try:
+            period = Period.parse(path.parent.name)
+        except ThadsError:
+            problems.append(f"{path.parent}: tên thư mục phải là một kỳ NĂM-Mkk, ví dụ 2024-M11")
+            continue
+        try:
+            load(folder, period, path.stem)
+        except ThadsError as exc:
+            problems.append(str(exc))
+    return problems

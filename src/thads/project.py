@@ -18,7 +18,7 @@ from thads.export import FORMATS
 
 FILE = "thads.yml"
 DEFAULTS = {"data": "data", "notes": "parameters/notes", "notebooks": "notebooks", "outputs": "outputs",
-            "signing": "parameters/signing.yml", "formats": ["html", "pdf"]}
+            "signing": "parameters/signing.yml", "formats": ["html", "pdf"], "timeout": 600}
 ENVIRONMENT = "THADS_PROJECT"   # set by `thads run` for its kernels: notebooks anywhere use its project
 
 
@@ -31,6 +31,7 @@ class Project:
     outputs: Path              # where reports are written
     signing: Path              # who signs each report and who receives it (signing.py)
     formats: tuple[str, ...]   # formats made when none is asked for
+    timeout: float             # seconds a report may take before it is stopped (--timeout overrides)
     marked: bool               # True when a thads.yml was found
 
     def path(self, value: str | Path | None, default: Path) -> Path:
@@ -47,14 +48,36 @@ def find_root(start: Path | None = None) -> Path | None:
     return next((folder for folder in (here, *here.parents) if (folder / FILE).is_file()), None)
 
 
+YAML_LIMIT = 256 * 1024           # bytes: settings files are a few hundred bytes; nothing legitimate is near this
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader without aliases: `*a` repeated over `&a` can make a few hundred bytes into
+    gigabytes (a 'billion laughs'); settings files never need them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.YAMLError(f"dòng {event.start_mark.line + 1}: không dùng bí danh YAML (*{event.anchor}) trong "
+                                 "tệp cấu hình; hãy viết đầy đủ giá trị")
+        return super().compose_node(parent, index)
+
+
 def read_yaml(path: Path, expected: str):
-    """A YAML settings file (thads.yml, a batch file, the signing file), read safely: a mapping, or a clear
-    error naming the file and what it should hold (`expected`)."""
+    """A YAML settings file (thads.yml, a batch file, the signing file, dataset.yml), read safely and within
+    limits (no tags, no aliases, at most YAML_LIMIT bytes): a mapping, or a clear error naming the file and
+    what it should hold (`expected`)."""
+    path = Path(path)
     try:
-        loaded = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+        if path.is_dir():
+            raise ThadsError(f"'{path}' là một thư mục, không phải tệp YAML.")
+        if path.stat().st_size > YAML_LIMIT:
+            raise ThadsError(f"{path}: tệp quá lớn ({path.stat().st_size // 1024} KB) cho một tệp cấu hình "
+                             f"(tối đa {YAML_LIMIT // 1024} KB).")
+        loaded = yaml.load(path.read_text("utf-8"), Loader=_Loader) or {}  # noqa: S506 - a safe loader
     except FileNotFoundError:
         raise ThadsError(f"Không tìm thấy tệp '{path}'.") from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError, TypeError) as exc:   # 2024-02-30 is a ValueError
         raise ThadsError(f"{path}: không đọc được YAML ({exc}).") from None
     if not isinstance(loaded, dict):
         raise ThadsError(f"{path}: {expected}.")
@@ -74,6 +97,9 @@ def _settings(path: Path) -> dict:
                 raise ThadsError(f"{path}: formats cần là danh sách trong {', '.join(FORMATS)}, ví dụ "
                                  f"formats: [html, pdf]" + (f"; không có định dạng {', '.join(unknown)}." if unknown
                                                             else "."))
+        elif key == "timeout":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                raise ThadsError(f"{path}: timeout cần là số giây dương, ví dụ timeout: 600.")
         elif not isinstance(value, str) or not value.strip():
             raise ThadsError(f"{path}: {key} cần là đường dẫn thư mục (tính từ thư mục dự án).")
     return {**DEFAULTS, **loaded}
@@ -89,4 +115,5 @@ def find(start: Path | None = None) -> Project:
     return Project(root=base, data=base / settings["data"], notes=base / settings["notes"],
                    notebooks=base / settings["notebooks"], outputs=base / settings["outputs"],
                    signing=base / settings["signing"],
-                   formats=tuple(str(f).strip().lower() for f in formats), marked=root is not None)
+                   formats=tuple(str(f).strip().lower() for f in formats), timeout=float(settings["timeout"]),
+                   marked=root is not None)

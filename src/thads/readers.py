@@ -2,7 +2,7 @@
 
 Every reader returns a `RawTable`: the header, the rows as lists of raw cell values, and for each row
 the line (CSV), sheet row (XLSX) or record number (Parquet) a user would look for. Encodings are
-checked here: UTF-8 with or without BOM is read; UTF-16 with a BOM (Excel's "Unicode text") is read
+checked here: UTF-8 with or without BOM is read; UTF-16 with a BOM (Excel's "Unicode text") and UTF-32 are read
 and the conversion noted; anything else is refused with the encoding it looks like (the legacy
 Vietnamese ones, Windows-1258, TCVN3 and VNI, are told apart) and how to convert it. A file in stats/
 that no reader reads (.xls, .ods, .txt...) is refused, not left out unseen; so is an Excel lock file.
@@ -85,13 +85,17 @@ def _legacy_encoding(data: bytes) -> str | None:
 def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
     """Text of a CSV file, and notes on what was done to read it."""
     notes: list[str] = []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        notes.append(f"{name}: tệp mã UTF-16 (xuất từ Excel dạng Unicode text), đã đọc và chuyển sang UTF-8.")
-        try:
-            return data.decode("utf-16"), notes
-        except UnicodeDecodeError:
-            raise ThadsError(f"{name}: tệp bắt đầu như UTF-16 nhưng không đọc được theo mã này (tệp bị cắt "
-                             "hoặc hỏng?): hãy mở tệp và lưu lại dạng 'CSV UTF-8'.") from None
+    # UTF-32 first: its byte-order mark begins with UTF-16's.
+    for encoding, boms, origin in (("utf-32", (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"), ""),
+                                   ("utf-16", (b"\xff\xfe", b"\xfe\xff"), " (xuất từ Excel dạng Unicode text)")):
+        if data.startswith(boms):
+            label = encoding.upper()
+            notes.append(f"{name}: tệp mã {label}{origin}, đã đọc và chuyển sang UTF-8.")
+            try:
+                return data.decode(encoding), notes
+            except UnicodeDecodeError:
+                raise ThadsError(f"{name}: tệp bắt đầu như {label} nhưng không đọc được theo mã này (tệp bị cắt "
+                                 "hoặc hỏng?): hãy mở tệp và lưu lại dạng 'CSV UTF-8'.") from None
     if b"\x00" in data[:4096]:
         raise ThadsError(f"{name}: tệp có byte 0 (NUL): không phải tệp CSV văn bản, hoặc là UTF-16 không có BOM. "
                          "Hãy mở tệp và lưu lại dạng 'CSV UTF-8'.")
@@ -172,18 +176,12 @@ def _column_name(above: str, below: str) -> str:
     return below if _COLUMN_NAME.fullmatch(below) or not above else above
 
 
-def _read_xlsx(path: Path, name: str, required: tuple[str, ...]) -> RawTable:
-    """The first sheet, from its header row: the first row naming every `required` column; title rows above it
-    are skipped. A header on two rows or more (group titles such as 'Số việc' merged over their columns on the
+def _sheet(sheet, name: str, required: tuple[str, ...]) -> RawTable | None:
+    """One sheet from its header row: the first row naming every `required` column; title rows above it are
+    skipped. A header on two rows or more (group titles such as 'Số việc' merged over their columns on the
     upper row, the column names on the lower one, the required names merged down over both; or a row of units
-    under the names) is read as one."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ThadsError(f"{name}: không mở được tệp Excel ({type(exc).__name__}: {exc}).") from None
-    sheet = book.worksheets[0]
+    under the names) is read as one. None when the sheet has no such header."""
+    sheet.reset_dimensions()    # read the rows the file holds, not the range its header claims (a million?)
     header, header_row, first_header_row, rows, numbers = None, None, None, [], []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = ["" if v is None else v for v in values]
@@ -199,23 +197,53 @@ def _read_xlsx(path: Path, name: str, required: tuple[str, ...]) -> RawTable:
         if any(names):
             rows.append(cells)
             numbers.append(number)
-    book.close()
-    table = RawTable(name, header or [], rows, numbers, header_row=header_row)
     if header is None:
-        table.problems.append(Problem(
-            name, f"không tìm thấy dòng tiêu đề có các cột {', '.join(required)} trong trang "
-                  f"'{sheet.title}' (tiêu đề gộp ô che mất tên cột, hoặc đặt tên cột khác?)."))
-    else:
-        while header and header[-1] == "":
-            header.pop()
-        if first_header_row > 1:
-            table.notes.append(f"{name}: bỏ qua {first_header_row - 1} dòng tiêu đề phụ phía trên bảng.")
-        if header_row > first_header_row:
-            table.notes.append(f"{name}: tiêu đề bảng gồm các dòng {first_header_row}-{header_row} (có ô gộp, nhóm "
-                               "cột hoặc đơn vị tính), đã ghép lại thành một dòng tên cột.")
-        if not rows:
-            table.problems.append(Problem(name, "tệp chỉ có dòng tiêu đề, không có số liệu."))
+        return None
+    table = RawTable(name, header, rows, numbers, header_row=header_row)
+    while header and header[-1] == "":
+        header.pop()
+    if first_header_row > 1:
+        table.notes.append(f"{name}: bỏ qua {first_header_row - 1} dòng tiêu đề phụ phía trên bảng.")
+    if header_row > first_header_row:
+        table.notes.append(f"{name}: tiêu đề bảng gồm các dòng {first_header_row}-{header_row} (có ô gộp, nhóm "
+                           "cột hoặc đơn vị tính), đã ghép lại thành một dòng tên cột.")
+    if not rows:
+        table.problems.append(Problem(name, "tệp chỉ có dòng tiêu đề, không có số liệu."))
     return table
+
+
+def _read_xlsx(path: Path, name: str, required: tuple[str, ...]) -> list[RawTable]:
+    """Every visible sheet that holds a table (its header names the required columns), each named in messages
+    when there are several; hidden sheets are never read as data, and the sheets passed over are said."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ThadsError(f"{name}: không mở được tệp Excel ({type(exc).__name__}: {exc}).") from None
+    try:
+        visible = [s for s in book.worksheets if s.sheet_state == "visible"]
+        hidden = [s.title for s in book.worksheets if s.sheet_state != "visible"]
+        named = len(visible) > 1
+        found = [(sheet, _sheet(sheet, f"{name}, trang '{sheet.title}'" if named else name, required))
+                 for sheet in visible]
+    finally:
+        book.close()
+    tables = [table for _, table in found if table is not None]
+    skipped = [sheet.title for sheet, table in found if table is None]
+    if not tables:
+        pages = ", ".join(f"'{s.title}'" for s in visible) or "(không có trang nào hiện)"
+        empty = RawTable(name, [], [], [])
+        empty.problems.append(Problem(name, f"không tìm thấy dòng tiêu đề có các cột {', '.join(required)} trong "
+                                            f"trang {pages} (tiêu đề gộp ô che mất tên cột, hoặc đặt tên cột khác?)."))
+        return [empty]
+    if skipped or hidden:
+        read = ", ".join(f"'{sheet.title}'" for sheet, table in found if table is not None)
+        tables[0].notes.append(f"{name}: đọc trang {read}"
+                               + (f"; bỏ qua trang {', '.join(map(repr, skipped))} (không có dòng tiêu đề số liệu)"
+                                  if skipped else "")
+                               + (f"; bỏ qua trang ẩn {', '.join(map(repr, hidden))}" if hidden else "") + ".")
+    return tables
 
 
 def _read_parquet(path: Path, name: str) -> RawTable:
@@ -247,7 +275,13 @@ def unreadable_files(folder: Path, shown: str) -> list[Problem]:
 
 
 def read_table(path: Path, name: str, required: tuple[str, ...]) -> RawTable:
-    """Read one file; `name` is how messages refer to it; `required` helps find an Excel header."""
+    """Read one file holding one table; `name` is how messages refer to it."""
+    return read_tables(path, name, required)[0]
+
+
+def read_tables(path: Path, name: str, required: tuple[str, ...]) -> list[RawTable]:
+    """Read one file: one table, or one per sheet of a workbook that holds several; `name` is how messages
+    refer to it; `required` helps find an Excel header."""
     if not path.is_file():
         raise ThadsError(f"{name}: không tìm thấy tệp.")
     if path.name.startswith("~$"):
@@ -256,5 +290,6 @@ def read_table(path: Path, name: str, required: tuple[str, ...]) -> RawTable:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ThadsError(f"{name}: {_unreadable(suffix, name.removesuffix(path.name) or './')}.")
-    return {".csv": lambda: _read_csv(path, name), ".xlsx": lambda: _read_xlsx(path, name, required),
-            ".parquet": lambda: _read_parquet(path, name)}[suffix]()
+    if suffix == ".xlsx":
+        return _read_xlsx(path, name, required)
+    return [_read_csv(path, name) if suffix == ".csv" else _read_parquet(path, name)]

@@ -179,10 +179,13 @@ class ProvinceReport(_Document):
         lines = [("Tổng số phải thi hành", lambda r: fmt.number(r.phai_thi_hanh)),
                  ("Có điều kiện thi hành", lambda r: fmt.number(r.co_dieu_kien)),
                  ("Thi hành xong (gồm đình chỉ)", lambda r: fmt.number(r.thi_hanh_xong)),
-                 ("Chưa có điều kiện thi hành", lambda r: fmt.number(r.phai_thi_hanh - r.co_dieu_kien)),
+                 ("Chưa có điều kiện thi hành", lambda r: "—" if r.chua_co_dieu_kien is None
+                  else fmt.number(r.chua_co_dieu_kien)),
                  ("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
                  ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
         sources = [kf.viec, kf.tien] + ([last.viec, last.tien] if last else [])
+        if all(r.chua_co_dieu_kien is None for r in sources):       # never derived: the data do not have it
+            lines = [line for line in lines if line[0] != "Chưa có điều kiện thi hành"]
         rows = [[label, *(show(r) for r in sources)] for label, show in lines]
         note = "(*) Xem chú thích ở mục 2 (so sánh với cùng kỳ)." if last and last.gop_tu else None
         return _table(header, rows, caption=f"Bảng 1. Kết quả thi hành án dân sự {self.period.label}", note=note)
@@ -236,6 +239,9 @@ class ProvinceReport(_Document):
         return _figure(charts.structure(self.figures), "Cơ cấu số phải thi hành về việc và về tiền")
 
     def chart_last_year(self) -> Part:
+        """This period beside last year's; nothing when there are no figures for last year."""
+        if self.figures.cung_ky is None:
+            return parts.paragraphs()
         return _figure(charts.against_last_year(self.figures), "So sánh với cùng kỳ năm trước về việc và về tiền")
 
     def chart_monthly(self) -> Part:

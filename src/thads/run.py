@@ -13,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import resource
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from thads import export, kinds, project
+from thads import export, files, kinds, project
 from thads.errors import ThadsError
 from thads.kinds import Subject
 from thads.periods import Period
@@ -43,6 +43,7 @@ class Job:
     report_date: str = ""
     fingerprint: str = ""
     named: bool = True            # asked for by name; False when it came from `all`
+    inputs: str = ""              # inputs_digest when the batch was planned
 
     @property
     def folder(self) -> str:
@@ -70,7 +71,8 @@ class Outcome:
     period: str
     province: str
     name: str
-    status: str                      # "ok", "failed", "skipped" (current) or "nodata" (no data, from `all`)
+    status: str                      # "ok", "failed", "skipped" (current), "nodata" (no data, from `all`) or
+                                     # "stopped" (the batch was stopped before it was made)
     seconds: float = 0.0
     message: str = ""
     folder: str = ""
@@ -82,18 +84,33 @@ class Outcome:
 
 
 def kernel_name() -> str:
-    """The project's kernel when registered (`make setup`), else this interpreter's own."""
+    """The project's kernel when it is registered for this Python (`make setup`, `thads init`), else this
+    interpreter's own: a 'thads' kernel left by another installation must not run the reports."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
-        KernelSpecManager().get_kernel_spec(KERNEL)
-        return KERNEL
-    except NoSuchKernel:
+        interpreter = KernelSpecManager().get_kernel_spec(KERNEL).argv[0]
+    except (NoSuchKernel, IndexError):
         return "python3"
+    # Venvs link to one base interpreter: compare the folders the paths name, not the files they lead to.
+    folder = Path(os.path.abspath(shutil.which(interpreter) or interpreter)).parent
+    return KERNEL if folder == Path(os.path.abspath(sys.executable)).parent else "python3"
 
 
 def output_folder(out_dir: Path, job: Job) -> Path:
     return out_dir / job.period.code / job.folder
+
+
+def inputs_digest(job: Job, data_dir: Path, notes_dir: Path, signing: Path | None) -> str:
+    """A cheap hash of the files a report reads (the data folder's files by size and time, the note, the signing
+    file, the notebook): taken when the batch is planned and again when the report is done, so that a report
+    made while its inputs changed is not recorded as current."""
+    from thads.dataset import signature
+
+    digest = hashlib.sha256(repr(signature(Path(data_dir))).encode())
+    for path in (Path(notes_dir) / job.period.code / f"{job.folder}.md", signing, job.notebook):
+        digest.update(path.read_bytes() if path is not None and Path(path).is_file() else b"-")
+    return digest.hexdigest()
 
 
 def made_before(folder: Path) -> dict:
@@ -129,19 +146,25 @@ def docx_place(folder: Path, written: dict[str, str]) -> str:
     raise ThadsError(f"{folder}: quá nhiều bản Word đã sửa; hãy dọn bớt các tệp report.new-*.docx.")
 
 
-def _peak_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def peak_mb(pid: int | None = None) -> float:
+    """Peak resident memory of a live process (this one by default), in MB; 0 when unknown. psutil gives it on
+    Windows (peak working set); on Linux the kernel's high-water mark (VmHWM) is read; elsewhere the current
+    resident size stands in."""
+    import psutil
 
-
-def _process_peak_mb(pid: int | None) -> float:
-    """Peak resident memory of a live process (Linux /proc), 0 when unknown."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, TypeError):
-        pass
-    return 0.0
+        process = psutil.Process(pid)
+        info = process.memory_info()
+    except (psutil.Error, TypeError, ValueError):
+        return 0.0
+    peak = getattr(info, "peak_wset", None)
+    if peak is None:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text("utf-8")
+            peak = next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
+        except (OSError, StopIteration, ValueError):
+            peak = info.rss
+    return peak / 2**20
 
 
 def _empty_notebook():
@@ -171,6 +194,8 @@ def _position(executed: Path, index: int) -> int:
 def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed: Path | None = None) -> str:
     if timed_out:
         return f"quá thời gian cho phép ({limit:g} giây): báo cáo bị dừng"
+    if type(exc).__name__ == "PapermillExecutionError" and exc.ename in ("ThadsError", "DataError"):
+        return exc.evalue           # the package's own message says what to fix; the cell would only distract
     if type(exc).__name__ == "PapermillExecutionError":
         # Cells are counted as in the notebook the analyst edits: papermill's injected parameters cell is not.
         first = next((line.strip() for line in (exc.source or "").splitlines() if line.strip()), "")
@@ -179,6 +204,8 @@ def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed:
         return f"lỗi khi chạy notebook (ô {number}{quoted}): {exc.ename}: {exc.evalue}"
     if type(exc).__name__ == "DeadKernelError":
         return "kernel dừng đột ngột khi đang chạy notebook"
+    if isinstance(exc, OSError) and exc.errno is not None:      # disk full, read-only folder...
+        return files.describe(exc, exc.filename or "thư mục kết quả")
     return str(exc) if isinstance(exc, ThadsError) else f"{type(exc).__name__}: {exc}"
 
 
@@ -190,12 +217,14 @@ class Runner:
     """
 
     def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path, time_limit: float | None = None,
-                 progress=None, stop=None, project_root: Path | None = None):
+                 progress=None, stop=None, project_root: Path | None = None, on_kernel=None):
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
         self.project_root = project_root      # the kernel's reports use its settings (THADS_PROJECT)
+        self.signing = project.find(project_root).signing if project_root else None
         self.stop = stop or threading.Event()   # set by the batch on Ctrl-C: interrupt, start nothing new
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
+        self.on_kernel = on_kernel or (lambda pid: None)       # told each kernel's process id, as it starts
         self.km = None
         self._kc = None
         self._warming = False
@@ -209,7 +238,10 @@ class Runner:
         self._warming = True
         import papermill  # noqa: F401
 
-        export.to_pdf(export.to_html(_empty_notebook())[0])
+        try:
+            export.to_pdf(export.to_html(_empty_notebook())[0])
+        except Exception:   # a broken installation is reported by the first report, with what to do
+            pass
 
     def _client(self):
         """A client on the kernel's shell channel only: it never receives (and so never piles up) the
@@ -255,6 +287,7 @@ class Runner:
             env = {**os.environ, **({project.ENVIRONMENT: str(self.project_root)} if self.project_root else {})}
             self.km.start_kernel(env=env, extra_arguments=["--InteractiveShell.cache_size=0",
                                                            "--HistoryManager.enabled=False"])
+            self.on_kernel(getattr(self.km.provisioner.process, "pid", None))
         return self.km
 
     def close(self) -> None:
@@ -273,7 +306,7 @@ class Runner:
 
     def _kernel_peak_mb(self) -> float:
         live = getattr(getattr(self.km, "provisioner", None), "process", None)
-        return max(_peak_mb(resource.RUSAGE_CHILDREN), _process_peak_mb(getattr(live, "pid", None)))
+        return peak_mb(getattr(live, "pid", None)) if live is not None else 0.0
 
     def _watchdog(self, km, flag: threading.Event, done: threading.Event) -> list[threading.Timer]:
         """Interrupt the kernel at the time limit (kill it if it still runs after a grace period), or as soon
@@ -298,6 +331,34 @@ class Runner:
             t.start()
         return timers
 
+    @staticmethod
+    def _keep_failed(work: Path, final: Path, started_cells: list, outcome: Outcome) -> None:
+        """A failed attempt keeps its executed notebook as report.failed.ipynb, beside the good report."""
+        import nbformat
+
+        if not (work / "report.ipynb").exists() and started_cells:
+            # papermill writes the notebook of a cell that raised; a dead or killed kernel leaves none
+            nbformat.write(nbformat.v4.new_notebook(cells=[*started_cells, nbformat.v4.new_markdown_cell(
+                f"**Báo cáo không hoàn thành:** {outcome.message}.")]), work / "report.ipynb")
+        if (work / "report.ipynb").exists():
+            files.make_folder(final)
+            files.no_link(final / "report.failed.ipynb")
+            os.replace(work / "report.ipynb", final / "report.failed.ipynb")
+            outcome.files = [str(final / "report.failed.ipynb")]
+
+    @staticmethod
+    def _keep_log(work: Path, final: Path, log: list[str], outcome: Outcome) -> None:
+        """report.log for a report made; a failed attempt keeps its own report.failed.log, so that the good
+        report's log stays as it was."""
+        if not log or not work.is_dir():
+            return
+        name = "report.log" if outcome.status == "ok" else "report.failed.log"
+        (work / name).write_text("\n".join(log) + "\n", "utf-8")
+        files.make_folder(final)
+        files.no_link(final / name)
+        os.replace(work / name, final / name)
+        outcome.log = str(final / name)
+
     def parameters(self, job: Job) -> dict:
         """What the job's notebook is given (papermill parameters): absolute paths, so that any folder works."""
         return {"period": job.period.code, "data_dir": str(self.data_dir.resolve()), "report_date": job.report_date,
@@ -315,11 +376,18 @@ class Runner:
         final = output_folder(self.out_dir, job)
         outcome.folder = str(final)
         if self.stop.is_set():
-            outcome.message = "không làm: đã dừng theo yêu cầu (Ctrl-C)"
+            outcome.status, outcome.message = "stopped", "chưa làm: đã dừng theo yêu cầu"
             return outcome
         work = self.out_dir / ".work" / f"{job.period.code}-{job.folder}-{os.getpid()}"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
+        try:
+            files.inside(self.out_dir, final)
+            files.no_link(self.out_dir / ".work")
+            files.no_link(work)
+            shutil.rmtree(work, ignore_errors=True)
+            files.make_folder(work)
+        except ThadsError as exc:
+            outcome.message = str(exc)
+            return outcome
         log = []
 
         def step(stage: str) -> None:
@@ -335,6 +403,9 @@ class Runner:
         try:
             step("bắt đầu")
             log.append(f"notebook: {job.notebook}")
+            if kinds.get(job.kind).notes:
+                note = self.notes_dir / job.period.code / f"{job.folder}.md"
+                log.append(f"ghi chú: {note}" if note.is_file() else f"ghi chú: không có ({note})")
             km = self._kernel()
             log.append(f"kernel: {km.kernel_name}, pid {getattr(km.provisioner.process, 'pid', '?')}")
             timers = self._watchdog(km, timed_out, done)
@@ -373,7 +444,11 @@ class Runner:
                 step("xuất PDF")
                 export.to_pdf(page, work / "report.pdf")
                 names.append("report.pdf")
-            inputs = {"fingerprint": job.fingerprint, "formats": formats, "written": made.get("written", {})}
+            fingerprint = job.fingerprint
+            if job.inputs and job.inputs != inputs_digest(job, self.data_dir, self.notes_dir, self.signing):
+                fingerprint = ""           # inputs changed while the report was made: the next run makes it again
+                log.append("dữ liệu, ghi chú hoặc notebook đã thay đổi trong lúc tạo báo cáo: lần chạy sau sẽ tạo lại")
+            inputs = {"fingerprint": fingerprint, "formats": formats, "written": made.get("written", {})}
             places = {name: name for name in names}
             if "docx" in formats:
                 step("xuất DOCX")
@@ -385,48 +460,49 @@ class Runner:
                     outcome.message = (f"report.docx đã được sửa sau khi tạo nên được giữ nguyên; bản mới ghi vào "
                                        f"{inputs['docx']}")
                     log.append(outcome.message)
-            (work / "inputs.json").write_text(json.dumps(inputs, ensure_ascii=False), "utf-8")
             step(f"xong sau {time.perf_counter() - started:.1f} giây")
-            step(f"bộ nhớ đỉnh: tiến trình {_peak_mb(resource.RUSAGE_SELF):.0f} MB, kernel "
+            step(f"bộ nhớ đỉnh: tiến trình {peak_mb():.0f} MB, kernel "
                  f"{self._kernel_peak_mb():.0f} MB")
-            final.mkdir(parents=True, exist_ok=True)
+            if self.stop.is_set():       # the batch is stopping: a report finished now is not put in place
+                raise KeyboardInterrupt
+            files.make_folder(final)
+            for name in [*places.values(), "inputs.json"]:
+                files.no_link(final / name)
             for name in names:
-                os.replace(work / name, final / places[name])
+                placed, message = files.put_in_place(work / name, final / places[name])
+                if message:        # a file open elsewhere: the folder now mixes runs, so it is not current
+                    places[name], inputs["fingerprint"] = placed.name, ""
+                    outcome.message = f"{outcome.message}; {message}" if outcome.message else message
+                    log.append(message)
             for stale in ("report.failed.ipynb", "report.failed.log"):
                 (final / stale).unlink(missing_ok=True)
+            (work / "inputs.json").write_text(json.dumps(inputs, ensure_ascii=False), "utf-8")
             os.replace(work / "inputs.json", final / "inputs.json")
             outcome.status, outcome.files = "ok", [str(final / places[n]) for n in names]
         except BaseException as exc:  # one failing report must not stop a batch: report it instead
             for t in timers:
                 t.cancel()
             if self.stop.is_set() or (isinstance(exc, KeyboardInterrupt) and not timed_out.is_set()):
-                outcome.message = "đã dừng theo yêu cầu (Ctrl-C)"
+                # Stopped, not failed: nothing of this attempt is kept (the next run makes the report).
+                outcome.status, outcome.message = "stopped", "dừng giữa chừng theo yêu cầu"
+                log.clear()
             else:
                 outcome.message = _failure(exc, timed_out.is_set(), self.time_limit, work / "report.ipynb")
-            step(f"LỖI: {outcome.message}")
-            final.mkdir(parents=True, exist_ok=True)
-            if not (work / "report.ipynb").exists() and started_cells:
-                # papermill writes the notebook of a cell that raised; a dead or killed kernel leaves none
-                nbformat.write(nbformat.v4.new_notebook(cells=[*started_cells, nbformat.v4.new_markdown_cell(
-                    f"**Báo cáo không hoàn thành:** {outcome.message}.")]), work / "report.ipynb")
-            if (work / "report.ipynb").exists():
-                os.replace(work / "report.ipynb", final / "report.failed.ipynb")
-                outcome.files = [str(final / "report.failed.ipynb")]
+                step(f"LỖI: {outcome.message}")
+                try:
+                    self._keep_failed(work, final, started_cells, outcome)
+                except (OSError, ThadsError) as problem:     # a full disk must not hide the report's own failure
+                    outcome.message += f" (không ghi được notebook lỗi: {problem})"
             if self.km is not None and (timed_out.is_set() or not self.km.is_alive()):
                 self.close()
-            if isinstance(exc, KeyboardInterrupt):
-                raise
         finally:
             done.set()
-            if log:
-                # A failed attempt keeps its own log beside report.failed.ipynb: the good report's log stays.
-                name = "report.log" if outcome.status == "ok" else "report.failed.log"
-                final.mkdir(parents=True, exist_ok=True)
-                (work / name).write_text("\n".join(log) + "\n", "utf-8")
-                os.replace(work / name, final / name)
-                outcome.log = str(final / name)
+            try:
+                self._keep_log(work, final, log, outcome)
+            except (OSError, ThadsError) as problem:
+                outcome.message += f" (không ghi được nhật ký: {problem})"
             shutil.rmtree(work, ignore_errors=True)
             outcome.seconds = time.perf_counter() - started
-            outcome.peak_mb = _peak_mb(resource.RUSAGE_SELF)
+            outcome.peak_mb = peak_mb()
             outcome.kernel_peak_mb = self._kernel_peak_mb()
         return outcome

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -75,9 +76,40 @@ class Office:
         return self.kind in PROVINCE_OFFICE_KINDS
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
+PROVINCE_CODE = re.compile(r"\d{2}")                       # codes become folder names: nothing else passes
+OFFICE_CODE = re.compile(r"[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,2}")
+PROVINCE_COLUMNS = ("ma", "ten", "ten_day_du", "loai", "slug", "hieu_luc_tu", "hieu_luc_den", "tien_nhiem", "ke_nhiem")
+OFFICE_COLUMNS = ("ma", "ten", "ten_ngan", "loai", "tinh", "hieu_luc_tu", "hieu_luc_den", "ke_nhiem")
+
+
+def _read(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line, row) of a units table, its columns checked; any problem names the file, line and column."""
+    shown = f"units/{path.name}" if path.parent != SHIPPED else str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ThadsError(f"{shown}: thiếu cột {', '.join(missing)}; cần các cột {', '.join(columns)}.")
+            return [(number, {k: (v or "").strip() for k, v in row.items() if k}) for number, row in
+                    enumerate(reader, start=2)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ThadsError(f"{shown}: không đọc được ({exc}); cần tệp CSV UTF-8.") from None
+
+
+def _field(path: Path, number: int, row: dict, column: str, pattern: re.Pattern | None = None):
+    value = row.get(column, "")
+    shown = f"units/{path.name}" if path.parent != SHIPPED else str(path)
+    if pattern is not None and not pattern.fullmatch(value):
+        raise ThadsError(f"{shown}, dòng {number}, cột {column}: mã '{value}' không hợp lệ (cần dạng như "
+                         f"{'93' if pattern is PROVINCE_CODE else '930 hoặc 92-KV01'}).")
+    if column.startswith("hieu_luc"):
+        try:
+            return _date(value)
+        except ValueError:
+            raise ThadsError(f"{shown}, dòng {number}, cột {column}: ngày '{value}' không hợp lệ (cần YYYY-MM-DD "
+                             "hoặc để trống).") from None
+    return value
 
 
 class Units:
@@ -93,13 +125,23 @@ class Units:
         folder = folder if folder is not None and (folder / "provinces.csv").exists() else SHIPPED
         # Names in the official modern spelling (Hòa Bình, Vị Thủy), whatever the tables use; lookups go by
         # slug, so both spellings are understood.
-        provinces = [Province(r["ma"], modern_tones(r["ten"]), modern_tones(r["ten_day_du"]), r["loai"], r["slug"],
-                              _date(r["hieu_luc_tu"]), _date(r["hieu_luc_den"]), tuple(r["tien_nhiem"].split()),
-                              r["ke_nhiem"] or None)
-                     for r in _read(folder / "provinces.csv")]
-        offices = [Office(r["ma"], modern_tones(r["ten"]), modern_tones(r["ten_ngan"]), r["loai"], r["tinh"],
-                          _date(r["hieu_luc_tu"]), _date(r["hieu_luc_den"]), r["ke_nhiem"] or None)
-                   for r in _read(folder / "offices.csv")]
+        path = folder / "provinces.csv"
+        provinces = []
+        for n, r in _read(path, PROVINCE_COLUMNS):
+            for column in ("tien_nhiem", "ke_nhiem"):
+                for code in r[column].split():
+                    _field(path, n, {column: code}, column, PROVINCE_CODE)
+            provinces.append(Province(
+                _field(path, n, r, "ma", PROVINCE_CODE), modern_tones(r["ten"]), modern_tones(r["ten_day_du"]),
+                r["loai"], r["slug"], _field(path, n, r, "hieu_luc_tu"), _field(path, n, r, "hieu_luc_den"),
+                tuple(r["tien_nhiem"].split()), r["ke_nhiem"] or None))
+        path = folder / "offices.csv"
+        if not path.is_file():
+            raise ThadsError("units/offices.csv: không có tệp; thư mục units/ cần cả provinces.csv và offices.csv.")
+        offices = [Office(_field(path, n, r, "ma", OFFICE_CODE), modern_tones(r["ten"]), modern_tones(r["ten_ngan"]),
+                          r["loai"], _field(path, n, r, "tinh", PROVINCE_CODE), _field(path, n, r, "hieu_luc_tu"),
+                          _field(path, n, r, "hieu_luc_den"), r["ke_nhiem"] or None)
+                   for n, r in _read(path, OFFICE_COLUMNS)]
         return cls(provinces, offices)
 
     @cached_property

@@ -383,8 +383,7 @@ def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
             problems.append(Problem(row["_file"], f"số lũy kế giảm từ {int(previous.loc[index, column])} "
                                     f"(kỳ {earlier}) xuống {int(row[column])} (kỳ {_months(row)}) của đơn vị "
                                     f"{row['don_vi']}: số lũy kế từ 01/10 không được giảm", int(row["_row"]), column))
-    problems += _calendar_months(unique)
-    return problems
+    return _calendar_months(unique) + problems          # the cause first, then its symptoms
 
 
 def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Problem]]:

@@ -16,7 +16,6 @@ import io
 import re
 from pathlib import Path
 
-import markdown
 from bs4 import BeautifulSoup, NavigableString, Tag
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -26,7 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from thads import parts
+from thads import notes, parts
 
 FONT, MONO = "Times New Roman", "Courier New"
 BODY, SMALL, TABLE, COMPACT = Pt(14), Pt(12), Pt(11), Pt(9.5)
@@ -320,8 +319,7 @@ class _Writer:
 
     # What analysts add ------------------------------------------------------------------------------
     def markdown(self, text: str) -> None:
-        html = markdown.markdown(text, extensions=["sane_lists", "tables"])
-        self.html(BeautifulSoup(html, "html.parser"))
+        self.html(BeautifulSoup(notes.to_html(text), "html.parser"))
 
     def html(self, soup) -> None:
         for node in soup.children:

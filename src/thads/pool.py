@@ -1,0 +1,312 @@
+"""The worker processes of a batch, and how a batch stops.
+
+Each worker is a process with one `run.Runner`, so one warm kernel, for all the reports it makes. Each has
+its own one-process executor: a worker that dies (killed, out of memory) takes only the report it was
+making; the parent writes that report's failure log, ends the dead worker's kernel and starts a new worker
+for the reports still to make.
+
+Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop a batch the same way: the workers interrupt their
+kernels and abandon the reports in progress (nothing is moved into place once the batch is stopping), the
+reports not started are listed as not made, and the parent waits a little for the workers to end. A second
+signal ends every process of the batch at once, kernels included; a third is never needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.managers
+import os
+import queue
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from thads import files, run
+from thads.errors import ThadsError
+
+STOP_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
+STOP_GRACE = 30           # seconds the reports in progress get to stop before their processes are ended
+SIGNAL_NAMES = {getattr(signal, n, None): words for n, words in (("SIGINT", "Ctrl-C"), ("SIGTERM", "SIGTERM"),
+                                                                  ("SIGHUP", "cửa sổ dòng lệnh đã đóng"))}
+
+
+class Stopped(KeyboardInterrupt):
+    """The batch was asked to stop by a signal; `signum` gives the exit status (128 + signum)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def ignore_stop_signals() -> None:
+    """For the worker and manager processes: the parent decides when a batch stops."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _children_ignore_stop_signals():
+    """Processes started inside this block begin with the stop signals ignored (a disposition they inherit),
+    so that a Ctrl-C or a closed terminal, which reach the whole process group, are the parent's alone to
+    handle; Python's resource tracker, which ignores SIGINT and SIGTERM but not SIGHUP, included."""
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+# In each worker process ---------------------------------------------------------------------------------
+_RUNNER: run.Runner | None = None
+
+
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root) -> None:
+    """Each worker: leave the stop signals to the parent, keep one Runner, shut its kernel at exit."""
+    global _RUNNER
+    ignore_stop_signals()
+    # nbformat imports jsonschema, which compiles ~40 grammars of the optional rfc3987_syntax at import
+    # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    pid = os.getpid()
+    _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
+                         progress=lambda job, stage: events.put((pid, job.period.code, job.folder, stage)), stop=stop,
+                         project_root=root, on_kernel=lambda kernel: events.put((pid, None, None, kernel)))
+    multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
+    _RUNNER.warm_up()
+
+
+def _work(job: run.Job) -> run.Outcome:
+    return _RUNNER.run(job)
+
+
+# In the parent ------------------------------------------------------------------------------------------
+class _Slot:
+    """One worker process with its own executor, so that its death breaks nothing but its own report."""
+
+    def __init__(self, context, initargs):
+        self.context, self.initargs = context, initargs
+        self.executor: ProcessPoolExecutor | None = None
+        self.job: run.Job | None = None
+        self.future = None
+
+    def submit(self, job: run.Job) -> None:
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(1, mp_context=self.context, initializer=_start_worker,
+                                                initargs=self.initargs)
+        self.job, self.future = job, self.executor.submit(_work, job)
+
+    def free(self) -> None:
+        self.job = self.future = None
+
+    def discard(self) -> None:
+        """The worker died: forget its executor; the next report gets a new worker."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = None
+        self.free()
+
+    def close(self, wait_for_it: bool) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=wait_for_it, cancel_futures=True)
+        self.executor = None
+
+
+def _end_process(pid: int) -> None:
+    """End a kernel left by a dead worker, after checking the PID is still that kernel's."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if "ipykernel" in " ".join(process.cmdline()):
+            process.kill()
+    except (psutil.Error, OSError):
+        pass
+
+
+def _end_everything() -> None:
+    """Every process this batch started (workers, their kernels, the manager): ended now."""
+    import psutil
+
+    try:
+        children = [p for p in psutil.Process().children(recursive=True)
+                    if "resource_tracker" not in " ".join(p.cmdline())]     # it ends with this process
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(children, timeout=10)
+
+
+def _write_failure_log(job: run.Job, out_dir: Path, message: str) -> str:
+    """The log of a report whose worker died: the worker could not write it; the message points to it."""
+    folder = files.make_folder(files.inside(out_dir, run.output_folder(out_dir, job)))
+    path = folder / "report.failed.log"
+    files.write_whole(path, f"{time.strftime('%Y-%m-%d %H:%M:%S')} LỖI: {message}\nnotebook: {job.notebook}\n")
+    return str(path)
+
+
+class Workers:
+    """Make `todo` with `count` worker processes; progress on `console`."""
+
+    def __init__(self, todo: list[run.Job], count: int, runner_args: tuple, root: Path, console: Console):
+        """`runner_args`: (data_dir, out_dir, notes_dir, time_limit) of each worker's Runner; `root`: the
+        project whose settings the kernels use."""
+        self.todo, self.console, self.root = list(todo), console, root
+        self.out_dir = Path(runner_args[1])
+        self.count = max(1, min(count, len(self.todo)))
+        self.runner_args = runner_args
+        self.outcomes: list[run.Outcome] = []
+        self.workers_of: dict[tuple[str, str], int] = {}      # report -> the worker process making it
+        self.kernel_of: dict[int, int] = {}                   # worker process -> its kernel process
+
+    def run(self) -> list[run.Outcome]:
+        """Every report of `todo` made, failed or (when stopped) not made. Raises Stopped after the batch
+        stopped on a signal, with every process ended and `outcomes` holding what was made."""
+        if not self.todo:
+            return []
+        context = multiprocessing.get_context("spawn")
+        manager = multiprocessing.managers.SyncManager(ctx=context)
+        with _children_ignore_stop_signals():
+            if os.name == "posix":                 # Windows has no resource tracker process
+                from multiprocessing import resource_tracker
+
+                resource_tracker.ensure_running()
+            manager.start(ignore_stop_signals)
+        self.events, self.stop = manager.Queue(), manager.Event()
+        slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root)) for _ in range(self.count)]
+        previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}
+        stopped: Stopped | None = None
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                          TimeElapsedColumn(), console=self.console, transient=True) as progress:
+                self.progress, self.rows = progress, {}
+                self.overall = progress.add_task(f"Khởi động {self.count} tiến trình, mỗi tiến trình một kernel…",
+                                                 total=len(self.todo), count=f"0/{len(self.todo)}")
+                self.names = {(job.period.code, job.folder): job.name for job in self.todo}
+                try:
+                    self._loop(slots)
+                except Stopped as exc:
+                    stopped = exc
+                    self._stop(slots, exc)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+            for slot in slots:
+                slot.close(wait_for_it=stopped is None)
+            for kernel in self.kernel_of.values():            # no kernel outlives its batch
+                _end_process(kernel)
+            try:
+                manager.shutdown()
+            except Exception:  # a manager already ended with everything else
+                pass
+        if stopped is not None:
+            raise stopped
+        return self.outcomes
+
+    def _on_signal(self, number, frame):
+        raise Stopped(number)
+
+    def _loop(self, slots: list[_Slot]) -> None:
+        pending = list(self.todo)
+        while pending or any(slot.future for slot in slots):
+            for slot in slots:
+                if slot.future is None and pending:
+                    with _children_ignore_stop_signals():     # a new worker may start here
+                        slot.submit(pending.pop(0))
+            busy = {slot.future: slot for slot in slots if slot.future is not None}
+            done, _ = wait(busy, timeout=0.2, return_when=FIRST_COMPLETED)
+            self._drain()
+            for future in done:
+                self._finish(busy[future], future)
+
+    def _finish(self, slot: _Slot, future) -> None:
+        job = slot.job
+        try:
+            outcome = future.result()
+            slot.free()
+        except Exception as exc:   # the worker died: its report alone fails, a new worker takes the next one
+            worker = self.workers_of.get((job.period.code, job.folder))
+            message = ("tiến trình làm báo cáo dừng đột ngột (bị tắt hoặc hết bộ nhớ); các báo cáo khác vẫn được "
+                       "làm tiếp bằng tiến trình mới")
+            outcome = run.Outcome(job.period.code, job.folder, job.name, "failed", message=message,
+                                  folder=str(run.output_folder(self.out_dir, job)), notebook=job.notebook_label)
+            try:
+                outcome.log = _write_failure_log(job, self.out_dir, message)
+            except ThadsError as problem:
+                outcome.message += f" (không ghi được nhật ký: {problem})"
+            if worker in self.kernel_of:
+                _end_process(self.kernel_of.pop(worker))
+            slot.discard()
+            del exc
+        self._record(job, outcome)
+
+    def _record(self, job: run.Job, outcome: run.Outcome) -> None:
+        self.outcomes.append(outcome)
+        key = (job.period.code, job.folder)
+        if key in self.rows:
+            self.progress.remove_task(self.rows.pop(key))
+        self.progress.advance(self.overall)
+        self.progress.update(self.overall, count=f"{len(self.outcomes)}/{len(self.todo)}")
+
+    def _stop(self, slots: list[_Slot], first: Stopped) -> None:
+        """Stop on a signal: reports in progress abandoned, the others listed as not made; a second signal (or
+        workers that do not end within STOP_GRACE seconds) ends every process at once."""
+        self.stop.set()                       # workers interrupt their kernels, commit nothing, start nothing
+        for number in STOP_SIGNALS:           # from now on a signal means: end everything
+            signal.signal(number, self._on_signal)
+        if first.signum == getattr(signal, "SIGHUP", None):
+            self.console.file = open(os.devnull, "w", encoding="utf-8")         # the terminal is gone: print nowhere
+        try:
+            self.console.print(f"[red]Đã dừng theo yêu cầu ({SIGNAL_NAMES.get(first.signum, first.signum)}): các "
+                               "báo cáo đang làm dở bị bỏ, báo cáo cũ giữ nguyên. Nhấn Ctrl-C lần nữa để dừng ngay.[/]")
+        except OSError:
+            pass
+        running = [slot for slot in slots if slot.future is not None]
+        try:
+            deadline = time.monotonic() + STOP_GRACE
+            while any(slot.future for slot in running) and time.monotonic() < deadline:
+                busy = {slot.future: slot for slot in running if slot.future is not None}
+                done, _ = wait(busy, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._finish(busy[future], future)
+            if any(slot.future for slot in running):
+                _end_everything()
+        except Stopped:
+            _end_everything()
+        done = {(o.period, o.province) for o in self.outcomes}
+        for job in self.todo:
+            if (job.period.code, job.folder) not in done:
+                self.outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "stopped",
+                                                 message="chưa làm: đã dừng theo yêu cầu",
+                                                 folder=str(run.output_folder(self.out_dir, job)),
+                                                 notebook=job.notebook_label))
+
+    def _drain(self) -> None:
+        """Show each running report's stage (cell i/n, HTML, PDF, Word); learn each worker's kernel."""
+        while True:
+            try:
+                worker, period, folder, stage = self.events.get_nowait()
+            except (queue.Empty, EOFError, OSError):
+                return
+            if period is None:                # a worker started its kernel
+                self.kernel_of[worker] = stage
+                continue
+            key = (period, folder)
+            self.workers_of[key] = worker
+            label = f"  {period} {folder} {self.names.get(key, '')}: {stage}"
+            if not self.rows:
+                self.progress.update(self.overall, description="Tất cả báo cáo")
+            if key not in self.rows:
+                self.rows[key] = self.progress.add_task(label, total=None, count="")
+            else:
+                self.progress.update(self.rows[key], description=label)
