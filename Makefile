@@ -2,17 +2,18 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
-# `make test` also needs Debian's Chromium (tests/test_browser.py drives it, launched by path, no download)
-# and LibreOffice Writer (tests/test_word.py opens the Word reports with it).
-test: EXTRA_SYSTEM_PACKAGES += chromium libreoffice-writer-nogui
+SYSTEM_PACKAGES := fonts-liberation2 chromium poppler-utils
+# `make test` also needs LibreOffice Writer (tests/test_word.py opens the Word reports with it); `make bench`
+# needs Pango for WeasyPrint, the PDF engine it compares with Chromium.
+test: EXTRA_SYSTEM_PACKAGES += libreoffice-writer-nogui
+bench: EXTRA_SYSTEM_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: setup system-deps report test check lab bench reliability clean
 
 setup: system-deps $(VENV)/.installed
 
 # Debian packages: a serif font with every Vietnamese glyph (Liberation Serif, metric-compatible
-# with Times New Roman) and Pango for WeasyPrint. Installed when we are root with apt-get.
+# with Times New Roman) and Chromium, which prints the PDFs. Installed when we are root with apt-get.
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_SYSTEM_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -48,6 +49,7 @@ lab: setup
 # Figures, not tests: batch speed and memory, and the table of bad inputs and faults.
 bench: setup
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/export.py
 
 reliability: setup
 	$(BIN)/python bench/reliability.py

@@ -1,127 +1,188 @@
-"""Benchmark of batch report generation: the naive loop against `thads run`.
+"""Benchmark of batch report generation: speed against the naive loop, where the time goes, the in-process
+floor, and memory over long runs.
 
-    .venv/bin/python bench/batch.py [--period 2026-M12] [--naive N] [--quick]
+    .venv/bin/python bench/batch.py [--period 2026-M12] [--naive 3] [--quick]
 
-Times, in one run on this machine:
-  (a) the naive way a user would script it: for each report the papermill CLI, then
-      `jupyter nbconvert`, then the `weasyprint` command, one after another;
-  (b) `thads run` of the same reports with 2 jobs (HTML and PDF);
-  (c) a no-op rerun of (b);
-and the scaling of `thads run` from 1 to 2 jobs and from 34 to 68 reports (the period and the one six
-months before it). Prints seconds per report, the ratios, and peak memory per process.
+Prints, from one run on this machine:
+  1. the naive way a user would script it (per report: the papermill CLI, `jupyter nbconvert --no-input`,
+     the `weasyprint` command, one after another), timed on --naive reports and extrapolated, against
+     `thads run` of every province of the period, HTML and PDF, 2 jobs; and a no-op rerun;
+  2. where a report's time goes in that run (from the report logs and the executed notebooks): kernel
+     clean-up, notebook cells (of which the six charts), HTML, PDF, writing; and the in-process floor:
+     the same notebooks' cells executed with no kernel in 2 processes, then the same export (bench/floor.py);
+  3. memory (skipped with --quick): `thads run --jobs 1` over the period's reports and over twice as many,
+     the whole process tree (PSS: shared pages counted once) sampled every 0.5 s; the peak in the first third
+     of the run against the peak in the last third.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import floor  # noqa: E402  (bench/floor.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DATA = ROOT / "data"
 NOTEBOOK = ROOT / "notebooks" / "province_report.ipynb"
-
-
-def run_with_peak(command: list[str]) -> tuple[float, float, str]:
-    """Run a command and measure its own peak memory with wait4 (children included once they exit)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    err = process.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{err[-2000:]}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, err
+TARGET_SPEEDUP, TARGET_FLAT = 15.0, 10.0
 
 
 def provinces(period: str) -> list[str]:
     out = subprocess.run([str(BIN / "thads"), "provinces", "--period", period], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, cwd=ROOT).stdout
     return [line.split()[0] for line in out.splitlines()]
 
 
-def naive(period: str, codes: list[str], work: Path) -> tuple[float, float]:
-    """Seconds for all reports and the largest peak memory of any one command."""
-    peak, started = 0.0, time.perf_counter()
+def tree_memory(pid: int) -> int:
+    """Bytes used by `pid` and all its descendants: PSS where the system has it (Linux), else RSS."""
+    total = 0
+    try:
+        processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_sampled(command: list[str]) -> tuple[float, list[tuple[float, int]], str]:
+    """Run a command; return its seconds, (time, tree memory) samples every 0.5 s, and its stderr."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    samples: list[tuple[float, int]] = []
+
+    def sample():
+        while process.poll() is None:
+            samples.append((time.perf_counter() - started, tree_memory(process.pid)))
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    err = process.stderr.read()
+    process.wait()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{err[-2000:]}")
+    return time.perf_counter() - started, samples, err
+
+
+def naive(period: str, codes: list[str], work: Path) -> float:
+    """Seconds for all `codes`, one command after another."""
+    started = time.perf_counter()
     for code in codes:
         executed, page, pdf = work / f"{code}.ipynb", work / f"{code}.html", work / f"{code}.pdf"
-        steps = [
+        for step in (
             [str(BIN / "papermill"), "--no-progress-bar", "-k", "thads", "--cwd", str(NOTEBOOK.parent), str(NOTEBOOK),
              str(executed), "-p", "province", code, "-p", "period", period, "-p", "data_dir", str(DATA)],
             [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed), "--output", str(page)],
             [str(BIN / "weasyprint"), str(page), str(pdf)],
-        ]
-        for step in steps:
-            peak = max(peak, run_with_peak(step)[1])
-    return time.perf_counter() - started, peak
+        ):
+            subprocess.run(step, check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - started
 
 
-def thads_run(periods: list[str], out: Path, jobs: int, force: bool = True) -> tuple[float, float, float, str]:
-    """Seconds, peak memory of the parent and the largest worker/kernel peak from the report logs."""
-    command = [str(BIN / "thads"), "run", "--period", *periods, "--province", "all", "--jobs", str(jobs),
-               "--out", str(out)] + (["--force"] if force else [])
-    seconds, parent_peak, err = run_with_peak(command)
-    worker, kernel = 0.0, 0.0
-    for log in out.glob("*/*/report.log"):
-        for match in re.finditer(r"bộ nhớ đỉnh: tiến trình (\d+) MB, kernel (\d+) MB", log.read_text("utf-8")):
-            worker, kernel = max(worker, float(match[1])), max(kernel, float(match[2]))
+def thads_run(periods: list[str], out: Path, jobs: int, force: bool = True):
+    command = [str(BIN / "thads"), "run", "--period", *periods, "--province", "all", "--format", "html,pdf",
+               "--jobs", str(jobs), "--out", str(out)] + (["--force"] if force else [])
+    seconds, samples, err = run_sampled(command)
     caption = re.search(r"Đã tạo \d+, bỏ qua \d+, lỗi \d+\.", err)
-    return seconds, parent_peak, max(worker, kernel), caption[0] if caption else "?"
+    return seconds, samples, caption[0] if caption else "?"
+
+
+def where_time_goes(out: Path) -> dict[str, float]:
+    """Mean seconds per report of each step, from the report logs; charts from the executed notebooks' cells."""
+    stages: dict[str, list[float]] = {}
+    charts = []
+    for log in out.glob("*/*/report.log"):
+        line = re.search(r"thời gian \(giây\): (.*)", log.read_text("utf-8"))
+        for stage, seconds in re.findall(r"(\w+) (\d+,\d+)", line[1] if line else ""):
+            stages.setdefault(stage, []).append(float(seconds.replace(",", ".")))
+        cells = json.loads((log.parent / "report.ipynb").read_text("utf-8"))["cells"]
+        charts.append(sum(cell["metadata"].get("papermill", {}).get("duration") or 0 for cell in cells
+                          if cell["cell_type"] == "code" and ".chart_" in "".join(cell["source"])))
+    means = {stage: statistics.mean(values) for stage, values in stages.items()}
+    means["charts"] = statistics.mean(charts) if charts else 0.0
+    return means
+
+
+def thirds(samples: list[tuple[float, int]]) -> tuple[float, float]:
+    """Peak MB of the tree in the first and in the last third of the run."""
+    end = samples[-1][0]
+    first = [m for t, m in samples if t <= end / 3]
+    last = [m for t, m in samples if t >= 2 * end / 3]
+    return max(first) / 2**20, max(last) / 2**20
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--period", default="2026-M12")
-    parser.add_argument("--second-period", default="2026-M06", help="the period added for 68 reports")
-    parser.add_argument("--naive", type=int, default=0, help="naive loop over the first N reports (0: all)")
-    parser.add_argument("--quick", action="store_true", help="skip the scaling runs")
+    parser.add_argument("--second-period", default="2026-M06", help="the period added for twice the reports")
+    parser.add_argument("--naive", type=int, default=3, help="naive loop over the first N reports, extrapolated")
+    parser.add_argument("--quick", action="store_true", help="skip the memory runs")
     args = parser.parse_args()
 
     codes = provinces(args.period)
-    naive_codes = codes[: args.naive] if args.naive else codes
     work = Path(tempfile.mkdtemp(prefix="thads-bench-"))
-    print(f"Benchmark on {os.cpu_count()} cores, {len(codes)} reports of {args.period}, work folder {work}")
-    rows = []
+    print(f"Benchmark on {os.cpu_count()} cores, {len(codes)} reports of {args.period} (HTML and PDF), "
+          f"work folder {work}", flush=True)
     try:
         (work / "naive").mkdir()
-        seconds, peak = naive(args.period, naive_codes, work / "naive")
-        per_naive = seconds / len(naive_codes)
-        rows.append(("(a) naive loop: papermill, nbconvert, weasyprint", len(naive_codes), seconds, per_naive, peak, ""))
-
-        out = work / "thads"
-        seconds, parent, worker, caption = thads_run([args.period], out, jobs=2)
+        per_naive = naive(args.period, codes[: args.naive], work / "naive") / args.naive
+        seconds, samples, caption = thads_run([args.period], work / "thads", jobs=2)
         per_thads = seconds / len(codes)
-        rows.append(("(b) thads run --jobs 2", len(codes), seconds, per_thads, max(parent, worker), caption))
+        noop, _, noop_caption = thads_run([args.period], work / "thads", jobs=2, force=False)
+        steps = where_time_goes(work / "thads")
+        floor_seconds, floor_made = floor.floor(codes, args.period, work / "floor", processes=2)
+        per_floor = floor_seconds / floor_made
 
-        seconds, parent, _, caption = thads_run([args.period], out, jobs=2, force=False)
-        noop = seconds
-        rows.append(("(c) no-op rerun", len(codes), seconds, seconds / len(codes), parent, caption))
-        full = rows[1][2]
+        print(f"\n1. Speed, seconds per report{'':27} {'s/report':>9}  {'ratio':>6}")
+        print(f"   naive loop (timed on {args.naive}, extrapolated){'':16} {per_naive:9.2f}")
+        print(f"   thads run --jobs 2 ({len(codes)} reports, {seconds:.1f} s: {caption}) {per_thads:6.2f}  "
+              f"{per_naive / per_thads:5.1f}x  (target {TARGET_SPEEDUP:.0f}x: "
+              f"{'met' if per_naive / per_thads >= TARGET_SPEEDUP else 'NOT met'})")
+        print(f"   no-op rerun ({noop:.1f} s: {noop_caption}){'':5} {noop / len(codes):9.2f}")
+        print(f"   in-process floor, 2 processes (no kernel){'':12} {per_floor:9.2f}  "
+              f"thads run = {per_thads / per_floor:.2f}x the floor (aim: within 2x)")
+        print("\n2. Where a report's time goes in that run (mean seconds per report, in one worker):")
+        names = {"kernel": "clean kernel", "notebook": "notebook cells (papermill)", "html": "HTML (nbconvert)",
+                 "pdf": "PDF (Chromium)", "ghi": "writing files"}
+        for stage, label in names.items():
+            print(f"   {label:<40} {steps.get(stage, 0):6.2f}")
+        print(f"     of which the six charts{'':17} {steps['charts']:6.2f}")
+        print(f"   total{'':35} {sum(steps.get(s, 0) for s in names):6.2f}  (2 workers: about half per report)")
 
         if not args.quick:
-            s1, p1, w1, c1 = thads_run([args.period], work / "one", jobs=1)
-            rows.append(("thads run --jobs 1", len(codes), s1, s1 / len(codes), max(p1, w1), c1))
-            s68, p68, w68, c68 = thads_run([args.period, args.second_period], work / "double", jobs=2)
-            count68 = len(codes) + len(provinces(args.second_period))
-            rows.append(("thads run --jobs 2, two periods", count68, s68, s68 / count68, max(p68, w68), c68))
+            print("\n3. Memory of the whole process tree with --jobs 1 (PSS, sampled every 0.5 s):")
+            print(f"   {'reports':>7} {'seconds':>8} {'peak, first third':>18} {'peak, last third':>17} {'change':>7}")
+            for periods in ([args.period], [args.period, args.second_period]):
+                count = sum(len(provinces(p)) for p in periods)
+                seconds, samples, caption = thads_run(periods, work / f"memory-{len(periods)}", jobs=1)
+                first, last = thirds(samples)
+                change = 100 * (last - first) / first
+                print(f"   {count:>7} {seconds:>8.1f} {first:>15.0f} MB {last:>14.0f} MB {change:>+6.1f}%  "
+                      f"({'within' if abs(change) <= TARGET_FLAT else 'NOT within'} {TARGET_FLAT:.0f}%; {caption})",
+                      flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    print(f"\n{'run':<52} {'reports':>7} {'seconds':>8} {'s/report':>9} {'peak MB':>8}  summary")
-    for name, count, seconds, per, peak, caption in rows:
-        print(f"{name:<52} {count:>7} {seconds:>8.1f} {per:>9.2f} {peak:>8.0f}  {caption}")
-    print(f"\nspeed-up per report, naive / thads run (2 jobs): {per_naive / per_thads:.1f}x")
-    print(f"no-op rerun / full run: {100 * noop / full:.1f}%")
-    if not args.quick:
-        print(f"scaling 1 -> 2 jobs: {rows[3][2] / rows[1][2]:.2f}x faster")
-        print(f"scaling {len(codes)} -> {rows[4][1]} reports: {rows[4][2] / rows[1][2]:.2f}x the time, "
-              f"peak memory {rows[1][4]:.0f} -> {rows[4][4]:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -31,25 +31,29 @@ def counts(stderr: str) -> tuple[int, int, int]:
     return int(made), int(skipped), int(failed)
 
 
+MADE = ("01", "92", "96")       # Hà Nội (the most offices), Cần Thơ (merged in 2025), Cà Mau (merged too)
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """The 34 provinces of 2026-M12 (HTML, PDF and Word) and the national overviews of 2024 and 2026, made once."""
+    """Three provinces of 2026-M12 (HTML, PDF and Word) with 2 workers, and the national overviews of 2024 and
+    2026, made once. All 34 provinces in one batch are bench/batch.py's work."""
     data = tmp_path_factory.mktemp("data") / "data"
     shutil.copytree(ROOT / "data", data)
     out = tmp_path_factory.mktemp("outputs")
-    first = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out),
+    first = thads("run", "--province", *MADE, "--period", "2026-M12", "--data", str(data), "--out", str(out),
                   "--jobs", "2", "--format", "html,pdf,docx")
     national = thads("run", "--report", "national", "--period", "2024-M12", "2026-M12", "--data", str(data),
                      "--out", str(out))
     return data, out, first, national
 
 
-def test_all_provinces_of_2026_are_made_with_an_index_linking_them(batch):
+def test_the_provinces_of_a_batch_are_made_with_an_index_linking_them(batch):
     _, out, first, _ = batch
     assert first.returncode == 0, first.stderr
-    assert counts(first.stderr) == (34, 0, 0)
+    assert counts(first.stderr) == (3, 0, 0)
     folders = sorted(p for p in (out / "2026-M12").iterdir() if p.name != "toan-quoc")
-    assert len(folders) == 34
+    assert [f.name for f in folders] == list(MADE)
     for folder in folders:
         assert (folder / "report.html").stat().st_size > 50_000 and (folder / "report.pdf").stat().st_size > 50_000
         assert (folder / "report.docx").stat().st_size > 50_000
@@ -65,9 +69,9 @@ def test_all_provinces_of_2026_are_made_with_an_index_linking_them(batch):
 
 def test_a_second_run_skips_everything_and_a_changed_province_alone_is_rebuilt(batch):
     data, out, _, _ = batch
-    again = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out),
+    again = thads("run", "--province", *MADE, "--period", "2026-M12", "--data", str(data), "--out", str(out),
                   "--format", "html,pdf,docx")
-    assert again.returncode == 0 and counts(again.stderr) == (0, 34, 0)
+    assert again.returncode == 0 and counts(again.stderr) == (0, 3, 0)
 
     before = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
     stats = pd.read_csv(data / "stats" / "2026.csv", dtype=str, keep_default_na=False)
@@ -78,9 +82,9 @@ def test_a_second_run_skips_everything_and_a_changed_province_alone_is_rebuilt(b
     stats.to_csv(data / "stats" / "2026.csv", index=False)
     old = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
 
-    third = thads("run", "--province", "all", "--period", "2026-M12", "--data", str(data), "--out", str(out),
+    third = thads("run", "--province", *MADE, "--period", "2026-M12", "--data", str(data), "--out", str(out),
                   "--format", "html,pdf,docx")
-    assert third.returncode == 0 and counts(third.stderr) == (1, 33, 0)
+    assert third.returncode == 0 and counts(third.stderr) == (1, 2, 0)
     after = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
     assert [code for code in after if after[code] != before[code]] == ["96"]
     new = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
@@ -88,14 +92,20 @@ def test_a_second_run_skips_everything_and_a_changed_province_alone_is_rebuilt(b
 
 
 def test_the_national_overview_agrees_with_the_province_reports(batch):
+    """The overview's total is the sum of the 34 provinces' figures (summed here as their reports would), and
+    the province reports made by the batch state the same figures."""
     data, out, _, national = batch
     assert national.returncode == 0, national.stderr
-    provinces = [json.loads(p.read_text("utf-8")) for p in (out / "2026-M12").glob("[0-9]*/summary.json")]
+    ds, period = dataset.load(data), Period.parse("2026-M12")
+    provinces = [metrics.summary(ds, p, period) for p in ds.units.provinces_on(period.end)]
     assert len(provinces) == 34
+    for code in MADE:
+        made = json.loads((out / "2026-M12" / code / "summary.json").read_text("utf-8"))
+        computed = next(p for p in provinces if p["tinh"] == code)
+        assert {k: made[k] for k in ("viec", "tien")} == {k: computed[k] for k in ("viec", "tien")}, code
     page = BeautifulSoup((out / "2026-M12" / "toan-quoc" / "report.html").read_text("utf-8"), "html.parser")
     text = " ".join(page.get_text(" ").split())
-    ds = dataset.load(data)
-    total = metrics.national_summary(ds, Period.parse("2026-M12"))
+    total = metrics.national_summary(ds, period)
     for kind in ("viec", "tien"):
         for key in ("phai_thi_hanh", "co_dieu_kien", "thi_hanh_xong"):
             assert total[kind][key] == sum(p[kind][key] for p in provinces), (kind, key)

@@ -232,7 +232,7 @@ def test_index_links_open_the_reports_and_their_pdfs(site, desktop):
     assert response is not None and response.ok and response.headers.get("content-type") == "application/pdf"
     assert page.url.endswith("/2026-M12/92/report.pdf")
     for relative in REPORTS[:3]:
-        assert_a4_pdf((site / relative / "report.pdf").read_bytes(), f"WeasyPrint {relative}")
+        assert_a4_pdf((site / relative / "report.pdf").read_bytes(), f"PDF {relative}")
     desktop.assert_clean()
 
 

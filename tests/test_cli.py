@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow   # the real command in a new process, as a user runs it: make test
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -28,6 +29,7 @@ def test_a_new_project_gets_the_same_notebooks_and_settings_as_this_repository()
         assert (TEMPLATE / relative).read_bytes() == (REPO / relative).read_bytes(), relative
 
 
+@pytest.mark.slow   # a real `thads init` or a new Python process: make test
 def test_init_makes_a_project_and_refuses_to_overwrite_one(tmp_path):
     folder = tmp_path / "bao-cao"
     lines = init.create(folder)
@@ -47,6 +49,7 @@ def test_init_makes_a_project_and_refuses_to_overwrite_one(tmp_path):
         init.create(other)
 
 
+@pytest.mark.slow   # a real `thads init` or a new Python process: make test
 def test_update_replaces_untouched_notebooks_keeps_edited_ones_and_adds_missing_ones(tmp_path, monkeypatch):
     folder = tmp_path / "du-an"
     init.create(folder)
@@ -89,6 +92,7 @@ def test_update_needs_a_project(tmp_path):
         init.update(tmp_path)
 
 
+@pytest.mark.slow   # a real `thads init` or a new Python process: make test
 def test_the_package_imports_where_posix_only_modules_are_missing():
     """Windows has no fcntl, resource, termios, pwd or grp: every module must import without them."""
     script = (
@@ -196,17 +200,32 @@ def test_the_installed_package_makes_a_report_in_a_project_of_its_own(installed,
     assert (project / "outputs" / "index.html").is_file()
 
 
-def test_a_pdf_without_pango_says_what_to_install_and_what_still_works(monkeypatch):
-    """Windows without the GTK runtime: WeasyPrint fails to load its libraries when imported."""
-    from thads import export
+def test_without_a_browser_a_pdf_says_what_to_install_and_what_still_works(monkeypatch):
+    """No Chromium, Chrome or Edge anywhere: the PDF fails with what to install; HTML and Word still work."""
+    from thads import export, pdf
 
-    class NoPango:
-        def find_spec(self, name, path=None, target=None):
-            if name == "weasyprint":
-                raise OSError("cannot load library 'libgobject-2.0-0': error 0x7e")
-
-    for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setattr(sys, "meta_path", [NoPango(), *sys.meta_path])
-    with pytest.raises(ThadsError, match="thư viện Pango.*libgobject.*Cài đặt trên Windows.*--format html,docx"):
+    monkeypatch.delenv(pdf.BROWSER, raising=False)
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdf, "_MACOS", ())
+    monkeypatch.setattr(pdf, "windows_places", lambda environ: [])
+    with pytest.raises(ThadsError, match="không tìm thấy trình duyệt.*apt install chromium.*Edge.*THADS_BROWSER"
+                                         ".*--format html,docx"):
         export.to_pdf("<p>x</p>")
+
+
+def test_the_browser_named_by_thads_browser_must_exist(monkeypatch, tmp_path):
+    from thads import pdf
+
+    monkeypatch.setenv(pdf.BROWSER, str(tmp_path / "chrome.exe"))
+    with pytest.raises(ThadsError, match=f"THADS_BROWSER chỉ tới {re.escape(str(tmp_path))}.*không có tệp đó"):
+        pdf.find_browser()
+    (tmp_path / "chrome.exe").write_bytes(b"")
+    assert pdf.find_browser() == tmp_path / "chrome.exe"
+
+
+def test_on_windows_edge_is_found_where_windows_installs_it(tmp_path):
+    from thads import pdf
+
+    edge = tmp_path / "Microsoft" / "Edge" / "Application" / "msedge.exe"
+    places = pdf.windows_places({"PROGRAMFILES(X86)": str(tmp_path), "PROGRAMFILES": None})
+    assert str(edge) in places and places[0] == str(edge)

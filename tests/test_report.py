@@ -1,5 +1,5 @@
 """End to end: `thads run` executes the notebook on a real kernel and exports HTML (nbconvert) and PDF
-(WeasyPrint); the tests read the figures and sentences a user would read in both files."""
+(printed by Chromium); the tests read the figures and sentences a user would read in both files."""
 
 import json
 import re
@@ -139,20 +139,17 @@ def test_the_pdf_is_a4_with_a_vietnamese_serif_font_and_page_numbers(reports):
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
     fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages
              for f in (p["/Resources"].get("/Font") or {}).values()}
-    assert fonts and all("Liberation-Serif" in f or "Times" in f for f in fonts), fonts
+    assert fonts and all(re.search(r"Liberation-?Serif|Times", f) for f in fonts), fonts
     assert len(reader.pages) >= 3
-    def top_margin_text(page) -> str:
-        found = []
-        def visit(text, cm, tm, *_):
-            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]      # baseline in page space, from the bottom
-            if text.strip() and y > height - 20 / 25.4 * 72:
-                found.append(text.strip())
-
-        page.extract_text(visitor_text=visit)
-        return " ".join(found)
+    def top_margin_text(number: int) -> str:
+        """The text of page `number` inside its top margin (20 mm), as poppler reads it."""
+        points = round(20 / 25.4 * 72)
+        return subprocess.run(["pdftotext", "-r", "72", "-x", "0", "-y", "0", "-W", str(round(width)), "-H", str(points),
+                               "-f", str(number), "-l", str(number), str(reports / "2024-M11" / "93" / "report.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout.strip()
 
     # Page numbers centred in the top margin, from page 2 on; none on the first page.
-    assert [top_margin_text(p) for p in reader.pages[:3]] == ["", "2", "3"]
+    assert [top_margin_text(n) for n in (1, 2, 3)] == ["", "2", "3"]
 
 
 def test_summary_json_and_the_executed_notebook_are_kept(reports):
@@ -277,7 +274,7 @@ def test_the_header_breaks_the_agency_name_where_it_reads_and_has_one_h1(reports
 
 
 def test_no_pdf_page_ends_with_a_table_caption_or_a_lone_row(reports):
-    """A caption never ends a page without its table (WeasyPrint honours the print styles)."""
+    """A caption never ends a page without its table (the browser honours the print styles)."""
     reader = PdfReader(reports / "2024-M11" / "93" / "report.pdf")
     for number, page in enumerate(reader.pages, 1):
         lines = [line.strip() for line in (page.extract_text() or "").splitlines() if line.strip()]

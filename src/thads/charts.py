@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import matplotlib as mpl
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -38,10 +39,26 @@ def _f(value: Decimal | None) -> float | None:
 
 
 def png(fig: Figure, dpi: int = 200) -> bytes:
-    """The figure as PNG bytes, drawn under the report's style (whatever the notebook's rcParams)."""
-    buffer = io.BytesIO()
-    with mpl.rc_context(STYLE):
-        fig.savefig(buffer, format="png", dpi=dpi)
+    """The figure as PNG bytes, drawn once under the report's style (whatever the notebook's rcParams).
+
+    Opaque RGB, not matplotlib's RGBA: the charts have a white background, and a PDF keeps an RGBA image
+    twice (colour and alpha mask). zlib level 3 encodes in about half the time of the default 6 for 10%
+    more bytes. Titles sit at a fixed height (`y=1`), where matplotlib would put them anyway: placing them
+    automatically measured every tick label again, a quarter of the drawing time.
+    """
+    from PIL import Image
+
+    previous = fig.dpi
+    try:
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        with mpl.rc_context(STYLE):
+            canvas.draw()
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG", compress_level=3, dpi=(dpi, dpi))
+    finally:
+        fig.set_dpi(previous)
     return buffer.getvalue()
 
 
@@ -75,7 +92,7 @@ def rates_vs_targets(kf: KeyFigures | NationalFigures) -> Figure:
         ax.set_ylim(1.6, -0.75)
         ax.set_xlim(0, 105)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
-        ax.set_title("Tỷ lệ thi hành xong so với chỉ tiêu")
+        ax.set_title("Tỷ lệ thi hành xong so với chỉ tiêu", y=1)
     return fig
 
 
@@ -103,7 +120,7 @@ def structure(kf: KeyFigures) -> Figure:
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
-        ax.set_title("Cơ cấu số phải thi hành (% trên tổng số phải thi hành)")
+        ax.set_title("Cơ cấu số phải thi hành (% trên tổng số phải thi hành)", y=1)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
     return fig
 
@@ -140,7 +157,7 @@ def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None, by_ro
             ax.legend(loc="lower right", fontsize=7)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
-        ax.set_title(title or f"Tỷ lệ thi hành xong về {'việc' if kind == 'viec' else 'tiền'} theo đơn vị")
+        ax.set_title(title or f"Tỷ lệ thi hành xong về {'việc' if kind == 'viec' else 'tiền'} theo đơn vị", y=1)
     return fig
 
 
@@ -159,7 +176,7 @@ def monthly(path: pd.DataFrame, kf: KeyFigures | NationalFigures) -> Figure:
                 ax.axhline(float(kf.result(kind).chi_tieu), color=TARGET, ls="--", lw=1.2, label="Chỉ tiêu")
             ax.set_ylim(0, 100)
             ax.yaxis.set_major_formatter(PERCENT_AXIS)
-            ax.set_title(title)
+            ax.set_title(title, y=1)
             ax.tick_params(axis="x", rotation=45, labelsize=7)
         axes[0].legend(loc="lower right", fontsize=7)
     return fig
@@ -182,7 +199,7 @@ def against_last_year(kf: KeyFigures) -> Figure:
                 ax.bar([x - 0.2 for x in xs], before, width=0.4, color=LAST_YEAR, label=last.ten_ky)
             ax.set_xticks(list(xs), names)
             ax.yaxis.set_major_formatter(NUMBER_AXIS)
-            ax.set_title(title)
+            ax.set_title(title, y=1)
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=2)
     return fig

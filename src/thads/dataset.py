@@ -23,10 +23,23 @@ from thads.validation import check_across_rows, check_equalities, check_rows, pa
 class Dataset:
     folder: Path
     units: Units
-    stats: pd.DataFrame                      # one row per office and period; KEYS + FIGURES
-    targets: dict[tuple[int, str], tuple[Decimal, Decimal]]
+    _stats: pd.DataFrame | None = field(repr=False)   # one row per office and period; KEYS + FIGURES
+    targets: dict[tuple[int, str], tuple[Decimal, Decimal]] = field(default_factory=dict)
     description: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # A copy (`copy`) reads its tables from the loaded original and copies each one when first read.
+    _original: "Dataset | None" = field(default=None, repr=False, compare=False)
+    _copied: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def stats(self) -> pd.DataFrame:
+        if self._stats is None:
+            self._stats = self._original.stats.copy()
+        return self._stats
+
+    @stats.setter
+    def stats(self, frame: pd.DataFrame) -> None:
+        self._stats = frame
 
     @property
     def is_sample(self) -> bool:
@@ -39,18 +52,22 @@ class Dataset:
 
     def periods(self) -> list[tuple[int, int]]:
         """(nam, thang) pairs present in the statistics."""
-        return sorted(self._by_period)
+        return sorted((self._original or self)._by_period)
 
     def period_rows(self, year: int, month: int) -> pd.DataFrame:
         """The rows of one period (every office), from an index built once."""
-        return self._by_period.get((year, month), self.stats.iloc[0:0])
+        if self._original is None:
+            return self._by_period.get((year, month), self.stats.iloc[0:0])
+        key = (year, month)
+        if key not in self._copied:
+            self._copied[key] = self._original.period_rows(year, month).copy()
+        return self._copied[key]
 
     def copy(self) -> "Dataset":
-        """A copy whose tables a report may change freely, leaving the loaded original as it was."""
-        clone = replace(self, stats=self.stats.copy(), targets=dict(self.targets),
-                        description=copy.deepcopy(self.description), notes=list(self.notes))
-        clone.__dict__["_by_period"] = {key: rows.copy() for key, rows in self._by_period.items()}
-        return clone
+        """A copy whose tables a report may change freely, leaving the loaded original as it was. Its tables
+        are copied when first read: a report reads the two dozen periods it needs, not the whole folder."""
+        return replace(self, _stats=None, targets=dict(self.targets), description=copy.deepcopy(self.description),
+                       notes=list(self.notes), _original=self._original or self, _copied={})
 
     @cached_property
     def _by_period(self) -> dict[tuple[int, int], pd.DataFrame]:

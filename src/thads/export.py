@@ -1,5 +1,5 @@
-"""Export an executed report notebook: HTML (nbconvert, the project's template), PDF (WeasyPrint) and
-Word (python-docx, `word`).
+"""Export an executed report notebook: HTML (nbconvert, the project's template), PDF (the same page printed
+by a Chromium-family browser, `pdf`) and Word (python-docx, `word`).
 
 The work is done by the nbconvert exporters of `exporters` and by `word`, imported on first use so that
 a process that only plans reports does not pay for them.
@@ -48,11 +48,12 @@ def to_html(notebook) -> tuple[str, list[str]]:
     return page, list(resources.get("thads_hidden", []))
 
 
-def to_pdf(page: str, target: Path | None = None) -> bytes | None:
-    """Lay out the HTML page on A4 with WeasyPrint; write it to `target`, or return its bytes."""
-    from thads.exporters import to_pdf
+def to_pdf(page: str, target: Path | None = None, printer=None) -> bytes | None:
+    """Print the HTML page on A4 with a browser (a `pdf.Printer` kept by the caller, else one opened for
+    this page); write it to `target`, or return its bytes."""
+    from thads import pdf
 
-    return to_pdf(page, target)
+    return pdf.to_pdf(page, target, printer)
 
 
 def to_docx(notebook, target: Path | None = None) -> bytes | None:

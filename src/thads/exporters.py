@@ -20,7 +20,6 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, default
 
 from thads import __version__, parts
-from thads.errors import ThadsError
 
 TEMPLATES = Path(__file__).parent / "templates"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
@@ -150,6 +149,10 @@ class ReportHTMLExporter(HTMLExporter):
                                                          remove_all_outputs_tags={"remove_output"},
                                                          remove_input_tags={"remove_input"}), enabled=True)
 
+    def _validate_preprocessor(self, nbc, preprocessor):
+        """Not again: the notebook was validated when read or written, and nbformat compiles its schema anew
+        for every validation nbconvert asks for after its preprocessors (half the HTML's time)."""
+
     def from_notebook_node(self, nb, resources=None, **kwargs):
         check_ran(nb)
         resources = dict(resources or {})
@@ -166,7 +169,7 @@ class ReportHTMLExporter(HTMLExporter):
 
 
 class ReportPDFExporter(Exporter):
-    """The same page laid out on A4 by WeasyPrint, with the print styles of the template."""
+    """The same page printed on A4 by a Chromium-family browser, with the print styles of the template."""
 
     export_from_notebook = "Báo cáo THADS (PDF)"
     output_mimetype = "application/pdf"
@@ -178,6 +181,8 @@ class ReportPDFExporter(Exporter):
     def from_notebook_node(self, nb, resources=None, **kwargs):
         page, resources = ReportHTMLExporter(parent=self).from_notebook_node(nb, resources, **kwargs)
         resources["output_extension"] = ".pdf"
+        from thads.pdf import to_pdf
+
         return to_pdf(page), resources
 
 
@@ -208,26 +213,3 @@ def _with_toc(body: str) -> str:
     if TOC_MARK in body:
         return body.replace(TOC_MARK, toc, 1)
     return body.replace('<main class="report">', '<main class="report">' + toc, 1)
-
-
-
-
-def to_pdf(page: str, target: Path | None = None) -> bytes | None:
-    """Lay out the HTML page on A4 with WeasyPrint (print styles of the same template).
-
-    The page can load nothing but its own `data:` URLs; anything else is refused, not fetched.
-    """
-    try:
-        from weasyprint import HTML, default_url_fetcher
-    except OSError as exc:      # "cannot load library 'libgobject-2.0-0'": Pango (GTK on Windows) is missing
-        raise ThadsError(
-            f"Không tạo được PDF: WeasyPrint không nạp được thư viện Pango ({exc}). Trên Windows cần cài bộ GTK3 "
-            "runtime (xem mục «Cài đặt trên Windows» của README); HTML và Word vẫn làm được: --format html,docx"
-        ) from None
-
-    def fetch(url: str, *args, **kwargs):
-        if not url.startswith("data:"):
-            raise ValueError(f"refused to load {url[:80]}: a report loads nothing from outside itself")
-        return default_url_fetcher(url, *args, **kwargs)
-
-    return HTML(string=page, base_url=None, url_fetcher=fetch).write_pdf(target)

@@ -73,3 +73,16 @@ def fresh(cwd: str | None = None) -> None:
     np.set_printoptions(**snapshot["np_print"])
     np.seterr(**snapshot["np_err"])
     os.chdir(cwd or snapshot["cwd"])
+    release_memory()
+
+
+def release_memory() -> None:
+    """Give the memory the last report freed back to the system. Without it glibc keeps the holes its
+    large, short-lived strings left (the pages, the charts) and a process grew about 1.5 MB a report."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):    # another C library (musl): nothing to trim
+            pass

@@ -84,10 +84,12 @@ def _rows(ds: Dataset, offices: list[Office], period: Period) -> pd.DataFrame:
     return rows[rows["don_vi"].isin([o.code for o in offices])]
 
 
-def totals(ds: Dataset, province: Province, period: Period) -> pd.Series | None:
-    """Summed figures of the province (or its predecessors) for the period; None without data."""
-    rows = _rows(ds, _offices(ds, province, period), period)
-    return None if rows.empty else rows[schema.FIGURES].sum(min_count=1)   # <NA> where nobody reported it
+def totals(ds: Dataset, province: Province, period: Period, columns: list[str] = schema.FIGURES) -> pd.Series | None:
+    """Summed figures (`columns`) of the province (or its predecessors) for the period; None without data."""
+    rows = ds.period_rows(period.year, period.month)
+    mine = rows["don_vi"].isin([o.code for o in _offices(ds, province, period)])
+    # Only the columns summed are taken from the rows: a report sums two dozen periods.
+    return rows.loc[mine, columns].sum(min_count=1) if mine.any() else None   # <NA> where nobody reported it
 
 
 def merged_from(ds: Dataset, province: Province, period: Period) -> list[Province]:
@@ -316,6 +318,9 @@ def _ranked(records: list[dict]) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+RATE_FIGURES = [f"{kind}_{figure}" for kind in ("viec", "tien") for figure in ("xong", "dinh_chi", "co_dieu_kien")]
+
+
 def _path(period: Period, totals_of) -> pd.DataFrame:
     """Cumulative rates for each month of the period's year and the year before, from `totals_of(period)`.
 
@@ -358,14 +363,14 @@ def office_table(ds: Dataset, province: Province, period: Period) -> pd.DataFram
 
 def monthly_path(ds: Dataset, province: Province, period: Period) -> pd.DataFrame:
     """Cumulative rates month by month this statistical year, beside the same months last year."""
-    return _path(period, lambda p: totals(ds, province, p))
+    return _path(period, lambda p: totals(ds, province, p, RATE_FIGURES))
 
 
 # The whole country ----------------------------------------------------------------------------
-def national_totals(ds: Dataset, period: Period) -> pd.Series | None:
-    """Summed figures of every office that reported for the period; None without data."""
+def national_totals(ds: Dataset, period: Period, columns: list[str] = schema.FIGURES) -> pd.Series | None:
+    """Summed figures (`columns`) of every office that reported for the period; None without data."""
     rows = ds.period_rows(period.year, period.month)
-    return None if rows.empty else rows[schema.FIGURES].sum(min_count=1)   # <NA> where nobody reported it
+    return None if rows.empty else rows[columns].sum(min_count=1)   # <NA> where nobody reported it
 
 
 def province_ranking(ds: Dataset, period: Period) -> pd.DataFrame:
@@ -426,4 +431,4 @@ def national_summary(ds: Dataset, period: Period) -> dict:
 
 def national_path(ds: Dataset, period: Period) -> pd.DataFrame:
     """The country's cumulative rates month by month, beside the same months last year."""
-    return _path(period, lambda p: national_totals(ds, p))
+    return _path(period, lambda p: national_totals(ds, p, RATE_FIGURES))

@@ -67,8 +67,9 @@ def _children_ignore_stop_signals():
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root) -> None:
-    """Each worker: leave the stop signals to the parent, keep one Runner, shut its kernel at exit."""
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root, pdf) -> None:
+    """Each worker: leave the stop signals to the parent, keep one Runner (its browser opened at once when
+    the batch makes PDFs), shut its kernel and browser at exit."""
     global _RUNNER
     ignore_stop_signals()
     # nbformat imports jsonschema, which compiles ~40 grammars of the optional rfc3987_syntax at import
@@ -79,7 +80,7 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root) 
                          progress=lambda job, stage: events.put((pid, job.period.code, job.folder, stage)), stop=stop,
                          project_root=root, on_kernel=lambda kernel: events.put((pid, None, None, kernel)))
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
-    _RUNNER.warm_up()
+    _RUNNER.warm_up(pdf)
 
 
 def _work(job: run.Job) -> run.Outcome:
@@ -183,7 +184,8 @@ class Workers:
                 resource_tracker.ensure_running()
             manager.start(ignore_stop_signals)
         self.events, self.stop = manager.Queue(), manager.Event()
-        slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root)) for _ in range(self.count)]
+        pdf = any("pdf" in job.formats for job in self.todo)
+        slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root, pdf)) for _ in range(self.count)]
         previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}
         stopped: Stopped | None = None
         try:

@@ -1,0 +1,136 @@
+"""Print a report's HTML page to an A4 PDF with a Chromium-family browser, driven by Playwright.
+
+Chromium lays out the same page (its print styles: A4, margins, page numbers from page 2) in a fifth
+of WeasyPrint's CPU time with the same pages, fonts and breaks (bench/export.py measures both), and on
+Windows it needs no GTK: Edge or Chrome is already there. A `Printer` keeps one browser and one page
+for all the reports of a worker; the browser is found by `find_browser`.
+
+The page runs no script and loads nothing but itself: a report is printed as it is. Each report is a new
+document at one private address, served from memory: a page whose content is replaced in place kept
+about 4 MB of every report in the browser (+240 MB over 68 reports); a new document keeps it flat.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from thads.errors import ThadsError
+
+BROWSER = "THADS_BROWSER"       # environment variable: the browser to print with, when not found by itself
+TIMEOUT_MS = 120_000            # a page that takes longer to load or print fails its report
+ADDRESS = "http://report.thads.invalid/"   # where the page being printed is served (.invalid: never a real host)
+_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge", "msedge", "chrome")
+_WINDOWS = (("Microsoft", "Edge", "Application", "msedge.exe"), ("Google", "Chrome", "Application", "chrome.exe"),
+            ("Chromium", "Application", "chrome.exe"))
+_MACOS = ("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+          "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+          "/Applications/Chromium.app/Contents/MacOS/Chromium")
+HOW_TO_INSTALL = ("cài Chromium (Debian/Ubuntu: sudo apt install chromium), Google Chrome hoặc Microsoft Edge, "
+                  f"hoặc chỉ đường dẫn tới trình duyệt bằng biến môi trường {BROWSER}; HTML và Word vẫn làm được: "
+                  "--format html,docx")
+
+
+def find_browser() -> Path | None:
+    """The browser to print with: $THADS_BROWSER, else the first Chromium, Chrome or Edge installed."""
+    named = os.environ.get(BROWSER)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ThadsError(f"Biến môi trường {BROWSER} chỉ tới {named}, nhưng không có tệp đó: {HOW_TO_INSTALL}")
+        return path
+    for name in _NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    places = windows_places(os.environ) if os.name == "nt" else list(_MACOS) if sys.platform == "darwin" else []
+    return next((Path(place) for place in places if os.path.isfile(place)), None)
+
+
+def windows_places(environ) -> list[str]:
+    """Where Edge, Chrome and Chromium install themselves on Windows (Edge comes with Windows 10 and 11)."""
+    roots = [environ.get(name) for name in ("PROGRAMFILES(X86)", "PROGRAMFILES", "LOCALAPPDATA")]
+    return [os.path.join(root, *tail) for root in roots if root for tail in _WINDOWS]
+
+
+class Printer:
+    """One browser and one page, started on first use, kept for the next report, closed by `close`."""
+
+    def __init__(self):
+        self._playwright = self._browser = self._page = None
+        self._serving = ""             # the HTML of the page being printed
+
+    def _serve(self, route) -> None:
+        """The page itself from memory; anything else it asks for is refused."""
+        if route.request.url == ADDRESS:
+            route.fulfill(body=self._serving, content_type="text/html; charset=utf-8")
+        else:
+            route.abort()
+
+    def _start(self) -> None:
+        from playwright.sync_api import Error, sync_playwright
+
+        browser = find_browser()
+        if browser is None:
+            raise ThadsError(f"Không tạo được PDF: không tìm thấy trình duyệt để in; {HOW_TO_INSTALL}")
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(executable_path=str(browser), timeout=TIMEOUT_MS)
+            context = self._browser.new_context(java_script_enabled=False)
+            context.set_default_timeout(TIMEOUT_MS)
+            context.route("**/*", self._serve)
+            self._page = context.new_page()
+        except Error as exc:
+            self.close()
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ThadsError(f"Không tạo được PDF: không mở được trình duyệt {browser} ({first}); {HOW_TO_INSTALL}") from None
+
+    def start(self) -> None:
+        """Open the browser now (a worker does it while its kernel warms up)."""
+        if self._page is None:
+            self._start()
+
+    def pdf(self, page: str) -> bytes:
+        """The page printed on A4 with its print styles, headings as the PDF's outline. A browser that
+        crashed is started again once."""
+        from playwright.sync_api import Error
+
+        for attempt in (1, 2):
+            self.start()
+            try:
+                self._serving = page
+                self._page.goto(ADDRESS, wait_until="load")
+                self._serving = ""
+                return self._page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+            except Error as exc:
+                self.close()
+                if attempt == 2 or "closed" not in str(exc).lower() and "crash" not in str(exc).lower():
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    raise ThadsError(f"Không in được PDF bằng trình duyệt: {first}") from None
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        for step in (lambda: self._browser.close(), lambda: self._playwright.stop()):
+            try:
+                step()
+            except Exception:   # already closed, or the driver is gone with its browser
+                pass
+        self._playwright = self._browser = self._page = None
+
+
+def to_pdf(page: str, target: Path | None = None, printer: Printer | None = None) -> bytes | None:
+    """Print `page` (with `printer`, else a browser opened and closed for this page); write it to
+    `target` when given."""
+    own = printer is None
+    printer = printer or Printer()
+    try:
+        data = printer.pdf(page)
+    finally:
+        if own:
+            printer.close()
+    if target is None:
+        return data
+    Path(target).write_bytes(data)
+    return None

@@ -1,0 +1,64 @@
+"""The PDF printer (thads.pdf) on a real Chromium: a report is printed as it is, running no script and
+loading nothing from outside itself, with one browser for many reports."""
+
+import http.server
+import threading
+
+import pytest
+from pypdf import PdfReader
+
+from thads import pdf
+
+pytestmark = pytest.mark.slow   # a real browser: make test, not make check
+
+
+@pytest.fixture(scope="module")
+def printer():
+    printer = pdf.Printer()
+    yield printer
+    printer.close()
+
+
+def text_of(data: bytes, tmp_path) -> str:
+    path = tmp_path / "page.pdf"
+    path.write_bytes(data)
+    return " ".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_a_page_runs_no_script_and_loads_nothing_from_outside(printer, tmp_path):
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_port}"
+    try:
+        data = printer.pdf(f'<html><head><link rel="stylesheet" href="{address}/style.css"></head><body>'
+                           f'<p>Báo cáo 76,97%</p><img src="{address}/chart.png">'
+                           "<script>document.body.innerHTML = '<p>SCRIPT RAN</p>';</script></body></html>")
+    finally:
+        server.shutdown()
+    text = text_of(data, tmp_path)
+    assert "Báo cáo 76,97%" in text and "SCRIPT RAN" not in text
+    assert hits == []
+
+
+def test_one_browser_prints_one_report_after_another(printer, tmp_path):
+    first = printer.pdf("<p>Hậu Giang</p>")
+    second = printer.pdf("<p>Cần Thơ</p>")
+    assert "Hậu Giang" in text_of(first, tmp_path) and "Cần Thơ" in text_of(second, tmp_path)
+    assert "Hậu Giang" not in text_of(second, tmp_path)
+
+
+def test_a_browser_that_died_is_started_again(printer, tmp_path):
+    printer.pdf("<p>trước</p>")
+    printer._browser.close()                          # as if it had crashed between two reports
+    assert "sau" in text_of(printer.pdf("<p>sau</p>"), tmp_path)
