@@ -1,7 +1,7 @@
 """Print a report's HTML page to an A4 PDF with a Chromium-family browser, driven by Playwright.
 
-Chromium lays out the same page (its print styles: A4, margins, page numbers from page 2) in a fifth
-of WeasyPrint's CPU time with the same pages, fonts and breaks (bench/export.py measures both), and on
+Chromium lays out the same page (its print styles: A4, margins, page numbers from page 2) in about a
+third of WeasyPrint's CPU time, with the same pages, fonts and breaks (bench/export.py measures both); on
 Windows it needs no GTK: Edge or Chrome is already there. A `Printer` keeps one browser and one page
 for all the reports of a worker; the browser is found by `find_browser`.
 
