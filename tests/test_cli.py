@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,14 @@ def test_a_batch_file_with_period_or_province_options_is_refused():
     done = thads("run", "parameters/year-end-2026.yml", "--province", "93")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "bỏ --province, hoặc bỏ tệp khai báo" in done.stderr
+
+
+def test_without_a_browser_a_pdf_batch_stops_before_any_report(tmp_path):
+    """The browser is looked for once, before anything runs: not one failure per report after its notebook ran."""
+    env = {**os.environ, "THADS_BROWSER": str(tmp_path / "chrome.exe")}
+    done = subprocess.run([sys.executable, "-m", "thads", "run", "--period", "2024-M11", "--province", "93",
+                           "--format", "html,pdf", "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "THADS_BROWSER chỉ tới" in done.stderr and "--format html,docx" in " ".join(done.stderr.split())
+    assert not (tmp_path / "out" / "2024-M11").exists()

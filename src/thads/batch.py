@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from thads import __version__, dataset, export, files, index, kinds, notes, pool, project, run
+from thads import __version__, dataset, export, files, index, kinds, notes, pdf, pool, project, run
 from thads.errors import ThadsError, visible
 from thads.periods import Period, parse_periods
 from thads.units import Units
@@ -250,6 +250,8 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
                                             folder=str(run.output_folder(out_dir, job)), notebook=job.notebook_label))
             else:
                 todo.append(job)
+        if any("pdf" in job.formats for job in todo):
+            pdf.require_browser()          # before any report runs, not once for each report
         workers = pool.Workers(todo, jobs or os.cpu_count() or 1, (data_dir, out_dir, notes_dir, time_limit),
                                where.root, console)
         stopped = unwritten = None

@@ -55,6 +55,14 @@ def windows_places(environ) -> list[str]:
     return [os.path.join(root, *tail) for root in roots if root for tail in _WINDOWS]
 
 
+def require_browser() -> Path:
+    """The browser to print with, or a ThadsError saying what to install."""
+    browser = find_browser()
+    if browser is None:
+        raise ThadsError(f"Không tạo được PDF: không tìm thấy trình duyệt để in; {HOW_TO_INSTALL}")
+    return browser
+
+
 class Printer:
     """One browser and one page, started on first use, kept for the next report, closed by `close`."""
 
@@ -72,9 +80,7 @@ class Printer:
     def _start(self) -> None:
         from playwright.sync_api import Error, sync_playwright
 
-        browser = find_browser()
-        if browser is None:
-            raise ThadsError(f"Không tạo được PDF: không tìm thấy trình duyệt để in; {HOW_TO_INSTALL}")
+        browser = require_browser()
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(executable_path=str(browser), timeout=TIMEOUT_MS)
