@@ -132,3 +132,34 @@ def test_without_a_browser_a_pdf_batch_stops_before_any_report(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "THADS_BROWSER chỉ tới" in done.stderr and "--format html,docx" in " ".join(done.stderr.split())
     assert not (tmp_path / "out" / "2024-M11").exists()
+
+
+def test_a_browser_that_does_not_start_fails_each_report_before_its_notebook_runs(tmp_path):
+    """A browser that is there but does not start (here a program that exits at once): the report fails at
+    once, saying which browser, without running its notebook."""
+    env = {**os.environ, "THADS_BROWSER": "/bin/true"}
+    done = subprocess.run([sys.executable, "-m", "thads", "run", "--period", "2024-M11", "--province", "93",
+                           "--format", "html,pdf", "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "không mở được trình duyệt /bin/true" in " ".join(done.stderr.split())
+    log = (tmp_path / "out" / "2024-M11" / "93" / "report.failed.log").read_text("utf-8")
+    assert "chạy notebook" not in log and not (tmp_path / "out" / "2024-M11" / "93" / "report.html").exists()
+
+
+def test_a_folder_holding_a_pdf_says_why_it_needs_a_browser_for_html_alone(tmp_path):
+    """Formats already in a folder are remade with the ones asked for: without a browser, asking for HTML alone
+    in a folder that holds a PDF fails with that reason and what to do, not with a hint to drop the PDF."""
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "thads", "run", "--period", "2024-M11", "--province", "93",
+                            "--format", "html,pdf", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr
+    env = {**os.environ, "THADS_BROWSER": str(tmp_path / "chrome.exe")}
+    again = subprocess.run([sys.executable, "-m", "thads", "run", "--period", "2024-M11", "--province", "93",
+                            "--format", "html", "--force", "--out", str(out)], cwd=ROOT, capture_output=True,
+                           text=True, env=env, timeout=300)
+    said = " ".join(again.stderr.split())
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "không yêu cầu PDF nhưng thư mục" in said and "đã có report.pdf" in said and "xóa report.pdf" in said
+    assert (out / "2024-M11" / "93" / "report.pdf").is_file()          # the good earlier report is untouched

@@ -207,6 +207,7 @@ def test_without_a_browser_a_pdf_says_what_to_install_and_what_still_works(monke
     monkeypatch.delenv(pdf.BROWSER, raising=False)
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     monkeypatch.setattr(pdf, "_MACOS", ())
+    monkeypatch.setattr(pdf, "_POSIX", ())
     monkeypatch.setattr(pdf, "windows_places", lambda environ: [])
     with pytest.raises(ThadsError, match="không tìm thấy trình duyệt.*apt install chromium.*Edge.*THADS_BROWSER"
                                          ".*--format html,docx"):
@@ -221,6 +222,20 @@ def test_the_browser_named_by_thads_browser_must_exist(monkeypatch, tmp_path):
         pdf.find_browser()
     (tmp_path / "chrome.exe").write_bytes(b"")
     assert pdf.find_browser() == tmp_path / "chrome.exe"
+    monkeypatch.setenv(pdf.BROWSER, str(tmp_path))
+    with pytest.raises(ThadsError, match="chỉ tới thư mục .*không phải tệp chạy được"):
+        pdf.find_browser()
+
+
+def test_a_browser_outside_the_path_is_found_where_linux_installs_it(monkeypatch, tmp_path):
+    from thads import pdf
+
+    (tmp_path / "chromium").write_bytes(b"")
+    monkeypatch.delenv(pdf.BROWSER, raising=False)
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdf, "_POSIX", (str(tmp_path / "missing"), str(tmp_path / "chromium")))
+    if os.name != "nt":
+        assert pdf.find_browser() == tmp_path / "chromium"
 
 
 def test_on_windows_edge_is_found_where_windows_installs_it(tmp_path):

@@ -25,6 +25,8 @@ ADDRESS = "http://report.thads.invalid/"   # where the page being printed is ser
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge", "msedge", "chrome")
 _WINDOWS = (("Microsoft", "Edge", "Application", "msedge.exe"), ("Google", "Chrome", "Application", "chrome.exe"),
             ("Chromium", "Application", "chrome.exe"))
+_POSIX = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium", "/usr/bin/google-chrome",
+          "/usr/bin/microsoft-edge")
 _MACOS = ("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
           "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
           "/Applications/Chromium.app/Contents/MacOS/Chromium")
@@ -38,6 +40,9 @@ def find_browser() -> Path | None:
     named = os.environ.get(BROWSER)
     if named:
         path = Path(named)
+        if path.is_dir():
+            raise ThadsError(f"Biến môi trường {BROWSER} chỉ tới thư mục {named}, không phải tệp chạy được của trình "
+                             f"duyệt: {HOW_TO_INSTALL}")
         if not path.is_file():
             raise ThadsError(f"Biến môi trường {BROWSER} chỉ tới {named}, nhưng không có tệp đó: {HOW_TO_INSTALL}")
         return path
@@ -45,7 +50,8 @@ def find_browser() -> Path | None:
         found = shutil.which(name)
         if found:
             return Path(found)
-    places = windows_places(os.environ) if os.name == "nt" else list(_MACOS) if sys.platform == "darwin" else []
+    places = (windows_places(os.environ) if os.name == "nt" else
+              [*_MACOS, *_POSIX] if sys.platform == "darwin" else list(_POSIX))
     return next((Path(place) for place in places if os.path.isfile(place)), None)
 
 
@@ -69,6 +75,7 @@ class Printer:
     def __init__(self):
         self._playwright = self._browser = self._page = None
         self._serving = ""             # the HTML of the page being printed
+        self.browser: Path | None = None     # the browser that prints, once started
 
     def _serve(self, route) -> None:
         """The page itself from memory; anything else it asks for is refused."""
@@ -80,7 +87,7 @@ class Printer:
     def _start(self) -> None:
         from playwright.sync_api import Error, sync_playwright
 
-        browser = require_browser()
+        browser = self.browser = require_browser()
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(executable_path=str(browser), timeout=TIMEOUT_MS)

@@ -350,6 +350,17 @@ class Runner:
                 pass
             self.km = None
 
+    def _check_printer(self, job: Job, final: Path) -> None:
+        """The browser must print before the notebook runs: a report that cannot have its PDF fails at once."""
+        try:
+            self.printer.start()
+        except ThadsError as exc:
+            if "pdf" in job.formats:
+                raise
+            raise ThadsError(f"{exc}. Báo cáo này không yêu cầu PDF nhưng thư mục {final} đã có report.pdf, nên PDF "
+                             "được làm lại cùng các định dạng khác (để không có tệp cũ lẫn tệp mới): xóa report.pdf "
+                             "và inputs.json trong thư mục đó nếu không cần PDF nữa") from None
+
     def _kernel_peak_mb(self) -> float:
         live = getattr(getattr(self.km, "provisioner", None), "process", None)
         return peak_mb(getattr(live, "pid", None)) if live is not None else 0.0
@@ -456,6 +467,12 @@ class Runner:
         started_cells: list = []      # the executing notebook's own cells, kept in case the kernel dies
         try:
             step("bắt đầu")
+            # Every format already in the folder is made again with the ones asked for: a folder never holds
+            # files made from different inputs.
+            made = made_before(final)
+            formats = [f for f in export.FORMATS if f in job.formats or f in made.get("formats", [])]
+            if "pdf" in formats:
+                self._check_printer(job, final)
             log.append(f"notebook: {job.notebook}")
             if kinds.get(job.kind).notes:
                 note = self.notes_dir / job.period.code / f"{job.folder}.md"
@@ -479,10 +496,6 @@ class Runner:
             for t in timers:
                 t.cancel()
             lap("notebook")
-            # Every format already in the folder is made again with the ones asked for: a folder never holds
-            # files made from different inputs.
-            made = made_before(final)
-            formats = [f for f in export.FORMATS if f in job.formats or f in made.get("formats", [])]
             record = parts.recorded(executed, job.kind, job.folder, job.period.code)
             if record is None:
                 raise ThadsError(f"notebook {job.notebook.name} không ghi lại số liệu chính của báo cáo "
@@ -501,6 +514,7 @@ class Runner:
             if "pdf" in formats:
                 step("xuất PDF")
                 export.to_pdf(page, work / "report.pdf", self.printer)
+                log.append(f"PDF in bằng trình duyệt {self.printer.browser}")
                 names.append("report.pdf")
                 lap("pdf")
             fingerprint = job.fingerprint
