@@ -133,6 +133,8 @@ def test_a_signal_stops_the_batch_cleanly_and_the_next_run_does_only_what_is_mis
     links = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser").find_all("a")
     assert {a["href"] for a in links} >= {"2026-M12/04/report.html", "2026-M12/92/report.html"}
 
+    if name != "SIGINT":
+        return           # what a stopped batch leaves is checked above; the rerun after it once, for Ctrl-C
     again = thads("run", "--period", "2026-M12", "--province", "04", "92", "96", "08", "--format", "html",
                   "--out", str(out), "--notebooks", str(slow))
     assert again.returncode == 0, again.stderr
