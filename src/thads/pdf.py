@@ -61,6 +61,12 @@ def windows_places(environ) -> list[str]:
     return [os.path.join(root, *tail) for root in roots if root for tail in _WINDOWS]
 
 
+def _first_line(exc: Exception) -> str:
+    """Playwright's errors carry a call log after their first line; a user needs the first line."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def require_browser() -> Path:
     """The browser to print with, or a ThadsError saying what to install."""
     browser = find_browser()
@@ -97,8 +103,8 @@ class Printer:
             self._page = context.new_page()
         except Error as exc:
             self.close()
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ThadsError(f"Không tạo được PDF: không mở được trình duyệt {browser} ({first}); {HOW_TO_INSTALL}") from None
+            raise ThadsError(f"Không tạo được PDF: không mở được trình duyệt {browser} ({_first_line(exc)}); "
+                             f"{HOW_TO_INSTALL}") from None
 
     def start(self) -> None:
         """Open the browser now (a worker does it while its kernel warms up)."""
@@ -120,8 +126,7 @@ class Printer:
             except Error as exc:
                 self.close()
                 if attempt == 2 or "closed" not in str(exc).lower() and "crash" not in str(exc).lower():
-                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    raise ThadsError(f"Không in được PDF bằng trình duyệt: {first}") from None
+                    raise ThadsError(f"Không in được PDF bằng trình duyệt: {_first_line(exc)}") from None
         raise AssertionError("unreachable")
 
     def close(self) -> None:
