@@ -16,6 +16,9 @@ from thads import dataset, metrics
 from thads import formatting as fmt
 from thads.periods import Period
 
+import seed
+from ranking import independent_ranks
+
 pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,20 +76,36 @@ def test_a_second_run_skips_everything_and_a_changed_province_alone_is_rebuilt(b
                   "--format", "html,pdf,docx")
     assert again.returncode == 0 and counts(again.stderr) == (0, 3, 0)
 
-    before = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
-    stats = pd.read_csv(data / "stats" / "2026.csv", dtype=str, keep_default_na=False)
-    row = (stats["don_vi"] == "96") & (stats["thang"] == "12")
-    assert row.sum() == 1
-    stats.loc[row, "viec_xong"] = str(int(stats.loc[row, "viec_xong"].iloc[0]) + 1)
-    stats.loc[row, "viec_chuyen_ky_sau"] = str(int(stats.loc[row, "viec_chuyen_ky_sau"].iloc[0]) - 1)
-    stats.to_csv(data / "stats" / "2026.csv", index=False)
-    old = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
+    def change(month: str, column: str, by: int) -> None:
+        stats = pd.read_csv(data / "stats" / "2026.csv", dtype=str, keep_default_na=False)
+        row = (stats["don_vi"] == "96") & (stats["thang"] == month)
+        assert row.sum() == 1
+        stats.loc[row, column] = str(int(stats.loc[row, column].iloc[0]) + by)
+        stats.to_csv(data / "stats" / "2026.csv", index=False)
 
+    def made() -> list[str]:
+        return sorted(code for code, time in mtimes().items() if time != before[code])
+
+    def mtimes() -> dict[str, int]:
+        return {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
+
+    # A month before the period's end: only Cà Mau read it.
+    before = mtimes()
+    change("6", "viec_hoan", -1)
     third = thads("run", "--province", *MADE, "--period", "2026-M12", "--data", str(data), "--out", str(out),
                   "--format", "html,pdf,docx")
     assert third.returncode == 0 and counts(third.stderr) == (1, 2, 0)
-    after = {p.parent.name: p.stat().st_mtime_ns for p in (out / "2026-M12").glob("*/report.html")}
-    assert [code for code in after if after[code] != before[code]] == ["96"]
+    assert made() == ["96"]
+
+    # The period's own figures of one province: every report ranks the provinces on them, so all are remade.
+    before = mtimes()
+    old = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
+    change("12", "viec_xong", 1)
+    change("12", "viec_chuyen_ky_sau", -1)
+    fourth = thads("run", "--province", *MADE, "--period", "2026-M12", "--data", str(data), "--out", str(out),
+                   "--format", "html,pdf,docx")
+    assert fourth.returncode == 0 and counts(fourth.stderr) == (3, 0, 0)
+    assert made() == list(MADE)
     new = json.loads((out / "2026-M12" / "96" / "summary.json").read_text("utf-8"))
     assert new["viec"]["thi_hanh_xong"] == old["viec"]["thi_hanh_xong"] + 1
 
@@ -130,8 +149,9 @@ def test_every_summary_json_states_the_figures_its_html_shows(batch):
             assert card.select(".card-line")[0].get_text() == (
                 "Chỉ tiêu: chưa giao" if summary[kind]["chi_tieu"] is None
                 else f"Chỉ tiêu: {fmt.percent(summary[kind]['chi_tieu'])}")
-        text = " ".join(page.get_text(" ").split())
-        assert f"phải thi hành {fmt.number(summary['viec']['phai_thi_hanh'])} việc" in text, folder
+        text = seed.unranked(" ".join(page.get_text(" ").split()))
+        assert (f"phải thi hành {fmt.number(summary['viec']['phai_thi_hanh'])} việc" in text
+                or f"phải thi hành là {fmt.number(summary['viec']['phai_thi_hanh'])} việc" in text), folder
         assert f"số thi hành xong là {fmt.number(summary['viec']['thi_hanh_xong'])} việc" in text, folder
         if folder.name != "toan-quoc":
             rows = {tr.find("td").get_text(): [td.get_text() for td in tr.find_all("td")[1:3]]
@@ -220,3 +240,56 @@ def test_a_folder_with_some_provinces_makes_what_it_can(hau_giang_2024, tmp_path
     assert ("Lỗi 2024-M11 01 Hà Nội: Không có số liệu của thành phố Hà Nội (mã 01) kỳ 11 tháng năm 2024 (đến "
             "31/08/2024)") in named.stderr
     assert not (out / "2024-M11" / "01").exists()
+
+
+RANKED = ("viec_thu_ly", "viec_phai_thi_hanh", "viec_co_dieu_kien", "viec_ty_le_co_dieu_kien", "viec_thi_hanh_xong",
+          "viec_ty_le", "tien_thu_ly", "tien_phai_thi_hanh", "tien_co_dieu_kien", "tien_ty_le_co_dieu_kien",
+          "tien_thi_hanh_xong", "tien_ty_le")
+
+
+def test_the_34_provinces_of_today_over_the_9_months_before_the_merger(tmp_path):
+    """`--province all --as-of 2025-07-01 --period 2025-M09` (here from a batch file, with the national overview):
+    34 reports beside, never over, those of the 63 provinces of 30/06/2025, each ranked among the 34."""
+    out = tmp_path / "out"
+    requests = tmp_path / "as-of.yml"
+    requests.write_text("reports:\n"
+                        "  - {periods: [2025-M09], provinces: [82], formats: [html]}\n"
+                        "  - {periods: [2025-M09], provinces: all, as_of: 2025-07-01, formats: [html]}\n"
+                        "  - {report: national, periods: [2025-M09], as_of: 2025-07-01, formats: [html]}\n", "utf-8")
+    done = thads("run", str(requests), "--out", str(out), "--jobs", "2")
+    assert done.returncode == 0 and counts(done.stderr) == (36, 0, 0), done.stderr
+    organised = out / "2025-M09" / "theo-2025-07-01"
+    summaries = {p.name: json.loads((p / "summary.json").read_text("utf-8"))
+                 for p in organised.iterdir() if p.name != "toan-quoc"}
+    assert len(summaries) == 34 and all(s["theo_ngay"] == "2025-07-01" for s in summaries.values())
+    # The report of the province that held code 82 on 30/06/2025 is still there, and still Tiền Giang's.
+    assert json.loads((out / "2025-M09" / "82" / "summary.json").read_text("utf-8"))["ten_tinh"] == "Tiền Giang"
+
+    for key in RANKED:
+        expected = independent_ranks(summaries, key)
+        assert {code: (s["xep_thu"][key]["hang"], s["xep_thu"][key]["tren"]) for code, s in summaries.items()
+                if key in s["xep_thu"]} == expected, key
+    for code, s in summaries.items():
+        text = " ".join(BeautifulSoup((organised / code / "report.html").read_text("utf-8"), "html.parser")
+                        .get_text(" ").split())
+        rank = s["xep_thu"]["viec_phai_thi_hanh"]
+        assert (f"tổng số phải thi hành là {fmt.number(s['viec']['phai_thi_hanh'])} việc (xếp thứ {rank['hang']}/34)"
+                in text), code
+
+    page = BeautifulSoup((organised / "82" / "report.html").read_text("utf-8"), "html.parser")
+    text = " ".join(page.get_text(" ").split())
+    assert [x.strip() for x in page.select_one(".agency-name").stripped_strings] == [
+        "THI HÀNH ÁN DÂN SỰ", "TỈNH ĐỒNG THÁP"]
+    assert "Số: /BC-THADS" in text and "Đồng Tháp, ngày" in text
+    assert ("Báo cáo lập theo các tỉnh, thành phố có từ ngày 01/07/2025: Tỉnh Đồng Tháp được thành lập ngày "
+            "01/07/2025 trên cơ sở hợp nhất Tỉnh Đồng Tháp (87), Tỉnh Tiền Giang (82); số liệu 9 tháng năm 2025 (đến "
+            "30/06/2025) là tổng số liệu của các đơn vị này.") in text
+    assert "Bảng 2. Vị trí của tỉnh Đồng Tháp trong 34 tỉnh, thành phố 9 tháng năm 2025" in text
+    national = " ".join(BeautifulSoup((organised / "toan-quoc" / "report.html").read_text("utf-8"), "html.parser")
+                        .get_text(" ").split())
+    assert "Xếp hạng 34 tỉnh, thành phố có từ ngày 01/07/2025" in national and "Tỉnh Đồng Tháp" in national
+
+    index = BeautifulSoup((out / "index.html").read_text("utf-8"), "html.parser")
+    rows = index.find_all("tr", attrs={"data-period": "2025-M09", "data-code": "82"})
+    assert [" ".join(r.find("td", class_="name").get_text(" ").split()) for r in rows] == [
+        "Tỉnh Tiền Giang", "Tỉnh Đồng Tháp theo các tỉnh, thành phố từ ngày 01/07/2025"]

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -5,7 +6,8 @@ from thads import formatting as fmt
 from thads import narrative
 import pandas as pd
 
-from thads.metrics import Answered, CasesMoney, Followed, Handled, Indicators, KeyFigures, LastYear, Training, result
+from thads.metrics import (Answered, CasesMoney, Followed, Handled, Indicators, KeyFigures, LastYear, Rank, Training,
+                           result)
 from thads.periods import Period
 from thads.units import Units
 
@@ -43,6 +45,37 @@ def test_the_opening_paragraph_reads_like_the_seed_article():
     assert ("Tổng số tiền phải thi hành là trên 3.343 tỷ đồng, số thi hành xong là trên 508 tỷ đồng, đạt 33,89% "
             "(chỉ tiêu giao là 46,75%)") in text
     assert text.startswith("Tính từ ngày 01/10/2023 đến ngày 31/08/2024")
+
+
+def test_with_the_flow_columns_and_ranks_it_reads_like_a_merged_provinces_report():
+    # The figures of new Đồng Tháp, 9 months of 2025 (a real conference report): 53.640 thụ lý, − 368 ủy thác
+    # − 6 thu hồi, hủy = 53.266 phải thi hành; 34.110 có điều kiện (64,04%); 17.034 chưa có điều kiện.
+    flow = dict(nam_truoc_chuyen_sang=23_775, thu_ly_moi=29_865, uy_thac=368, thu_hoi_huy=6, so_theo_doi_rieng=4_321)
+    viec = result(53_266, 34_110, 21_468, Decimal("84.00"), 17_034, **flow)
+    tien = result(9_000_000_000, 4_000_000_000, 1_500_000_000, None)
+    last = result(50_000, 30_000, 20_000, None, thu_ly_moi=28_000)
+    ranks = {"viec_thu_ly": Rank(5, 34), "viec_phai_thi_hanh": Rank(5, 34), "viec_co_dieu_kien": Rank(6, 34),
+             "viec_ty_le_co_dieu_kien": Rank(34, 34), "viec_thi_hanh_xong": Rank(5, 34), "viec_ty_le": Rank(20, 34)}
+    kf = replace(figures(), viec=viec, tien=tien, xep_thu=ranks,
+                 cung_ky=LastYear("2024-M09", "9 tháng năm 2024", last, result(1, 1, 1, None), []))
+    text = narrative.results(kf, HAU_GIANG, P11)
+    assert ("toàn tỉnh thụ lý tổng số 53.640 việc (xếp thứ 5/34), gồm năm trước chuyển sang 23.775 việc và thụ lý "
+            "mới 29.865 việc; số thụ lý mới tăng 1.865 việc (6,66%) so với cùng kỳ; sau khi trừ ủy thác 368 việc, "
+            "thu hồi, hủy quyết định thi hành án 6 việc, tổng số phải thi hành là 53.266 việc (xếp thứ 5/34). Trong "
+            "đó, có 34.110 việc có điều kiện thi hành (xếp thứ 6/34), chiếm 64,04% tổng số phải thi hành (xếp thứ "
+            "34/34); 17.034 việc chưa có điều kiện thi hành; số thi hành xong là 21.468 việc (xếp thứ 5/34), đạt "
+            "62,94% (xếp thứ 20/34; chỉ tiêu giao là 84%).") in text
+    assert ("số chưa có điều kiện thi hành đã chuyển sổ theo dõi riêng là 4.321 việc (không tính trong tổng số phải "
+            "thi hành)") in text
+    # Money has no flow columns and no ranks here: its sentence starts from phải thi hành, with no rank.
+    assert ("Tổng số tiền phải thi hành là 9.000 tỷ đồng, số thi hành xong là 1.500 tỷ đồng, đạt 37,50% (chưa có "
+            "chỉ tiêu được giao); số tiền có điều kiện thi hành là 4.000 tỷ đồng, chiếm 44,44%") in text
+
+
+def test_without_the_flow_columns_nothing_is_said_of_them():
+    text = narrative.results(figures(), HAU_GIANG, P11)
+    for absent in ("thụ lý", "ủy thác", "thu hồi", "sổ theo dõi riêng", "xếp thứ", "chưa có điều kiện"):
+        assert absent not in text
 
 
 def test_a_missed_target_says_by_how_much_and_what_is_still_needed():

@@ -99,7 +99,8 @@ def test_file_format_and_size():
         assert lines[0].split(",") == STATS_COLUMNS
         assert all(line.startswith(f"{year},") for line in lines[1:])
         assert all(len(line.split(",")) == len(STATS_COLUMNS) for line in lines[1:])
-    assert (DATA / "targets.csv").read_text(encoding="utf-8").splitlines()[0].split(",") == TARGET_COLUMNS
+    assert (DATA / "targets.csv").read_text(encoding="utf-8").splitlines()[0].split(",") == [*TARGET_COLUMNS,
+                                                                                              "theo_ngay"]
 
 
 def test_figures_are_plain_non_negative_integers(stats):
@@ -133,9 +134,13 @@ def test_row_identities(stats):
         assert bad.empty, f"{parts} > {total}: {bad[['nam', 'thang', 'don_vi']].head().values.tolist()}"
     for kind in ("viec", "tien"):
         c = {name: stats[f"{kind}_{name}"] for name in ("phai_thi_hanh", "co_dieu_kien", "chua_co_dieu_kien",
-             "nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "chuyen_ky_sau", "hoan", "tam_dinh_chi")}
+             "nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "thu_hoi_huy", "chuyen_ky_sau", "hoan", "tam_dinh_chi",
+             "so_theo_doi_rieng")}
         assert (c["phai_thi_hanh"] == c["co_dieu_kien"] + c["chua_co_dieu_kien"]).all(), kind
-        assert (c["phai_thi_hanh"] == c["nam_truoc_chuyen_sang"] + c["thu_ly_moi"] - c["uy_thac"]).all(), kind
+        assert (c["phai_thi_hanh"] == c["nam_truoc_chuyen_sang"] + c["thu_ly_moi"] - c["uy_thac"]
+                - c["thu_hoi_huy"]).all(), kind
+        assert (c["thu_hoi_huy"] > 0).any() and (c["thu_hoi_huy"] * 100 <= c["thu_ly_moi"]).all(), kind
+        assert (c["so_theo_doi_rieng"] <= c["chua_co_dieu_kien"]).all() and (c["so_theo_doi_rieng"] > 0).any(), kind
         assert (c["chuyen_ky_sau"] == c["phai_thi_hanh"] - stats[f"{kind}_done"]).all(), kind
         assert (c["hoan"] <= c["chuyen_ky_sau"]).all() and (c["tam_dinh_chi"] <= c["chuyen_ky_sau"]).all(), kind
     assert stats.tap_huan_phan_mem.isin([0, 1]).all()
@@ -296,8 +301,13 @@ def test_indicators_are_small_and_placed(stats, units):
 
 def test_targets(targets, units):
     raw = (DATA / "targets.csv").read_text(encoding="utf-8").splitlines()[1:]
-    assert all(re.fullmatch(r"\d{4},\d{2},\d{2}\.\d{2},\d{2}\.\d{2}", line) for line in raw)
-    assert not targets.duplicated(["nam", "tinh"]).any()
+    assert all(re.fullmatch(r"\d{4},\d{2},\d{2}\.\d{2},\d{2}\.\d{2},(2025-07-01)?", line) for line in raw)
+    assert not targets.duplicated(["nam", "tinh", "theo_ngay"]).any()
+    # The 34 provinces formed on 01/07/2025 have their own 2025 targets, naming that organisation.
+    organised = targets[targets.theo_ngay.notna()]
+    assert set(organised.nam) == {2025} and set(organised.tinh) == {p.code for p in units.provinces_on(date(2025, 7, 1))}
+    assert len(organised) == 34
+    targets = targets[targets.theo_ngay.isna()]
     national = {2023: ("82.50", "45.50"), 2024: ("83.25", "46.45"), 2025: ("83.90", "51.90"),
                 2026: ("84.00", "52.00"), 2027: ("84.00", "52.00")}
     for year in YEARS:

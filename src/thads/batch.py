@@ -26,7 +26,7 @@ from rich.table import Table
 from thads import __version__, dataset, export, files, index, kinds, notes, pdf, pool, project, run
 from thads.errors import ThadsError, visible
 from thads.periods import Period, parse_periods
-from thads.units import Units
+from thads.units import Units, organised_on
 
 console = Console(stderr=True)
 if not console.is_terminal:    # piped or captured output: tables printed whole, not cut at 80 columns
@@ -45,15 +45,16 @@ class Request:
     report_date: str = ""
     kind: str = "province"
     notebook: str | None = None
+    as_of: str = ""                # YYYY-MM-DD: for the provinces of that day (--as-of); '' for the period's end
 
 
-_BATCH_KEYS = {"report", "periods", "provinces", "formats", "date", "notebook"}
+_BATCH_KEYS = {"report", "periods", "provinces", "formats", "date", "notebook", "as_of"}
 _NOTEBOOK = re.compile(r"[^/\\:]+\.ipynb")          # a file name in the notebooks folder, no path
 
 
 def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list[Request]:
     """Read a batch file (YAML, read safely): a list `reports` of {report, periods, provinces, formats, date,
-    notebook}; `formats` is the default for entries that name none."""
+    notebook, as_of}; `formats` is the default for entries that name none."""
     path = Path(path)
     expected = "cần khóa 'reports' là một danh sách, mỗi mục có 'periods' và 'provinces'"
     if path.is_dir():
@@ -82,7 +83,7 @@ def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list
             requests.append(Request(tuple(parse_periods(as_list(item["periods"]))),
                                     tuple(as_list(item.get("provinces", "all"))),
                                     export.parse_formats(",".join(as_list(item.get("formats", list(formats))))),
-                                    parse_date(item.get("date")), kind, notebook))
+                                    parse_date(item.get("date")), kind, notebook, parse_date(item.get("as_of"))))
         except ThadsError as exc:
             raise ThadsError(f"{where}: {exc}") from None
     return requests
@@ -100,7 +101,7 @@ def parse_date(value) -> str:
 
 def plan(units: Units, requests: list[Request], notebooks: Path) -> list[run.Job]:
     """Every report asked for, each with the notebook that makes it; `all` means the provinces that existed
-    at each period's end.
+    at each period's end, or on the request's `as_of` day.
 
     A province, period or notebook that cannot be used raises before anything runs.
     """
@@ -111,14 +112,15 @@ def plan(units: Units, requests: list[Request], notebooks: Path) -> list[run.Job
             if period.end >= date.today():
                 raise ThadsError(f"Kỳ {period.code} ({period.label}) chưa kết thúc: kết thúc ngày "
                                  f"{period.end:%d/%m/%Y}.")
-            for subject in kind.subjects(units, period, request.provinces):
+            as_of = organised_on(period, request.as_of)
+            for subject in kind.subjects(units, period, request.provinces, as_of):
                 notebook = (Path(notebooks) / request.notebook if request.notebook
                             else kind.variant(notebooks, subject)).resolve()
                 if not notebook.is_file():
                     raise ThadsError(f"Không tìm thấy notebook '{notebook}'.")
                 job = run.Job(kind.name, period, subject, notebook, request.formats, request.report_date,
-                              named=[p.lower() for p in request.provinces] != ["all"])
-                if all((j.period, j.folder) != (job.period, job.folder) for j in jobs):
+                              named=[p.lower() for p in request.provinces] != ["all"], as_of=as_of)
+                if all((j.period, j.place) != (job.period, job.place) for j in jobs):
                     jobs.append(job)
     return jobs
 
@@ -138,23 +140,30 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: P
     digest = hashlib.sha256(_code_hash().encode())
     digest.update(job.notebook.read_bytes())
     digest.update(signing.read_bytes() if signing is not None and signing.is_file() else b"-")
-    digest.update(json.dumps([job.kind, job.notebook.name, job.period.code, job.folder, job.report_date,
+    digest.update(json.dumps([job.kind, job.notebook.name, job.period.code, job.place, job.report_date,
                               data.description], sort_keys=True, default=str).encode())   # sample flag too
-    scope = kinds.get(job.kind).scope(data.units, job.subject, job.period)
+    scope = kinds.get(job.kind).scope(data, job.subject, job.period, job.as_of or job.period.end)
     years = [job.period.year - 1, job.period.year]
     rows = data.stats[data.stats["nam"].isin(years)]
     if scope.offices is not None:
         rows = rows[rows["don_vi"].isin(scope.offices)]
-    targets = sorted((k, v) for k, v in data.targets.items()
+    targets = sorted((k, v) for k, v in [*data.targets.items(), *data.organised_targets.items()]
                      if k[0] in years and (scope.targets is None or k[1] in scope.targets))
     if kinds.get(job.kind).notes:
-        note = notes.note_path(notes_dir, job.period, job.folder)
+        note = notes.note_path(notes_dir, job.period, job.folder, job.as_of)
         digest.update(note.read_bytes() if note.is_file() else b"-")
     rows = rows.sort_values(["don_vi", "nam", "thang"]).reset_index(drop=True)
     digest.update(pd.util.hash_pandas_object(rows, index=False).values.tobytes())
     digest.update(repr(targets).encode())
     digest.update(data.units.digest)
+    if scope.peers:     # ranked among all provinces: any province's figures for the period change the report
+        digest.update(data.memo(("rows digest", job.period.code), lambda: _rows_digest(data, job.period)))
     return digest.hexdigest()
+
+
+def _rows_digest(data: dataset.Dataset, period: Period) -> bytes:
+    rows = data.period_rows(period.year, period.month).sort_values("don_vi").reset_index(drop=True)
+    return hashlib.sha256(pd.util.hash_pandas_object(rows, index=False).values.tobytes()).digest()
 
 
 class OutputLock:

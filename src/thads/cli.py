@@ -13,6 +13,7 @@ from pathlib import Path
 from thads import __version__, project
 from thads.errors import DataError, ThadsError, visible
 from thads.periods import Period, parse_periods
+from thads.units import organised_on
 
 
 # argparse's own words, in Vietnamese. argparse looks its messages up through gettext at the moment it
@@ -61,6 +62,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _as_of_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", default="", metavar="NGÀY",
+                        help="lập theo các tỉnh, thành phố có vào ngày YYYY-MM-DD (ví dụ 2025-07-01), kể cả cho kỳ "
+                             "trước đó: số liệu của tỉnh hình thành sau cuối kỳ là tổng các tỉnh hợp nhất (mặc định: "
+                             "các tỉnh có tại cuối kỳ)")
+
+
 def _data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, metavar="THƯ_MỤC",
                         help="thư mục dữ liệu (mặc định: data/ của dự án, theo thads.yml)")
@@ -81,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary = _command(commands, "summary", "các chỉ số chính của một tỉnh, một kỳ (JSON)")
     summary.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2024-M11")
     summary.add_argument("--province", required=True, metavar="TỈNH", help="mã, tên hoặc tên không dấu, ví dụ 93, 'Hậu Giang'")
+    _as_of_option(summary)
     _data_option(summary)
 
     validate = _command(commands, "validate", "kiểm tra thư mục dữ liệu và ghi chú của chuyên viên, liệt kê mọi lỗi")
@@ -103,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: outputs/ của dự án)")
     run.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
     run.add_argument("--date", default="", metavar="NGÀY", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
+    _as_of_option(run)
     run.add_argument("--notebooks", type=Path, default=None, metavar="THƯ_MỤC",
                      help="thư mục chứa province_report.ipynb và national_overview.ipynb (mặc định: notebooks/ "
                           "của dự án)")
@@ -118,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--update", action="store_true",
                       help="cập nhật các notebook chưa sửa của một dự án có sẵn sau khi nâng cấp thads")
 
-    provinces = _command(commands, "provinces", "danh sách tỉnh/thành phố tại cuối một kỳ")
+    provinces = _command(commands, "provinces", "danh sách tỉnh/thành phố tại cuối một kỳ (hoặc vào ngày --as-of)")
     provinces.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2026-M12")
+    _as_of_option(provinces)
     _data_option(provinces)
     return parser
 
@@ -137,9 +148,10 @@ def _summary(args) -> int:
     from thads import dataset, metrics
 
     period = Period.parse(args.period)
+    as_of = organised_on(period, args.as_of)
     ds = dataset.load(_data(args, _where(args)))
-    province = ds.units.resolve(args.province, period)
-    print(json.dumps(metrics.summary(ds, province, period), ensure_ascii=False, indent=2))
+    province = ds.units.resolve(args.province, period, as_of)
+    print(json.dumps(metrics.summary(ds, province, period, as_of), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -179,11 +191,13 @@ def _run(args) -> int:
             raise ThadsError(f"Tệp khai báo đã nêu loại báo cáo, kỳ và tỉnh: bỏ {', '.join(given)}, hoặc bỏ tệp khai báo.")
         # thads.yml < the batch file < the command line: --format and --date given here win over the file's.
         requests = [dataclasses.replace(r, formats=formats if args.format else r.formats,
-                                        report_date=batch.parse_date(args.date) if args.date else r.report_date)
+                                        report_date=batch.parse_date(args.date) if args.date else r.report_date,
+                                        as_of=batch.parse_date(args.as_of) if args.as_of else r.as_of)
                     for r in batch.load_requests(args.batch, formats)]
     elif args.period:
         requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province or ["all"]), formats,
-                                  batch.parse_date(args.date), args.report or "province")]
+                                  batch.parse_date(args.date), args.report or "province",
+                                  as_of=batch.parse_date(args.as_of))]
     else:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
     outcomes = batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
@@ -220,8 +234,9 @@ def _provinces(args) -> int:
     from thads.units import Units
 
     period = Period.parse(args.period)
+    as_of = organised_on(period, args.as_of)
     units = Units.load(_data(args, _where(args)) / "units")
-    for p in units.provinces_on(period.end):
+    for p in units.provinces_on(as_of or period.end):
         before = f"  (hợp nhất từ {', '.join(p.predecessors)})" if p.merged else ""
         print(f"{p.code}  {p.full_name:<28} {p.slug}{before}")
     return 0

@@ -16,7 +16,7 @@ from thads.errors import DataError, Problem, ThadsError
 from thads.project import read_yaml
 from thads.readers import SUFFIXES, read_table, read_tables, unreadable_files
 from thads.units import Units
-from thads.validation import check_across_rows, check_equalities, check_rows, parse_stats, parse_targets
+from thads.validation import check_across_rows, check_flow, check_rows, parse_stats, parse_targets
 
 
 @dataclass
@@ -25,11 +25,14 @@ class Dataset:
     units: Units
     _stats: pd.DataFrame | None = field(repr=False)   # one row per office and period; KEYS + FIGURES
     targets: dict[tuple[int, str], tuple[Decimal, Decimal]] = field(default_factory=dict)
+    # Targets whose row names the organisation of provinces it means (targets.csv `theo_ngay`): (nam, tinh, day).
+    organised_targets: dict[tuple[int, str, date], tuple[Decimal, Decimal]] = field(default_factory=dict)
     description: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # A copy (`copy`) reads its tables from the loaded original and copies each one when first read.
     _original: "Dataset | None" = field(default=None, repr=False, compare=False)
     _copied: dict = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def stats(self) -> pd.DataFrame:
@@ -50,6 +53,25 @@ class Dataset:
         """(cases, money) targets in percent for `year`, or (None, None) when none was set."""
         return self.targets.get((year, province_code), (None, None))
 
+    def target_of(self, year: int, province, day: date) -> tuple[Decimal | None, Decimal | None]:
+        """(cases, money) targets of `province` (a units.Province) for `year`, in a report whose figures end on
+        `day`. A row naming the province's organisation (`theo_ngay`) comes first; a row by code alone means the
+        province holding the code on `day`; otherwise (None, None): never a predecessor's target."""
+        for (y, code, organised), values in self.organised_targets.items():
+            if y == year and code == province.code and self.units.province(code, organised) == province:
+                return values
+        if province.valid_on(day):
+            return self.target(year, province.code)
+        return None, None
+
+    def memo(self, key: tuple, make):
+        """`make()`, computed once per loaded folder (copies share it): what every report of a batch needs alike,
+        such as the figures of every province for a period. Never changed by whoever receives it."""
+        store = (self._original or self)._memo
+        if key not in store:
+            store[key] = make()
+        return store[key]
+
     def periods(self) -> list[tuple[int, int]]:
         """(nam, thang) pairs present in the statistics."""
         return sorted((self._original or self)._by_period)
@@ -66,7 +88,8 @@ class Dataset:
     def copy(self) -> "Dataset":
         """A copy whose tables a report may change freely, leaving the loaded original as it was. Its tables
         are copied when first read: a report reads the two dozen periods it needs, not the whole folder."""
-        return replace(self, _stats=None, targets=dict(self.targets), description=copy.deepcopy(self.description),
+        return replace(self, _stats=None, targets=dict(self.targets), organised_targets=dict(self.organised_targets),
+                       description=copy.deepcopy(self.description),
                        notes=list(self.notes), _original=self._original or self, _copied={})
 
     @cached_property
@@ -155,19 +178,25 @@ def _load(folder: Path, today: date) -> Dataset:
             notes += table.notes
             problems += found
             if not frame.empty:
-                problems += check_equalities(frame, set(table.header))
+                problems += check_flow(frame, set(table.header))
                 frames.append(frame)
     stats = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.KEYS + schema.FIGURES)
     if not stats.empty:
         problems += check_rows(stats)
         problems += check_across_rows(stats)
     targets: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
+    organised: dict[tuple[int, str, date], tuple[Decimal, Decimal]] = {}
     try:
         table = read_table(folder / "targets.csv", "targets.csv", tuple(schema.TARGET_COLUMNS))
         frame, found = parse_targets(table, units)
         notes += table.notes
         problems += found
-        targets = {(int(r.nam), r.tinh): (r.chi_tieu_viec, r.chi_tieu_tien) for r in frame.itertuples()}
+        for r in frame.itertuples():
+            day = getattr(r, schema.TARGET_ORGANISATION)
+            if day is None or pd.isna(day):
+                targets[(int(r.nam), r.tinh)] = (r.chi_tieu_viec, r.chi_tieu_tien)
+            else:
+                organised[(int(r.nam), r.tinh, day)] = (r.chi_tieu_viec, r.chi_tieu_tien)
     except ThadsError as exc:
         problems.append(Problem("targets.csv", str(exc).removeprefix("targets.csv: ")))
     if problems:
@@ -176,4 +205,4 @@ def _load(folder: Path, today: date) -> Dataset:
     stats[schema.ALWAYS] = stats[schema.ALWAYS].astype("int64")
     stats[schema.MAYBE] = stats[schema.MAYBE].astype("Int64")          # <NA> where not reported
     stats[["nam", "thang"]] = stats[["nam", "thang"]].astype("int64")
-    return Dataset(folder, units, stats, targets, description, notes)
+    return Dataset(folder, units, stats, targets, organised, description, notes)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -53,15 +54,31 @@ def _kinds(summary: dict) -> dict:
     return kinds
 
 
-def entries(out_dir: Path, warn=None) -> list[dict]:
-    """One entry per report folder `<period>/<code>/` that holds a report or a failed attempt. Anything else
-    under the output folder (a foreign folder, a damaged summary.json) is passed over, and `warn` told."""
-    warn = warn or (lambda message: None)
+def _report_folders(out_dir: Path) -> list[tuple[Path, str]]:
+    """(folder, organised) of every candidate report folder: `<period>/<code>/`, and `<period>/theo-<day>/<code>/`
+    for reports on the provinces of a later day (organised: that day, ISO; '' for the others)."""
     found = []
     for folder in sorted(p for p in Path(out_dir).glob("*-M[0-9][0-9]/*") if p.is_dir()):
+        if folder.name.startswith("theo-") and not folder.is_symlink():
+            found += [(inner, folder.name.removeprefix("theo-")) for inner in sorted(folder.iterdir()) if inner.is_dir()]
+        else:
+            found.append((folder, ""))
+    return found
+
+
+def entries(out_dir: Path, warn=None) -> list[dict]:
+    """One entry per report folder `<period>/<code>/` (or `<period>/theo-<day>/<code>/`) that holds a report or a
+    failed attempt. Anything else under the output folder (a foreign folder, a damaged summary.json) is passed
+    over, and `warn` told."""
+    warn = warn or (lambda message: None)
+    found = []
+    for folder, organised in _report_folders(out_dir):
+        period_folder = folder.parent.parent if organised else folder.parent
         try:
-            period = Period.parse(folder.parent.name)
+            period = Period.parse(period_folder.name)
+            day = date.fromisoformat(organised) if organised else None
         except Exception:
+            warn(f"mục lục bỏ qua '{folder}': không phải thư mục báo cáo của thads")
             continue
         if not _FOLDER.fullmatch(folder.name) or folder.is_symlink():
             warn(f"mục lục bỏ qua '{folder}': không phải thư mục báo cáo của thads")
@@ -69,6 +86,8 @@ def entries(out_dir: Path, warn=None) -> list[dict]:
         summary_path = folder / "summary.json"
         docx = _docx(folder)
         entry = {"period": period.code, "period_label": period.label, "code": folder.name,
+                 "path": folder.relative_to(out_dir).as_posix(), "as_of": organised,
+                 "organised": f"theo các tỉnh, thành phố từ ngày {day:%d/%m/%Y}" if day else "",
                  "html": (folder / "report.html").is_file(), "pdf": (folder / "report.pdf").is_file(),
                  "docx": docx, "edited_docx": docx not in (None, "report.docx") and (folder / "report.docx").is_file(),
                  "failed": (folder / "report.failed.ipynb").is_file(), "name": folder.name, "kinds": {}}
@@ -83,7 +102,7 @@ def entries(out_dir: Path, warn=None) -> list[dict]:
             entry["name"] = "Toàn quốc (báo cáo tổng hợp)"
         if entry["html"] or entry["pdf"] or entry["docx"] or entry["failed"]:
             found.append(entry)
-    found.sort(key=lambda e: (e["period"], e["code"] != "toan-quoc", e["code"]), reverse=False)
+    found.sort(key=lambda e: (e["period"], e["as_of"], e["code"] != "toan-quoc", e["code"]))
     return found
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from thads import metrics
@@ -34,15 +35,17 @@ class Scope:
 
     offices: frozenset[str] | None
     targets: frozenset[str] | None
+    peers: bool = False            # also every office of the period (ranks among all provinces)
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
     notebook: str                                                  # file name in the notebooks folder
-    subjects: Callable[[Units, Period, tuple[str, ...]], list[Subject]]
+    # The subjects asked for, among the provinces of a day (the period's end, or --as-of)
+    subjects: Callable[[Units, Period, tuple[str, ...], date | None], list[Subject]]
     parameters: Callable[[Subject, Path], dict]                    # beyond period, data_dir and report_date
-    scope: Callable[[Units, Subject, Period], Scope]
+    scope: Callable[[Dataset, Subject, Period, date], Scope]
     has_data: Callable[[Dataset, Subject, Period], bool]           # whether the data hold the period for it
     notes: bool = False                                            # reads an analyst's note <period>/<code>.md
 
@@ -53,22 +56,23 @@ class Kind:
         return own if own is not None and own.is_file() else shared
 
 
-def _provinces(units: Units, period: Period, asked: tuple[str, ...]) -> list[Subject]:
+def _provinces(units: Units, period: Period, asked: tuple[str, ...], as_of: date | None = None) -> list[Subject]:
     if [a.lower() for a in asked] == ["all"]:
-        chosen = units.provinces_on(period.end)
+        chosen = units.provinces_on(as_of or period.end)
     else:
-        chosen = [units.resolve(text, period) for text in asked]
+        chosen = [units.resolve(text, period, as_of) for text in asked]
     return [Subject(p.code, p.name, p.full_name, p.slug, p) for p in chosen]
 
 
-def _province_scope(units: Units, subject: Subject, period: Period) -> Scope:
-    """Every office of the province and of its predecessors over this year and the last."""
+def _province_scope(ds: Dataset, subject: Subject, period: Period, day: date) -> Scope:
+    """Every office of the province and of its predecessors over this year and the last; and every office of
+    the period when the report ranks the province among all of them."""
     province = subject.province
     codes = {province.code, *province.predecessors}
     first, last = Period(period.year - 1, 1).start, period.end
-    offices = {o.code for o in units.offices if o.province in codes
+    offices = {o.code for o in ds.units.offices if o.province in codes
                and (o.valid_to is None or o.valid_to >= first) and (o.valid_from is None or o.valid_from <= last)}
-    return Scope(frozenset(offices), frozenset(codes))
+    return Scope(frozenset(offices), frozenset(codes), metrics.ranks(ds, province, period, day) is not None)
 
 
 NATIONAL = Subject("toan-quoc", "Toàn quốc", "toàn quốc")
@@ -80,9 +84,9 @@ KINDS = {
         scope=_province_scope,
         has_data=lambda ds, subject, period: metrics.totals(ds, subject.province, period) is not None, notes=True),
     "national": Kind(
-        name="national", notebook="national_overview.ipynb", subjects=lambda units, period, asked: [NATIONAL],
+        name="national", notebook="national_overview.ipynb", subjects=lambda units, period, asked, as_of: [NATIONAL],
         parameters=lambda subject, notes: {},
-        scope=lambda units, subject, period: Scope(None, None),
+        scope=lambda ds, subject, period, day: Scope(None, None),
         has_data=lambda ds, subject, period: metrics.national_totals(ds, period) is not None),
 }
 

@@ -9,7 +9,7 @@ one of its predecessors.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -46,16 +46,35 @@ class Result:
     dat_so_voi_chi_tieu: Decimal | None  # ty_le / chi_tieu × 100
     con_phai_xong: int | None       # still needed to reach the target: ⌈target × có điều kiện⌉ − xong
     chua_co_dieu_kien: int | None = None   # from its own column: not derived (other statuses may exist)
+    ty_le_co_dieu_kien: Decimal | None = None   # có điều kiện / phải thi hành × 100
+    # The flow, from the optional columns (None where the data lack them): phải thi hành = năm trước chuyển sang
+    # + thụ lý mới − ủy thác − thu hồi, hủy. The separate register is outside phải thi hành.
+    nam_truoc_chuyen_sang: int | None = None
+    thu_ly_moi: int | None = None
+    uy_thac: int | None = None
+    thu_hoi_huy: int | None = None
+    so_theo_doi_rieng: int | None = None
 
     @property
     def met(self) -> bool | None:
         """Whether the target is reached; None without a target or a rate."""
         return None if self.ty_le is None or self.chi_tieu is None else self.ty_le >= self.chi_tieu
 
+    @property
+    def thu_ly(self) -> int | None:
+        """Tổng số thụ lý: năm trước chuyển sang + thụ lý mới; None unless the data have both."""
+        if self.nam_truoc_chuyen_sang is None or self.thu_ly_moi is None:
+            return None
+        return self.nam_truoc_chuyen_sang + self.thu_ly_moi
 
-def result(phai: int, co_dieu_kien: int, xong: int, target: Decimal | None, chua: int | None = None) -> Result:
-    """Build a Result from the three counts, a target in percent (or None) and, when the data have it, the
-    count without conditions for enforcement."""
+
+FLOW = ("nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "thu_hoi_huy", "so_theo_doi_rieng")
+
+
+def result(phai: int, co_dieu_kien: int, xong: int, target: Decimal | None, chua: int | None = None,
+           **flow: int | None) -> Result:
+    """Build a Result from the three counts, a target in percent (or None) and, when the data have them, the
+    count without conditions for enforcement and the figures of the flow (`FLOW`)."""
     ty_le = rate(xong, co_dieu_kien)
     chenh = dat = needed = None
     if target is not None:
@@ -63,20 +82,21 @@ def result(phai: int, co_dieu_kien: int, xong: int, target: Decimal | None, chua
         if ty_le is not None:
             chenh = ty_le - target
             dat = rate(ty_le, target)
-    return Result(int(phai), int(co_dieu_kien), int(xong), ty_le, target, chenh, dat, needed, chua)
+    return Result(int(phai), int(co_dieu_kien), int(xong), ty_le, target, chenh, dat, needed, chua,
+                  rate(co_dieu_kien, phai), **flow)
 
 
 def _results(totals: pd.Series, targets: tuple[Decimal | None, Decimal | None]) -> dict[str, Result]:
     return {kind: result(totals[f"{kind}_phai_thi_hanh"], totals[f"{kind}_co_dieu_kien"],
                          totals[f"{kind}_xong"] + totals[f"{kind}_dinh_chi"], target,
-                         _known(totals[f"{kind}_chua_co_dieu_kien"]))
+                         _known(totals[f"{kind}_chua_co_dieu_kien"]),
+                         **{name: _known(totals[f"{kind}_{name}"]) for name in FLOW if f"{kind}_{name}" in totals})
             for kind, target in zip(("viec", "tien"), targets)}
 
 
 def _offices(ds: Dataset, province: Province, period: Period) -> list[Office]:
     day = period.end
-    return [o for code in sorted(ds.units.lineage_codes(province, day))
-            for o in ds.units.offices_of(ds.units.province(code, day), day)]
+    return [o for p in ds.units.lineage(province, day) for o in ds.units.offices_of(p, day)]
 
 
 def _rows(ds: Dataset, offices: list[Office], period: Period) -> pd.DataFrame:
@@ -220,17 +240,23 @@ class KeyFigures(_Figures):
     don_vi_thieu_so_lieu: list[str]      # those without a row for the period
     du_lieu_mau: bool                    # made from sample data
     cung_ky: LastYear | None
+    theo_ngay: date | None = None        # made for the provinces of this day (--as-of); None: the period's end
+    gop_tu: list[str] = field(default_factory=list)   # the provinces of the period's end whose figures these sum
+    # Rank among every province of the day on the figures a conference quotes ('viec_phai_thi_hanh': Rank);
+    # None when the data do not hold every province (a rank among some is never shown).
+    xep_thu: dict[str, "Rank"] | None = None
 
 
 @dataclass(frozen=True)
 class NationalFigures(_Figures):
     """The key figures of the whole country for one period, against the national target."""
 
-    so_tinh: int                         # provinces at the period's end
+    so_tinh: int                         # provinces at the period's end (or on theo_ngay)
     so_tinh_co_so_lieu: int              # provinces with data
     dat_chi_tieu: CasesMoney             # provinces meeting their own cases / money target
     du_lieu_mau: bool
     cung_ky: NationalLastYear | None
+    theo_ngay: date | None = None        # provinces as organised on this day (--as-of)
 
 
 def _known(value) -> int | None:
@@ -277,35 +303,89 @@ def plain(value):
     return value
 
 
-def key_figures(ds: Dataset, province: Province, period: Period) -> KeyFigures:
-    """The key figures of a province for a period (docs/ty-le-va-chi-tieu.md)."""
+def key_figures(ds: Dataset, province: Province, period: Period, as_of: date | None = None) -> KeyFigures:
+    """The key figures of a province for a period (docs/ty-le-va-chi-tieu.md); `as_of`: the province is one of
+    that day's, its figures over an earlier period the sum of its predecessors'."""
     offices = _offices(ds, province, period)
     current = totals(ds, province, period)
     if current is None:
         raise ThadsError(f"Không có số liệu của {province.label} (mã {province.code}) kỳ {period.label} "
                          f"trong thư mục dữ liệu {ds.folder}.")
     reported = set(_rows(ds, offices, period)["don_vi"])
-    results = _results(current, ds.target(period.year, province.code))
+    results = _results(current, ds.target_of(period.year, province, period.end))
     previous = period.same_period_last_year
     last = totals(ds, province, previous)
     cung_ky = None
     if last is not None:
-        codes = ds.units.lineage_codes(province, previous.end)
-        target = ds.target(previous.year, next(iter(codes))) if len(codes) == 1 else (None, None)
+        then = ds.units.lineage(province, previous.end)
+        target = ds.target_of(previous.year, then[0], previous.end) if len(then) == 1 else (None, None)
         before = _results(last, target)
         cung_ky = LastYear(previous.code, previous.label, before["viec"], before["tien"],
                            [f"{p.full_name} ({p.code})" for p in merged_from(ds, province, previous)])
+    made_of = [] if province.valid_on(period.end) else ds.units.lineage(province, period.end)
     return KeyFigures(
         tinh=province.code, ten_tinh=province.name, ten_day_du=province.full_name,
         ky=period.code, ten_ky=period.label, tu_ngay=period.start, den_ngay=period.end,
         viec=results["viec"], tien=results["tien"], khac=_indicators(current, offices),
         don_vi=len(offices), don_vi_thieu_so_lieu=[o.code for o in offices if o.code not in reported],
-        du_lieu_mau=ds.is_sample, cung_ky=cung_ky)
+        du_lieu_mau=ds.is_sample, cung_ky=cung_ky, theo_ngay=as_of,
+        gop_tu=[f"{p.full_name} ({p.code})" for p in made_of],
+        xep_thu=ranks(ds, province, period, as_of or period.end))
 
 
-def summary(ds: Dataset, province: Province, period: Period) -> dict:
+# Rank among provinces -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rank:
+    """A province's place on one figure: 1 = the largest count or the highest rate; ties share a place."""
+
+    hang: int
+    tren: int                            # provinces ranked on it (those with the figure)
+
+
+# (kind, Result attribute): the figures a conference quotes with their rank.
+RANKED = [(kind, figure) for kind in ("viec", "tien")
+          for figure in ("thu_ly", "phai_thi_hanh", "co_dieu_kien", "ty_le_co_dieu_kien", "thi_hanh_xong", "ty_le")]
+
+
+def peers(ds: Dataset, period: Period, day: date) -> dict[str, dict[str, Result]]:
+    """Cases and money ({'viec', 'tien'}) of every province existing on `day` that has data for the period, by
+    code. Computed once per loaded folder, period and day."""
+    def make():
+        out = {}
+        for p in ds.units.provinces_on(day):
+            t = totals(ds, p, period)
+            if t is not None:
+                out[p.code] = _results(t, (None, None))
+        return out
+    return ds.memo(("peers", period.code, day), make)
+
+
+def coverage(ds: Dataset, period: Period, day: date) -> tuple[int, int]:
+    """(provinces with data for the period, provinces existing on `day`)."""
+    return len(peers(ds, period, day)), len(ds.units.provinces_on(day))
+
+
+def ranks(ds: Dataset, province: Province, period: Period, day: date) -> dict[str, Rank] | None:
+    """The province's rank on each figure of `RANKED` among every province of `day`, or None when the data do
+    not hold every province (a rank among some is never given). A figure the province lacks (no rate, no flow
+    columns) is not ranked; the others are ranked among the provinces that have it."""
+    having, total = coverage(ds, period, day)
+    table = peers(ds, period, day)
+    if having < total or province.code not in table:
+        return None
+    out = {}
+    for kind, figure in RANKED:
+        mine = getattr(table[province.code][kind], figure)
+        if mine is None:
+            continue
+        values = [v for v in (getattr(r[kind], figure) for r in table.values()) if v is not None]
+        out[f"{kind}_{figure}"] = Rank(1 + sum(v > mine for v in values), len(values))
+    return out
+
+
+def summary(ds: Dataset, province: Province, period: Period, as_of: date | None = None) -> dict:
     """`key_figures` as plain JSON values (the content of summary.json)."""
-    return key_figures(ds, province, period).to_json()
+    return key_figures(ds, province, period, as_of).to_json()
 
 
 def _ranked(records: list[dict]) -> pd.DataFrame:
@@ -340,15 +420,16 @@ def _path(period: Period, totals_of) -> pd.DataFrame:
 
 
 def office_table(ds: Dataset, province: Province, period: Period) -> pd.DataFrame:
-    """One row per office of the province at the period's end that reported, ranked by the cases rate.
+    """One row per office of the province at the period's end (of its predecessors, for a province formed
+    later) that reported, ranked by the cases rate.
 
     Columns: `hang` (rank), `ma`, `don_vi` (short name), `ten`, `cap_tinh` (the provincial office), then for
     `viec` and `tien`: `*_phai_thi_hanh`, `*_co_dieu_kien`, `*_thi_hanh_xong` (including đình chỉ), `*_ty_le`
     (Decimal or None) and `*_dat` (target met: True, False, or None without a target or a rate).
     """
-    offices = ds.units.offices_of(province, period.end)
+    offices = _offices(ds, province, period)
     rows = _rows(ds, offices, period).set_index("don_vi")
-    targets = ds.target(period.year, province.code)
+    targets = ds.target_of(period.year, province, period.end)
     records = []
     for o in offices:
         if o.code not in rows.index:
@@ -373,14 +454,15 @@ def national_totals(ds: Dataset, period: Period, columns: list[str] = schema.FIG
     return None if rows.empty else rows[columns].sum(min_count=1)   # <NA> where nobody reported it
 
 
-def province_ranking(ds: Dataset, period: Period) -> pd.DataFrame:
-    """Every province of the period with its rates against its own target, ranked by the cases rate."""
+def province_ranking(ds: Dataset, period: Period, as_of: date | None = None) -> pd.DataFrame:
+    """Every province of the period's end (or of `as_of`) with its rates against its own target, ranked by the
+    cases rate."""
     records = []
-    for province in ds.units.provinces_on(period.end):
+    for province in ds.units.provinces_on(as_of or period.end):
         t = totals(ds, province, period)
         if t is None:
             continue
-        r = _results(t, ds.target(period.year, province.code))
+        r = _results(t, ds.target_of(period.year, province, period.end))
         last = totals(ds, province, period.same_period_last_year)
         records.append({
             "ma": province.code, "tinh": province.name, "ten": province.full_name,
@@ -394,12 +476,14 @@ def province_ranking(ds: Dataset, period: Period) -> pd.DataFrame:
     return _ranked(records)
 
 
-def national_key_figures(ds: Dataset, period: Period, ranking: pd.DataFrame | None = None) -> NationalFigures:
-    """The key figures of the whole country against the national target, and the ranking summary."""
+def national_key_figures(ds: Dataset, period: Period, ranking: pd.DataFrame | None = None,
+                         as_of: date | None = None) -> NationalFigures:
+    """The key figures of the whole country against the national target, and the ranking summary (of the
+    provinces of `as_of`, when given)."""
     current = national_totals(ds, period)
     if current is None:
         raise ThadsError(f"Không có số liệu kỳ {period.label} trong thư mục dữ liệu {ds.folder}.")
-    ranking = province_ranking(ds, period) if ranking is None else ranking
+    ranking = province_ranking(ds, period, as_of) if ranking is None else ranking
     results = _results(current, ds.target(period.year, schema.NATIONAL))
     met = {k: int((ranking[f"{k}_dat"] == True).sum()) if not ranking.empty else 0  # noqa: E712
            for k in ("viec", "tien")}
@@ -413,18 +497,18 @@ def national_key_figures(ds: Dataset, period: Period, ranking: pd.DataFrame | No
     return NationalFigures(
         tinh=schema.NATIONAL, ten_tinh="Toàn quốc", ten_day_du="Toàn quốc", ky=period.code, ten_ky=period.label,
         tu_ngay=period.start, den_ngay=period.end, viec=results["viec"], tien=results["tien"],
-        so_tinh=len(ds.units.provinces_on(period.end)), so_tinh_co_so_lieu=len(ranking),
-        dat_chi_tieu=CasesMoney(met["viec"], met["tien"]), du_lieu_mau=ds.is_sample, cung_ky=cung_ky)
+        so_tinh=len(ds.units.provinces_on(as_of or period.end)), so_tinh_co_so_lieu=len(ranking),
+        dat_chi_tieu=CasesMoney(met["viec"], met["tien"]), du_lieu_mau=ds.is_sample, cung_ky=cung_ky, theo_ngay=as_of)
 
 
 RANKING_COLUMNS = ["hang", "ma", "tinh", "viec_ty_le", "viec_chi_tieu", "viec_dat", "tien_ty_le", "tien_chi_tieu",
                    "tien_dat"]
 
 
-def national_summary(ds: Dataset, period: Period) -> dict:
+def national_summary(ds: Dataset, period: Period, as_of: date | None = None) -> dict:
     """`national_key_figures` as plain JSON values, with the province ranking."""
-    ranking = province_ranking(ds, period)
-    out = national_key_figures(ds, period, ranking).to_json()
+    ranking = province_ranking(ds, period, as_of)
+    out = national_key_figures(ds, period, ranking, as_of).to_json()
     out["xep_hang"] = plain(ranking[RANKING_COLUMNS].to_dict("records")) if not ranking.empty else []
     return out
 

@@ -37,16 +37,92 @@ def _reached(r: Result) -> str:
     return f"đạt {fmt.percent(r.ty_le)} ({_target_note(r)})"
 
 
+def _rank(kf: KeyFigures, key: str) -> str:
+    """' (xếp thứ 5/34)' when the province is ranked on the figure `key`, else ''."""
+    r = (kf.xep_thu or {}).get(key)
+    return f" (xếp thứ {r.hang}/{r.tren})" if r else ""
+
+
+def _rate_with_rank(kf: KeyFigures, kind: str) -> str:
+    r = kf.result(kind)
+    if r.ty_le is None:
+        return _reached(r)
+    rank = _rank(kf, f"{kind}_ty_le")
+    return f"đạt {fmt.percent(r.ty_le)} ({rank[2:-1] + '; ' if rank else ''}{_target_note(r)})"
+
+
+def _intake(kf: KeyFigures, kind: str, whole: str) -> str:
+    """'toàn tỉnh thụ lý tổng số … ; sau khi trừ …, tổng số phải thi hành là …' from the flow columns the data have,
+    or '[toàn tỉnh] phải thi hành …' without them."""
+    r, last = kf.result(kind), kf.cung_ky
+    money = kind == "tien"
+    due = f"{_amount(kind, r.phai_thi_hanh)}{_rank(kf, f'{kind}_phai_thi_hanh')}"
+    if r.thu_ly is None:
+        return f"Tổng số tiền phải thi hành là {due}" if money else f"{whole} phải thi hành {due}"
+    text = (f"{'Về tiền, ' + whole if money else whole} thụ lý tổng số {_amount(kind, r.thu_ly)}"
+            f"{_rank(kf, f'{kind}_thu_ly')}, gồm năm trước chuyển sang {_amount(kind, r.nam_truoc_chuyen_sang)} và "
+            f"thụ lý mới {_amount(kind, r.thu_ly_moi)}")
+    before = last.result(kind).thu_ly_moi if last else None
+    if before is not None:
+        text += f"; số thụ lý mới {_change(r.thu_ly_moi, before, kind)} so với cùng kỳ"
+    taken = [f"{label} {_amount(kind, value)}" for label, value in
+             (("ủy thác", r.uy_thac), ("thu hồi, hủy quyết định thi hành án", r.thu_hoi_huy)) if value is not None]
+    return (text + (f"; sau khi trừ {', '.join(taken)}," if taken else ";")
+            + f" tổng số {'tiền ' if money else ''}phải thi hành là {due}")
+
+
+def _detailed(kf: KeyFigures, kind: str) -> bool:
+    """Whether the paragraph gives the finer structure (share of có điều kiện, chưa có điều kiện): with the flow
+    columns, or with ranks. Without either it stays in the words of the seed article."""
+    return kf.result(kind).thu_ly is not None or bool(kf.xep_thu)
+
+
+def _without_conditions(kf: KeyFigures, kind: str) -> str:
+    r = kf.result(kind)
+    if r.chua_co_dieu_kien is None or not _detailed(kf, kind):
+        return ""
+    return (f"; {fmt.number(r.chua_co_dieu_kien)} việc chưa có điều kiện thi hành" if kind == "viec"
+            else f"; số tiền chưa có điều kiện thi hành là {fmt.money(r.chua_co_dieu_kien)}")
+
+
+def _share(kf: KeyFigures, kind: str) -> str:
+    r = kf.result(kind)
+    if r.ty_le_co_dieu_kien is None or not _detailed(kf, kind):
+        return ""
+    return (f", chiếm {fmt.percent(r.ty_le_co_dieu_kien)} tổng số {'tiền ' if kind == 'tien' else ''}phải thi hành"
+            f"{_rank(kf, f'{kind}_ty_le_co_dieu_kien')}")
+
+
 def results(kf: KeyFigures, province: Province, period: Period) -> str:
-    """The opening paragraph: cases, then money, from 01/10 to the period's end."""
+    """The opening paragraph: cases, then money, from 01/10 to the period's end. With the optional columns of the
+    flow, it starts from the cases received (năm trước chuyển sang, thụ lý mới, ủy thác, thu hồi, hủy); where the
+    data hold every province, each figure a conference quotes carries its rank "(xếp thứ k/N)"."""
     v, t = kf.viec, kf.tien
-    cases = (f"Tính từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}, {_whole(province)} phải thi hành "
-             f"{fmt.number(v.phai_thi_hanh)} việc. Trong đó, có {fmt.number(v.co_dieu_kien)} việc có điều "
-             f"kiện thi hành, số thi hành xong là {fmt.number(v.thi_hanh_xong)} việc, {_reached(v)}.")
-    money = (f"Tổng số tiền phải thi hành là {fmt.money(t.phai_thi_hanh)}, số thi hành xong là "
-             f"{fmt.money(t.thi_hanh_xong)}, {_reached(t)}; số tiền có điều kiện thi hành là "
-             f"{fmt.money(t.co_dieu_kien)}.")
-    return f"{cases} {money}"
+    cases = (f"Tính từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}, "
+             f"{_intake(kf, 'viec', _whole(province))}. Trong đó, có {fmt.number(v.co_dieu_kien)} việc có điều kiện "
+             f"thi hành{_rank(kf, 'viec_co_dieu_kien')}{_share(kf, 'viec')}{_without_conditions(kf, 'viec')}"
+             f"{';' if _without_conditions(kf, 'viec') else ','} số thi hành xong là {fmt.number(v.thi_hanh_xong)} việc"
+             f"{_rank(kf, 'viec_thi_hanh_xong')}, {_rate_with_rank(kf, 'viec')}.")
+    money = (f"{_intake(kf, 'tien', _whole(province))}, số thi hành xong là {fmt.money(t.thi_hanh_xong)}"
+             f"{_rank(kf, 'tien_thi_hanh_xong')}, {_rate_with_rank(kf, 'tien')}; số tiền có điều kiện thi hành là "
+             f"{fmt.money(t.co_dieu_kien)}{_rank(kf, 'tien_co_dieu_kien')}{_share(kf, 'tien')}"
+             f"{_without_conditions(kf, 'tien')}.")
+    registered = [_amount(kind, r.so_theo_doi_rieng) for kind, r in (("viec", v), ("tien", t))
+                  if r.so_theo_doi_rieng is not None]
+    separate = (f" Ngoài ra, số chưa có điều kiện thi hành đã chuyển sổ theo dõi riêng là {' và '.join(registered)} "
+                "(không tính trong tổng số phải thi hành)." if registered else "")
+    return f"{cases} {money}{separate}"
+
+
+def organised_footnote(kf: KeyFigures, province: Province) -> str | None:
+    """For a report on the provinces of a later day (--as-of): whose figures the period's are."""
+    if not kf.gop_tu:
+        return None
+    made = (f"{province.full_name} được thành lập ngày {fmt.day(province.valid_from)} trên cơ sở hợp nhất "
+            f"{', '.join(kf.gop_tu)}; số liệu {kf.ten_ky} (đến {fmt.day(kf.den_ngay)}) là tổng số liệu của các đơn vị "
+            "này" if len(kf.gop_tu) > 1 else
+            f"số liệu {kf.ten_ky} (đến {fmt.day(kf.den_ngay)}) là số liệu của {kf.gop_tu[0]} trước khi sắp xếp")
+    return f"Báo cáo lập theo các tỉnh, thành phố có từ ngày {fmt.day(kf.theo_ngay)}: {made}."
 
 
 def against_target(kf: KeyFigures, kind: str, province: Province, period: Period) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import date
 from pathlib import Path
 
 from thads.errors import ThadsError
@@ -27,13 +28,19 @@ _SECTION_HEADING = re.compile(r"#{1,2}\s+(.*\S)\s*$")
 NOTE_LIMIT = 100 * 1024        # bytes: a note is a few pages of text
 
 
-def note_path(notes_dir: Path, period: Period, province_code: str) -> Path:
-    return Path(notes_dir) / period.code / f"{province_code}.md"
+AS_OF_FOLDER = "theo-{:%Y-%m-%d}"     # a report on the provinces of a later day: outputs and notes in a subfolder
 
 
-def load(notes_dir: Path | str, period: Period, province_code: str) -> dict[str, str]:
+def note_path(notes_dir: Path, period: Period, province_code: str, as_of: date | None = None) -> Path:
+    """`<period>/<code>.md`; for a report on the provinces of a later day, `<period>/theo-<day>/<code>.md`: the
+    note of the province that held the code at the period's end is never put in the report of another."""
+    folder = Path(notes_dir) / period.code
+    return (folder if as_of is None else folder / AS_OF_FOLDER.format(as_of)) / f"{province_code}.md"
+
+
+def load(notes_dir: Path | str, period: Period, province_code: str, as_of: date | None = None) -> dict[str, str]:
     """Sections of the note for this province and period, as Markdown text; {} when there is none."""
-    path = note_path(Path(notes_dir), period, province_code)
+    path = note_path(Path(notes_dir), period, province_code, as_of)
     if not path.is_file():
         return {}
     if path.stat().st_size > NOTE_LIMIT:
@@ -74,17 +81,26 @@ def to_html(text: str) -> str:
 
 
 def check(notes_dir: Path | str) -> list[str]:
-    """Every problem of every note under `notes_dir` (<period>/<code>.md), as `load` would meet them."""
+    """Every problem of every note under `notes_dir` (<period>/<code>.md, <period>/theo-<day>/<code>.md), as `load`
+    would meet them."""
     problems = []
     folder = Path(notes_dir)
-    for path in sorted(folder.glob("*/*.md")) if folder.is_dir() else []:
+    found = sorted([*folder.glob("*/*.md"), *folder.glob("*/theo-*/*.md")]) if folder.is_dir() else []
+    for path in found:
+        as_of = None
+        if path.parent.name.startswith("theo-"):
+            try:
+                as_of = date.fromisoformat(path.parent.name.removeprefix("theo-"))
+            except ValueError:
+                problems.append(f"{path.parent}: tên thư mục phải là theo-NĂM-THÁNG-NGÀY, ví dụ theo-2025-07-01")
+                continue
         try:
-            period = Period.parse(path.parent.name)
+            period = Period.parse((path.parent.parent if as_of else path.parent).name)
         except ThadsError:
             problems.append(f"{path.parent}: tên thư mục phải là một kỳ NĂM-Mkk, ví dụ 2024-M11")
             continue
         try:
-            load(folder, period, path.stem)
+            load(folder, period, path.stem, as_of)
         except ThadsError as exc:
             problems.append(str(exc))
     return problems

@@ -26,10 +26,16 @@ from thads import charts, dataset, metrics, narrative, notes, parts, project, si
 from thads import formatting as fmt
 from thads.parts import Part
 from thads.periods import Period
+from thads.units import organised_on
 
 CHART_DPI = 200
 REORGANISED = date(2025, 7, 1)          # Cục THADS tỉnh become THADS tỉnh/thành phố (QĐ 1898/QĐ-BTP)
 DEPARTMENT = date(2025, 3, 1)           # the Tổng cục THADS becomes the Cục Quản lý THADS (NĐ 39/2025)
+
+
+RANK_LABELS = {"thu_ly": "Tổng số thụ lý", "phai_thi_hanh": "Tổng số phải thi hành", "co_dieu_kien": "Có điều kiện",
+               "ty_le_co_dieu_kien": "Tỷ lệ có điều kiện trên phải thi hành", "thi_hanh_xong": "Thi hành xong",
+               "ty_le": "Tỷ lệ thi hành xong"}
 
 
 def _figure(fig, alt: str) -> Part:
@@ -128,15 +134,16 @@ class ProvinceReport(_Document):
     target_words = "chỉ tiêu"
 
     def __init__(self, province: str | int, period: str, data_dir: str = "", notes_dir: str = "",
-                 report_date: str = ""):
+                 report_date: str = "", as_of: str = ""):
         where = project.find()
         self.period = Period.parse(period)
+        self.as_of = organised_on(self.period, as_of)
         self.data = dataset.load(where.path(data_dir, where.data))
-        self.province = self.data.units.resolve(province, self.period)
-        self.figures: metrics.KeyFigures = metrics.key_figures(self.data, self.province, self.period)
+        self.province = self.data.units.resolve(province, self.period, self.as_of)
+        self.figures: metrics.KeyFigures = metrics.key_figures(self.data, self.province, self.period, self.as_of)
         self.offices = metrics.office_table(self.data, self.province, self.period)
         self.monthly = metrics.monthly_path(self.data, self.province, self.period)
-        self.notes = notes.load(where.path(notes_dir, where.notes), self.period, self.province.code)
+        self.notes = notes.load(where.path(notes_dir, where.notes), self.period, self.province.code, self.as_of)
         self.date = _date(report_date)
         self._record(self.province.code, self.province.full_name)
 
@@ -150,7 +157,8 @@ class ProvinceReport(_Document):
 
     def header(self) -> Part:
         """Agency and national motto, number, place and date, the title, and the sample-data notice."""
-        provincial = next(o for o in self.data.units.offices_of(self.province, self.period.end) if o.is_provincial)
+        day = self.as_of or self.period.end       # a report on the provinces of a later day takes their header
+        provincial = next(o for o in self.data.units.offices_of(self.province, day) if o.is_provincial)
         before_merger = provincial.kind == "cuc"
         return self._header(provincial.name.upper(), "BC-CTHADS" if before_merger else "BC-THADS",
                             self.province.name, self.figures.don_vi_thieu_so_lieu)
@@ -163,11 +171,35 @@ class ProvinceReport(_Document):
 
     # Results ----------------------------------------------------------------------------------
     def results(self) -> Part:
-        """The opening paragraph and the comparison with the targets."""
+        """The opening paragraph and the comparison with the targets; for a province of a later day (`as_of`),
+        a footnote saying whose figures these are."""
         kf, p = self.figures, self.province
         return parts.paragraphs(narrative.results(kf, p, self.period),
                                 narrative.against_target(kf, "viec", p, self.period),
-                                narrative.against_target(kf, "tien", p, self.period))
+                                narrative.against_target(kf, "tien", p, self.period),
+                                (narrative.organised_footnote(kf, p), "footnote"))
+
+    def rank_table(self) -> Part:
+        """Where the province stands among all provinces on the figures a conference quotes; when the data do
+        not hold every province, a line saying why there is no rank."""
+        ranked = self.figures.xep_thu
+        if not ranked:
+            having, total = metrics.coverage(self.data, self.period, self.as_of or self.period.end)
+            return parts.paragraphs((f"Không xếp thứ so với các tỉnh, thành phố: thư mục dữ liệu có số liệu kỳ này "
+                                     f"của {having}/{total} tỉnh, thành phố.", "footnote"))
+        rows = []
+        for key, rank in ranked.items():
+            kind, figure = key.split("_", 1)
+            value = getattr(self.figures.result(kind), figure)
+            shown = fmt.percent(value, table=True) if figure.startswith("ty_le") else fmt.number(value)
+            rows.append([f"{RANK_LABELS[figure]} ({'việc' if kind == 'viec' else 'nghìn đồng'})"
+                         if not figure.startswith("ty_le") else f"{RANK_LABELS[figure]} về {narrative.KINDS[kind]}",
+                         shown, f"{rank.hang}/{rank.tren}"])
+        total = max(r.tren for r in ranked.values())
+        return _table(["Chỉ tiêu", "Số liệu", "Xếp thứ"], rows, compact=True,
+                      caption=f"Bảng 2. Vị trí của {self.province.label} trong {total} tỉnh, thành phố "
+                              f"{self.period.label}",
+                      note="Xếp thứ 1 là số lớn nhất hoặc tỷ lệ cao nhất; bằng nhau thì cùng thứ hạng.")
 
     def structure_table(self) -> Part:
         """Cases and money by structure, this period and the same period last year."""
@@ -176,16 +208,21 @@ class ProvinceReport(_Document):
         if last:
             mark = " (*)" if last.gop_tu else ""
             header += [f"Việc cùng kỳ {last.ky[:4]}{mark}", f"Tiền cùng kỳ {last.ky[:4]}{mark} (nghìn đồng)"]
-        lines = [("Tổng số phải thi hành", lambda r: fmt.number(r.phai_thi_hanh)),
-                 ("Có điều kiện thi hành", lambda r: fmt.number(r.co_dieu_kien)),
-                 ("Thi hành xong (gồm đình chỉ)", lambda r: fmt.number(r.thi_hanh_xong)),
-                 ("Chưa có điều kiện thi hành", lambda r: "—" if r.chua_co_dieu_kien is None
-                  else fmt.number(r.chua_co_dieu_kien)),
-                 ("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
-                 ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
+
+        def count(name: str):
+            return lambda r: "—" if getattr(r, name) is None else fmt.number(getattr(r, name))
+
+        lines = [("Tổng số thụ lý", "thu_ly"), ("- Năm trước chuyển sang", "nam_truoc_chuyen_sang"),
+                 ("- Thụ lý mới", "thu_ly_moi"), ("Ủy thác", "uy_thac"),
+                 ("Thu hồi, hủy quyết định thi hành án", "thu_hoi_huy"),
+                 ("Tổng số phải thi hành", "phai_thi_hanh"), ("Có điều kiện thi hành", "co_dieu_kien"),
+                 ("Thi hành xong (gồm đình chỉ)", "thi_hanh_xong"), ("Chưa có điều kiện thi hành", "chua_co_dieu_kien"),
+                 ("Chưa có điều kiện đã chuyển sổ theo dõi riêng", "so_theo_doi_rieng")]
         sources = [kf.viec, kf.tien] + ([last.viec, last.tien] if last else [])
-        if all(r.chua_co_dieu_kien is None for r in sources):       # never derived: the data do not have it
-            lines = [line for line in lines if line[0] != "Chưa có điều kiện thi hành"]
+        # A line the data have for none of the columns is left out: never derived, never shown as 0.
+        lines = [(label, count(name)) for label, name in lines if any(getattr(r, name) is not None for r in sources)]
+        lines += [("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
+                  ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
         rows = [[label, *(show(r) for r in sources)] for label, show in lines]
         note = "(*) Xem chú thích ở mục 2 (so sánh với cùng kỳ)." if last and last.gop_tu else None
         return _table(header, rows, caption=f"Bảng 1. Kết quả thi hành án dân sự {self.period.label}", note=note)
@@ -211,7 +248,7 @@ class ProvinceReport(_Document):
                          fmt.percent(r.viec_ty_le, table=True), fmt.number(r.tien_co_dieu_kien),
                          fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le, table=True)])
         return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
-                      caption=f"Bảng 2. Kết quả theo đơn vị {self.period.label}",
+                      caption=f"Bảng 3. Kết quả theo đơn vị {self.period.label}",
                       note="Dòng tô màu: đơn vị chưa đạt chỉ tiêu về việc hoặc về tiền.")
 
     # Other work and notes ---------------------------------------------------------------------
@@ -279,12 +316,14 @@ class NationalReport(_Document):
     kind = "national"
     target_words = "chỉ tiêu toàn quốc"
 
-    def __init__(self, period: str, data_dir: str = "", report_date: str = ""):
+    def __init__(self, period: str, data_dir: str = "", report_date: str = "", as_of: str = ""):
         where = project.find()
         self.period = Period.parse(period)
+        self.as_of = organised_on(self.period, as_of)
         self.data = dataset.load(where.path(data_dir, where.data))
-        self.ranking = metrics.province_ranking(self.data, self.period)
-        self.figures: metrics.NationalFigures = metrics.national_key_figures(self.data, self.period, self.ranking)
+        self.ranking = metrics.province_ranking(self.data, self.period, self.as_of)
+        self.figures: metrics.NationalFigures = metrics.national_key_figures(self.data, self.period, self.ranking,
+                                                                             self.as_of)
         self.monthly = metrics.national_path(self.data, self.period)
         self.date = _date(report_date)
         self._record("toan-quoc", "toàn quốc")
@@ -323,7 +362,12 @@ class NationalReport(_Document):
         return parts.paragraphs(narrative.against_last_year(kf, None), (note, "footnote"))
 
     def ranking_text(self) -> Part:
-        return parts.paragraphs(narrative.ranking(self.ranking, self.figures))
+        note = None
+        if self.as_of is not None and self.as_of != self.period.end:
+            note = (f"Xếp hạng {self.figures.so_tinh} tỉnh, thành phố có từ ngày {fmt.day(self.as_of)}; số liệu "
+                    f"{self.period.label} của tỉnh, thành phố hình thành sau ngày {fmt.day(self.period.end)} là tổng "
+                    "số liệu của các tỉnh hợp nhất; chỉ tiêu chỉ so sánh khi được giao theo tổ chức đó.")
+        return parts.paragraphs(narrative.ranking(self.ranking, self.figures), (note, "footnote"))
 
     def ranking_table(self) -> Part:
         """Provinces ranked by the cases rate, each against its own target."""

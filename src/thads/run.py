@@ -18,13 +18,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from jupyter_client import KernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
 
-from thads import export, files, kernel, kinds, pdf, project
+from thads import export, files, kernel, kinds, notes, pdf, project
 from thads.errors import ThadsError
 from thads.kinds import Subject
 from thads.periods import Period
@@ -47,14 +47,23 @@ class Job:
     fingerprint: str = ""
     named: bool = True            # asked for by name; False when it came from `all`
     inputs: str = ""              # inputs_digest when the batch was planned
+    as_of: date | None = None     # made for the provinces of this day (--as-of); None: those of the period's end
 
     @property
     def folder(self) -> str:
         return self.subject.code
 
     @property
+    def place(self) -> str:
+        """Its folder under `<out>/<period>/`: `82`, or `theo-2025-07-01/82` for the provinces of a later day, so
+        that it never replaces the report of the province that held the code at the period's end."""
+        return self.folder if self.as_of is None else f"{notes.AS_OF_FOLDER.format(self.as_of)}/{self.folder}"
+
+    @property
     def name(self) -> str:
-        return self.subject.name
+        if self.as_of is None:
+            return self.subject.name
+        return f"{self.subject.name} (theo tỉnh, thành phố từ {self.as_of:%d/%m/%Y})"
 
     @property
     def title(self) -> str:
@@ -102,7 +111,7 @@ def kernel_name() -> str:
 
 
 def output_folder(out_dir: Path, job: Job) -> Path:
-    return out_dir / job.period.code / job.folder
+    return out_dir / job.period.code / job.place
 
 
 def inputs_digest(job: Job, data_dir: Path, notes_dir: Path, signing: Path | None) -> str:
@@ -112,7 +121,7 @@ def inputs_digest(job: Job, data_dir: Path, notes_dir: Path, signing: Path | Non
     from thads.dataset import signature
 
     digest = hashlib.sha256(repr(signature(Path(data_dir))).encode())
-    for path in (Path(notes_dir) / job.period.code / f"{job.folder}.md", signing, job.notebook):
+    for path in (notes.note_path(notes_dir, job.period, job.folder, job.as_of), signing, job.notebook):
         digest.update(path.read_bytes() if path is not None and Path(path).is_file() else b"-")
     return digest.hexdigest()
 
@@ -211,6 +220,22 @@ def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed:
     if isinstance(exc, OSError) and exc.errno is not None:      # disk full, read-only folder...
         return files.describe(exc, exc.filename or "thư mục kết quả")
     return str(exc) if isinstance(exc, ThadsError) else f"{type(exc).__name__}: {exc}"
+
+
+def _check_organisation(record: dict, job: Job) -> None:
+    """The notebook made the report for the provinces the job asked for (`--as-of`), or the report would be
+    stored where it does not belong."""
+    made = record["figures"].get("theo_ngay")
+    if made == (job.as_of.isoformat() if job.as_of else None):
+        return
+    if job.as_of is None:
+        raise ThadsError(f"notebook {job.notebook.name} lập báo cáo theo các tỉnh, thành phố từ ngày {made} (as_of "
+                         f"trong notebook) nhưng lần chạy không có --as-of: để trống as_of trong ô tham số, hoặc chạy "
+                         f"với --as-of {made}")
+    raise ThadsError(f"notebook {job.notebook.name} không lập báo cáo theo các tỉnh, thành phố từ ngày "
+                     f"{job.as_of:%d/%m/%Y} (--as-of): ô tham số cần as_of: str = \"\" và đối tượng báo cáo cần "
+                     "nhận nó, ví dụ ProvinceReport(province, period, data_dir, notes_dir, report_date, as_of); "
+                     "notebook chưa sửa thì cập nhật bằng thads init --update")
 
 
 class _ReusedClient(AsyncKernelClient):
@@ -418,8 +443,10 @@ class Runner:
 
     def parameters(self, job: Job) -> dict:
         """What the job's notebook is given (papermill parameters): absolute paths, so that any folder works."""
+        # as_of only when asked for: a notebook made before --as-of existed still runs every other report quietly.
         return {"period": job.period.code, "data_dir": str(self.data_dir.resolve()), "report_date": job.report_date,
-                **kinds.get(job.kind).parameters(job.subject, self.notes_dir.resolve())}
+                **kinds.get(job.kind).parameters(job.subject, self.notes_dir.resolve()),
+                **({"as_of": job.as_of.isoformat()} if job.as_of else {})}
 
     def run(self, job: Job) -> Outcome:
         """Make one report; return what happened, never raise for a failed report."""
@@ -435,7 +462,7 @@ class Runner:
         if self.stop.is_set():
             outcome.status, outcome.message = "stopped", "chưa làm: đã dừng theo yêu cầu"
             return outcome
-        work = self.out_dir / ".work" / f"{job.period.code}-{job.folder}-{os.getpid()}"
+        work = self.out_dir / ".work" / f"{job.period.code}-{job.place.replace('/', '-')}-{os.getpid()}"
         try:
             files.inside(self.out_dir, final)
             files.no_link(self.out_dir / ".work")
@@ -475,7 +502,7 @@ class Runner:
                 self._check_printer(job, final)
             log.append(f"notebook: {job.notebook}")
             if kinds.get(job.kind).notes:
-                note = self.notes_dir / job.period.code / f"{job.folder}.md"
+                note = notes.note_path(self.notes_dir, job.period, job.folder, job.as_of)
                 log.append(f"ghi chú: {note}" if note.is_file() else f"ghi chú: không có ({note})")
             km = self._kernel()
             log.append(f"kernel: {km.kernel_name}, pid {getattr(km.provisioner.process, 'pid', '?')}")
@@ -500,7 +527,8 @@ class Runner:
             if record is None:
                 raise ThadsError(f"notebook {job.notebook.name} không ghi lại số liệu chính của báo cáo "
                                  f"{job.period.code} {job.folder}: notebook cần tạo đối tượng báo cáo, ví dụ "
-                                 "r = ProvinceReport(province, period, data_dir, notes_dir, report_date)")
+                                 "r = ProvinceReport(province, period, data_dir, notes_dir, report_date, as_of)")
+            _check_organisation(record, job)
             (work / "summary.json").write_text(json.dumps(record["figures"], ensure_ascii=False, indent=2), "utf-8")
             names = ["report.ipynb", "summary.json"]
             lap("ghi")

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from thads.periods import Period
-from thads.schema import NATIONAL, STATS_COLUMNS, TARGET_COLUMNS
+from thads.schema import NATIONAL, STATS_COLUMNS, TARGET_COLUMNS, TARGET_ORGANISATION
 from thads.units import Office, Units
 
 SEED = "thads-sample-1"
@@ -165,6 +165,8 @@ class Profile:
     arrivals: list[int]           # cumulative arrival curve, index 0..12
     progress: dict[str, list[int]]  # rate path, per mille of the year-end rate, index 0..12
     training_month: int           # month from which tap_huan_phan_mem = 1
+    revoked: dict[str, int]       # thu hồi, hủy share of net new cases, per ten thousand
+    register: dict[str, int]      # chưa có điều kiện moved to the separate register, per mille of those left
 
 
 def arrival_curve(rng: random.Random) -> list[int]:
@@ -199,6 +201,9 @@ def make_profile(office: Office, year: int, world: World) -> Profile:
         arrivals=arrival_curve(rng),
         progress={"viec": progress_curve(rng.randint(500, 600)), "tien": progress_curve(rng.randint(380, 500))},
         training_month=rng.randint(1, 16) if not office.is_provincial else rng.randint(6, 20),
+        # Drawn last: the figures drawn before stay as they were before these columns existed.
+        revoked={k: rng.randint(2, 12) for k in KINDS},
+        register={k: rng.randint(150, 400) for k in KINDS},
     )
 
 
@@ -209,7 +214,7 @@ class Anchor:
     """One office's figures of one kind at the anchor month."""
 
     carried: int      # năm trước chuyển sang
-    net_new: int      # thụ lý mới − ủy thác
+    net_new: int      # thụ lý mới − ủy thác − thu hồi, hủy
     eligible: int     # có điều kiện
     done: int         # xong + đình chỉ
 
@@ -236,6 +241,7 @@ def kind_month(a: Anchor, p: Profile, kind: str, anchor: int, month: int) -> dic
     grow = p.arrivals
     net = a.net_new * grow[month] // grow[anchor]
     entrusted = net * p.entrusted[kind] // 1000
+    revoked = rounded(net * p.revoked[kind], 10000)
     due = a.carried + net
     eligible = due * a.eligible // a.due if a.due else 0
     path = p.progress[kind]
@@ -244,9 +250,10 @@ def kind_month(a: Anchor, p: Profile, kind: str, anchor: int, month: int) -> dic
     left = due - done
     return {"phai_thi_hanh": due, "co_dieu_kien": eligible, "xong": done - dismissed, "dinh_chi": dismissed,
             "done": done,  # reported 'thi hành xong'; a helper, not written out
-            "nam_truoc_chuyen_sang": a.carried, "thu_ly_moi": net + entrusted, "uy_thac": entrusted,
-            "chua_co_dieu_kien": due - eligible, "hoan": left * p.postponed[kind] // 1000,
-            "tam_dinh_chi": left * p.suspended[kind] // 1000, "chuyen_ky_sau": left}
+            "nam_truoc_chuyen_sang": a.carried, "thu_ly_moi": net + entrusted + revoked, "uy_thac": entrusted,
+            "thu_hoi_huy": revoked, "chua_co_dieu_kien": due - eligible, "hoan": left * p.postponed[kind] // 1000,
+            "tam_dinh_chi": left * p.suspended[kind] // 1000, "chuyen_ky_sau": left,
+            "so_theo_doi_rieng": (due - eligible) * p.register[kind] // 1000}
 
 
 def resolved(received: int, rng: random.Random, one_in: int) -> int:
@@ -396,15 +403,19 @@ def percent(hundredths: int) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
+REORGANISED = date(2025, 7, 1)   # the 34 provinces get their own targets for the rest of 2025 (theo_ngay)
+
+
 def target_rows(units: Units) -> list[list[str]]:
-    """A national row and one row per province code existing at some day of each year."""
+    """A national row and one row per province code existing at some day of each year; for 2025, also one row
+    per province formed on 01/07/2025, naming that organisation (`theo_ngay`)."""
     rows = []
     for year in YEARS:
         first, last = Period(year, 1).start, Period(year, 12).end
         codes = sorted({p.code for p in units.provinces
                         if (p.valid_from or date.min) <= last and first <= (p.valid_to or date.max)})
         national = NATIONAL_TARGETS[year]
-        rows.append([str(year), NATIONAL, percent(national[0]), percent(national[1])])
+        rows.append([str(year), NATIONAL, percent(national[0]), percent(national[1]), ""])
         for code in codes:
             if (year, code) == MISSING_TARGET:
                 continue
@@ -412,7 +423,11 @@ def target_rows(units: Units) -> list[list[str]]:
             values = [t + rng.randint(-TARGET_SPREAD, TARGET_SPREAD) for t in national]
             if (year, code) == (SEED_PERIOD.year, SEED_PROVINCE):
                 values = list(SEED_TARGET)
-            rows.append([str(year), code, percent(values[0]), percent(values[1])])
+            rows.append([str(year), code, percent(values[0]), percent(values[1]), ""])
+    for p in units.provinces_on(REORGANISED):
+        rng = rng_for("target", REORGANISED.year, p.code, REORGANISED)
+        values = [t + rng.randint(-TARGET_SPREAD, TARGET_SPREAD) for t in NATIONAL_TARGETS[REORGANISED.year]]
+        rows.append([str(REORGANISED.year), p.code, percent(values[0]), percent(values[1]), REORGANISED.isoformat()])
     return rows
 
 
@@ -435,6 +450,8 @@ notes:
   - "Hậu Giang 11 tháng năm 2024: tổng toàn tỉnh đúng như bài báo; cách chia cho Cục và 8 Chi cục, số tiền chi tiết sau phần làm tròn ('trên 3.343 tỷ', 'trên 508 tỷ') và diễn biến từng tháng là giả định."
   - "Năm 2025: tháng 1 đến tháng 9 là số của Cục và Chi cục THADS cũ; từ tháng 10 là số của THADS tỉnh và Phòng THADS khu vực, gồm số cộng dồn từ 01/10/2024 của các đơn vị mà mỗi đơn vị tiếp nhận."
   - "Chỉ tiêu của từng tỉnh là giả định (chỉ tiêu toàn quốc cộng trừ tối đa 1,5 điểm), trừ Hậu Giang năm 2024 (83,35% việc, 46,75% tiền)."
+  - "Năm 2025: các tỉnh, thành phố hình thành ngày 01/07/2025 có chỉ tiêu riêng (cột theo_ngay của targets.csv), dùng cho báo cáo theo tổ chức từ ngày đó (--as-of 2025-07-01) và các kỳ sau ngày đó; chỉ tiêu không có theo_ngay là của tỉnh mang mã đó tại cuối kỳ báo cáo."
+  - "Các cột luồng án (năm trước chuyển sang, thụ lý mới, ủy thác, thu hồi, hủy quyết định, chưa có điều kiện đã chuyển sổ theo dõi riêng) là giả định, khớp với số phải thi hành: phải thi hành = năm trước chuyển sang + thụ lý mới − ủy thác − thu hồi, hủy."
   - "Tỉnh Lai Châu (mã {missing_code}) cố ý không có chỉ tiêu năm {missing_year}, để kiểm thử trường hợp thiếu chỉ tiêu."
   - "Các chỉ số khác (tiếp công dân, khiếu nại, tố cáo, xin ý kiến nghiệp vụ, tập huấn, thi hành án hành chính, án tín dụng, án tham nhũng) là giả định, trừ số của Hậu Giang 11 tháng năm 2024."
 """
@@ -461,7 +478,7 @@ def generate(folder: Path) -> None:
     for year, rows in simulate(units).items():
         write_csv(folder / "stats" / f"{year}.csv", STATS_COLUMNS,
                   [stats_row(year, month, office, figures) for office, month, figures in rows])
-    write_csv(folder / "targets.csv", TARGET_COLUMNS, target_rows(units))
+    write_csv(folder / "targets.csv", TARGET_COLUMNS + [TARGET_ORGANISATION], target_rows(units))
     text = DATASET_YML.format(seed=SEED, missing_year=MISSING_TARGET[0], missing_code=MISSING_TARGET[1])
     (folder / "dataset.yml").write_text(text, encoding="utf-8", newline="\n")
 

@@ -9,8 +9,11 @@ REQUIRED = ["viec_phai_thi_hanh", "viec_co_dieu_kien", "viec_xong",
             "tien_phai_thi_hanh", "tien_co_dieu_kien", "tien_xong"]
 
 # Optional figures: the finer breakdown of forms 01/02 and the other indicators.
-BREAKDOWN = ["dinh_chi", "nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "chua_co_dieu_kien",
-             "hoan", "tam_dinh_chi", "chuyen_ky_sau"]
+# thu_hoi_huy: decisions withdrawn or annulled (thu hồi, hủy quyết định thi hành án); so_theo_doi_rieng: cases
+# without conditions moved to the separate register (chưa có điều kiện đã chuyển sổ theo dõi riêng), which are
+# outside phải thi hành.
+BREAKDOWN = ["dinh_chi", "nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "thu_hoi_huy", "chua_co_dieu_kien",
+             "hoan", "tam_dinh_chi", "chuyen_ky_sau", "so_theo_doi_rieng"]
 INDICATORS = [
     "tiep_cong_dan",                              # lượt tiếp công dân
     "khieu_nai_thu_ly", "khieu_nai_giai_quyet",   # đơn khiếu nại thuộc thẩm quyền
@@ -45,22 +48,27 @@ CUMULATIVE = [f"{kind}_{name}" for kind in ("viec", "tien") for name in ("thu_ly
 NOT_ABOVE = [
     (("viec_xong", "viec_dinh_chi"), "viec_co_dieu_kien"),
     (("viec_co_dieu_kien",), "viec_phai_thi_hanh"),
+    (("viec_co_dieu_kien", "viec_chua_co_dieu_kien"), "viec_phai_thi_hanh"),
     (("tien_xong", "tien_dinh_chi"), "tien_co_dieu_kien"),
     (("tien_co_dieu_kien",), "tien_phai_thi_hanh"),
+    (("tien_co_dieu_kien", "tien_chua_co_dieu_kien"), "tien_phai_thi_hanh"),
     (("khieu_nai_giai_quyet",), "khieu_nai_thu_ly"),
     (("to_cao_giai_quyet",), "to_cao_thu_ly"),
     (("xin_y_kien_tra_loi",), "xin_y_kien_nhan"),
     (("hanh_chinh_xong",), "hanh_chinh_theo_doi"),
 ]
-# (total, parts): checked when every column is present.
-EQUALS = [
-    ("viec_phai_thi_hanh", ("viec_co_dieu_kien", "viec_chua_co_dieu_kien")),
-    ("tien_phai_thi_hanh", ("tien_co_dieu_kien", "tien_chua_co_dieu_kien")),
-]
+# The flow of cases and money, checked where a file has every column of it: phải thi hành = năm trước chuyển
+# sang + thụ lý mới − ủy thác − thu hồi, hủy. (Có điều kiện + chưa có điều kiện may fall short of phải thi hành:
+# other statuses exist, so that sum is only checked not to exceed it.)
+FLOW = {kind: (f"{kind}_phai_thi_hanh", (f"{kind}_nam_truoc_chuyen_sang", f"{kind}_thu_ly_moi"),
+               (f"{kind}_uy_thac", f"{kind}_thu_hoi_huy")) for kind in ("viec", "tien")}
 
 # Largest plausible value for one office and period: counts and money (nghìn đồng).
 MAX_COUNT = 10_000_000
 MAX_MONEY = 10**15
 
 TARGET_COLUMNS = ["nam", "tinh", "chi_tieu_viec", "chi_tieu_tien"]
+# Optional: the day whose organisation of provinces the row's code means (2025-07-01: the provinces formed
+# that day). Without it, a code means the province that holds it at the end of the report's period.
+TARGET_ORGANISATION = "theo_ngay"
 NATIONAL = "00"   # targets.csv code for the national target

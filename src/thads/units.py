@@ -112,6 +112,23 @@ def _field(path: Path, number: int, row: dict, column: str, pattern: re.Pattern 
     return value
 
 
+def organised_on(period: Period, as_of: date | str | None) -> date | None:
+    """The day whose provinces a report is made for (`--as-of`), checked: None for the end of the period (the
+    default), else a day from the period's end on; an earlier day is refused."""
+    if as_of in (None, ""):
+        return None
+    try:
+        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
+    except ValueError:
+        raise ThadsError(f"ngày tổ chức '{as_of}' (--as-of) không hợp lệ: cần dạng YYYY-MM-DD, ví dụ "
+                         "2025-07-01.") from None
+    if day < period.end:
+        raise ThadsError(f"ngày tổ chức {_vn_date(day)} (--as-of) trước ngày cuối kỳ {period.label} "
+                         f"({_vn_date(period.end)}): số liệu của kỳ chỉ gộp được theo các tỉnh có từ ngày cuối kỳ trở "
+                         "về sau; bỏ --as-of để lập theo các tỉnh có tại cuối kỳ.")
+    return day
+
+
 class Units:
     """The reference tables of provinces and offices."""
 
@@ -183,22 +200,20 @@ class Units:
         day_before = province.valid_from - timedelta(days=1)
         return [self.province(code, day_before) for code in province.predecessors]
 
-    def lineage_codes(self, province: Province, day: date) -> set[str]:
-        """Codes of the provinces, existing on `day`, whose figures make up `province`'s on that day."""
+    def lineage(self, province: Province, day: date) -> list[Province]:
+        """The provinces existing on `day` whose figures make up `province`'s, in the order of its predecessors."""
         if province.valid_on(day):
-            return {province.code}
-        out: set[str] = set()
-        for p in self.predecessors(province):
-            out |= self.lineage_codes(p, day)
-        return out
+            return [province]
+        return [p for before in self.predecessors(province) for p in self.lineage(before, day)]
 
     def successor(self, province: Province) -> Province | None:
         if province.successor is None or province.valid_to is None:
             return None
         return self.province(province.successor, province.valid_to + timedelta(days=1))
 
-    def resolve(self, text: str, period: Period) -> Province:
-        """The province named by code, name or slug that existed at the end of `period`."""
+    def resolve(self, text: str, period: Period, as_of: date | None = None) -> Province:
+        """The province named by code, name or slug that existed at the end of `period`, or on `as_of` (a
+        report over an earlier period for the provinces of that day)."""
         key = slugify(str(text))
         for prefix in ("tinh-", "thanh-pho-", "tp-"):
             key = key.removeprefix(prefix)
@@ -209,11 +224,11 @@ class Units:
             raise ThadsError(
                 f"Không tìm thấy tỉnh/thành phố '{text}'. Ghi mã (ví dụ 93), tên (Hậu Giang) hoặc "
                 f"tên không dấu (hau-giang); xem danh sách: thads provinces --period {period.code}.")
-        day = period.end
+        day = as_of or period.end
         valid = [p for p in candidates if p.valid_on(day)]
         if valid:
             return next((p for p in valid if p.code == key), valid[0])
-        when = f"vào ngày {_vn_date(day)} (cuối kỳ {period.label})"
+        when = (f"vào ngày {_vn_date(day)} (--as-of)" if as_of else f"vào ngày {_vn_date(day)} (cuối kỳ {period.label})")
         gone = [p for p in candidates if p.valid_to is not None and p.valid_to < day]
         if gone:
             p = gone[0]

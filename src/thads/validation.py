@@ -265,16 +265,21 @@ def check_rows(frame: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def check_equalities(frame: pd.DataFrame, present: set[str]) -> list[Problem]:
-    """phải thi hành = có điều kiện + chưa có điều kiện, where the file has both columns."""
+def check_flow(frame: pd.DataFrame, present: set[str]) -> list[Problem]:
+    """phải thi hành = năm trước chuyển sang + thụ lý mới − ủy thác − thu hồi, hủy, where the file has every column
+    of the flow (a file without one of them states nothing about it)."""
     problems = []
-    for whole, parts in schema.EQUALS:
-        if not all(c in present for c in (whole, *parts)):
+    for whole, added, taken in schema.FLOW.values():
+        if not all(c in present for c in (whole, *added, *taken)):
             continue
-        total = sum(frame[p] for p in parts)
-        for _, row in frame[(total != frame[whole]) & total.notna() & frame[whole].notna()].iterrows():
-            problems.append(Problem(row["_file"], f"{whole} ({int(row[whole])}) khác {' + '.join(parts)} "
-                                    f"({int(sum(row[p] for p in parts))})", int(row["_row"]), whole))
+        flow = sum(frame[c] for c in added) - sum(frame[c] for c in taken)
+        known = flow.notna() & frame[whole].notna()
+        for _, row in frame[known & (flow != frame[whole])].iterrows():
+            terms = " + ".join(f"{c} ({int(row[c])})" for c in added) + "".join(f" − {c} ({int(row[c])})"
+                                                                               for c in taken)
+            problems.append(Problem(row["_file"], f"{whole} ({int(row[whole])}) khác {terms} = "
+                                    f"{int(sum(row[c] for c in added) - sum(row[c] for c in taken))}",
+                                    int(row["_row"]), whole))
     return problems
 
 
@@ -387,11 +392,13 @@ def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
 
 
 def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Problem]]:
-    """Typed targets: one row per (nam, tinh); tinh '00' is the national target."""
-    header_problems, fatal = _header_problems(table, schema.TARGET_COLUMNS, schema.TARGET_COLUMNS)
+    """Typed targets: one row per (nam, tinh, theo_ngay); tinh '00' is the national target. `theo_ngay` (optional,
+    None when absent) names the organisation of provinces the code belongs to."""
+    columns = schema.TARGET_COLUMNS + [schema.TARGET_ORGANISATION]
+    header_problems, fatal = _header_problems(table, schema.TARGET_COLUMNS, columns)
     problems = table.problems + header_problems
     if fatal or not table.rows:
-        return pd.DataFrame(columns=schema.TARGET_COLUMNS), problems
+        return pd.DataFrame(columns=columns), problems
     problems += _extra_cells(table)
     index = {c: i for i, c in enumerate(table.header)}
     records, seen = [], {}
@@ -408,8 +415,20 @@ def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Pro
             continue
         code = str(row[index["tinh"]]).strip()
         code = code.zfill(2) if code.isdigit() else code
+        organised = None
+        if schema.TARGET_ORGANISATION in index and str(row[index[schema.TARGET_ORGANISATION]]).strip():
+            organised = _day(row[index[schema.TARGET_ORGANISATION]])
+            if organised is None:
+                problems.append(Problem(table.name, f"ngày '{row[index[schema.TARGET_ORGANISATION]]}' không hợp lệ: "
+                                        "cần YYYY-MM-DD (ngày của cách tổ chức tỉnh mà mã tỉnh chỉ), hoặc để trống",
+                                        number, schema.TARGET_ORGANISATION))
+                continue
+            if code != schema.NATIONAL and not any(p.code == code and p.valid_on(organised) for p in units.provinces):
+                problems.append(Problem(table.name, f"mã tỉnh '{code}' không tồn tại vào ngày {organised:%d/%m/%Y}",
+                                        number, "tinh"))
+                continue
         year_days = (date(year - 1, 10, 1), date(year, 9, 30))
-        known = code == schema.NATIONAL or any(
+        known = code == schema.NATIONAL or organised is not None or any(
             p.code == code and (p.valid_from is None or p.valid_from <= year_days[1])
             and (p.valid_to is None or p.valid_to >= year_days[0]) for p in units.provinces)
         if not known:
@@ -422,11 +441,16 @@ def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Pro
                 record[column] = parse_percent(row[index[column]])
             except CellError as exc:
                 problems.append(Problem(table.name, str(exc), number, column))
-        if (year, code) in seen:
-            problems.append(Problem(table.name, f"chỉ tiêu năm {year} của mã {code} bị trùng (đã có ở dòng "
-                                    f"{seen[(year, code)]})", number, "tinh"))
+        # Two dates naming the same organisation (the same province record) are the same target.
+        key = (year, code, None if organised is None or code == schema.NATIONAL
+               else units.province(code, organised))
+        if key in seen:
+            when = "" if organised is None else f" theo tổ chức ngày {organised:%d/%m/%Y}"
+            problems.append(Problem(table.name, f"chỉ tiêu năm {year} của mã {code}{when} bị trùng (đã có ở dòng "
+                                    f"{seen[key]})", number, "tinh"))
             continue
-        seen[(year, code)] = number
-        if len(record) == 4:
+        seen[key] = number
+        record[schema.TARGET_ORGANISATION] = organised
+        if len(record) == 5:
             records.append(record)
-    return pd.DataFrame.from_records(records, columns=schema.TARGET_COLUMNS), problems
+    return pd.DataFrame.from_records(records, columns=columns), problems
