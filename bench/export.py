@@ -120,9 +120,9 @@ def chart_costs(period: str, code: str, rounds: int) -> list[tuple[str, float, f
             with mpl.rc_context(charts.STYLE):
                 canvas.draw()
             drawn = time.perf_counter()
-            image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            image = Image.frombytes("RGB", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBX")
             buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, format="PNG", compress_level=3)
+            image.save(buffer, format="PNG", compress_level=3, dpi=(CHART_DPI, CHART_DPI))
             build.append(built - started)
             draw.append(drawn - built)
             encode.append(time.perf_counter() - drawn)
