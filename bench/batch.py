@@ -45,7 +45,7 @@ TARGET_SPEEDUP, TARGET_FLAT = 15.0, 10.0
 def provinces(period: str) -> list[str]:
     out = subprocess.run([str(BIN / "thads"), "provinces", "--period", period], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
-    return [line.split()[0] for line in out.splitlines()]
+    return [line.split()[0] for line in out.splitlines()[1:]]        # after the heading line
 
 
 def tree_memory(pid: int) -> int:

@@ -281,9 +281,12 @@ def test_the_34_provinces_of_today_over_the_9_months_before_the_merger(tmp_path)
     assert [x.strip() for x in page.select_one(".agency-name").stripped_strings] == [
         "THI HÀNH ÁN DÂN SỰ", "TỈNH ĐỒNG THÁP"]
     assert "Số: /BC-THADS" in text and "Đồng Tháp, ngày" in text
-    assert ("Báo cáo lập theo các tỉnh, thành phố có từ ngày 01/07/2025: Tỉnh Đồng Tháp được thành lập ngày "
-            "01/07/2025 trên cơ sở hợp nhất Tỉnh Đồng Tháp (87), Tỉnh Tiền Giang (82); số liệu 9 tháng năm 2025 (đến "
+    assert ("Báo cáo lập theo các tỉnh, thành phố từ ngày 01/07/2025: Tỉnh Đồng Tháp được thành lập ngày 01/07/2025 "
+            "trên cơ sở hợp nhất tỉnh Đồng Tháp (87) và tỉnh Tiền Giang (82); số liệu 9 tháng năm 2025 (đến "
             "30/06/2025) là tổng số liệu của các đơn vị này.") in text
+    assert "Các Cục Thi hành án dân sự đã tiếp nhận" in text and "Phòng Thi hành án dân sự khu vực" not in text
+    # Offices of the same name in the two old provinces are told apart.
+    assert "Chi cục Thi hành án dân sự huyện Châu Thành, tỉnh Tiền Giang" in text
     assert "Bảng 2. Vị trí của tỉnh Đồng Tháp trong 34 tỉnh, thành phố 9 tháng năm 2025" in text
     national = " ".join(BeautifulSoup((organised / "toan-quoc" / "report.html").read_text("utf-8"), "html.parser")
                         .get_text(" ").split())

@@ -57,9 +57,11 @@ def test_a_missing_data_folder_is_named():
 
 
 def test_provinces_lists_the_provinces_of_the_period():
-    lines = thads("provinces", "--period", "2026-M12").stdout.splitlines()
-    assert len(lines) == 34 and any("Cần Thơ" in line and "92, 94, 93" in line for line in lines)
-    assert len(thads("provinces", "--period", "2024-M12").stdout.splitlines()) == 63
+    heading, *lines = thads("provinces", "--period", "2026-M12").stdout.splitlines()
+    assert heading == "34 tỉnh, thành phố vào ngày 30/09/2026 (cuối kỳ năm 2026):"
+    assert len(lines) == 34 and any("Cần Thơ" in line and "Cần Thơ (92), Sóc Trăng (94), Hậu Giang (93)" in line
+                                    for line in lines)
+    assert len(thads("provinces", "--period", "2024-M12").stdout.splitlines()) == 1 + 63
 
 
 def test_help_and_usage_are_in_vietnamese():

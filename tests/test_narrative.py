@@ -127,7 +127,7 @@ def test_no_last_year_and_merged_last_year():
     assert "(*)" in narrative.against_last_year(kf, can_tho)
     note = narrative.merged_footnote(kf, can_tho)
     assert note.startswith("(*) Thành phố Cần Thơ được thành lập ngày 01/07/2025")
-    assert "Tỉnh Sóc Trăng (94), Tỉnh Hậu Giang (93)" in note
+    assert "hợp nhất thành phố Cần Thơ (92), tỉnh Sóc Trăng (94) và tỉnh Hậu Giang (93);" in note
 
 
 def absent() -> Indicators:

@@ -53,6 +53,31 @@ def test_new_dong_thap_over_the_9_months_before_the_merger_sums_old_dong_thap_an
     assert v.ty_le == metrics.rate(v.thi_hanh_xong, v.co_dieu_kien)
 
 
+def test_a_merged_province_missing_one_predecessor_is_refused_not_summed_in_part(ds, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    stats = pd.read_csv(folder / "stats" / "2025.csv", dtype=str, keep_default_na=False)
+    stats = stats[(stats["tinh"] != "87") | (stats["thang"].astype(int) < 9)]       # old Đồng Tháp stops at 8 months
+    stats = stats[stats["thang"].astype(int) <= 9]
+    stats.to_csv(folder / "stats" / "2025.csv", index=False)
+    partial = dataset.load(folder)
+    with pytest.raises(ThadsError, match=r"Không có số liệu kỳ 9 tháng năm 2025 của tỉnh Đồng Tháp \(mã 87\), một phần "
+                                         r"của tỉnh Đồng Tháp \(mã 82\)"):
+        figures(partial, "82", P9, MERGER)
+    assert metrics.coverage(partial, P9, MERGER) == (33, 34)     # and no province is ranked on a partial set
+    assert figures(partial, "01", P9, MERGER).xep_thu is None
+
+
+def test_offices_of_two_old_provinces_are_told_apart(ds):
+    table = metrics.office_table(ds, ds.units.resolve("82", P9, MERGER), P9)
+    names = list(table["ten"])
+    assert "Chi cục Thi hành án dân sự huyện Châu Thành, tỉnh Tiền Giang" in names
+    assert "Chi cục Thi hành án dân sự huyện Châu Thành, tỉnh Đồng Tháp" in names
+    assert "Cục Thi hành án dân sự tỉnh Đồng Tháp" in names          # a Cục is named by its province already
+    plain = metrics.office_table(ds, ds.units.resolve("82", P9), P9)
+    assert "Chi cục Thi hành án dân sự huyện Châu Thành" in list(plain["ten"])
+
+
 def test_without_as_of_the_code_means_the_province_at_the_periods_end(ds):
     assert figures(ds, "82", P9).ten_tinh == "Tiền Giang" and figures(ds, "82", P9).theo_ngay is None
     assert figures(ds, "82", Period.parse("2025-M12")).ten_tinh == "Đồng Tháp"
@@ -69,19 +94,27 @@ def test_the_predecessors_target_is_never_used_only_one_naming_the_organisation(
     assert unnamed.viec.ty_le == new.viec.ty_le
 
 
-def test_an_as_of_day_before_the_periods_end_is_refused():
-    with pytest.raises(ThadsError, match=r"ngày tổ chức 29/06/2025 \(--as-of\) trước ngày cuối kỳ 9 tháng năm 2025 "
-                                         r"\(30/06/2025\)"):
+def test_an_as_of_day_before_the_periods_end_in_the_future_or_changing_nothing_is_refused(ds):
+    with pytest.raises(ThadsError, match=r"--as-of \(as_of: trong tệp khai báo\) 29/06/2025 trước ngày cuối kỳ 9 tháng "
+                                         r"năm 2025 \(30/06/2025\)"):
         organised_on(P9, "2025-06-29")
-    with pytest.raises(ThadsError, match="cần dạng YYYY-MM-DD"):
-        organised_on(P9, "01/07/2025")
-    assert organised_on(P9, "2025-06-30") == date(2025, 6, 30) and organised_on(P9, "") is None
+    with pytest.raises(ThadsError, match="'2025-02-30' không phải một ngày: cần dạng YYYY-MM-DD và là ngày có thật"):
+        organised_on(P9, "2025-02-30")
+    with pytest.raises(ThadsError, match="chưa đến"):
+        organised_on(P9, "2099-01-01")
+    # The provinces of 30/06/2025 are those of the period's end: the report would be the plain one, again.
+    with pytest.raises(ThadsError, match="vẫn như vào ngày cuối kỳ 9 tháng năm 2025 .30/06/2025.*bỏ ngày này"):
+        organised_on(P9, "2025-06-30", ds.units)
+    assert organised_on(P9, "2025-07-01", ds.units) == MERGER and organised_on(P9, "") is None
 
 
 def test_the_command_line_refuses_it_with_a_message_not_a_traceback(capsys):
     assert cli.main(["summary", "--period", "2025-M09", "--province", "82", "--as-of", "2025-05-01"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("Lỗi: ngày tổ chức 01/05/2025 (--as-of) trước ngày cuối kỳ") and "Traceback" not in err
+    assert err.startswith("Lỗi: --as-of (as_of: trong tệp khai báo) 01/05/2025 trước ngày cuối kỳ")
+    assert "Traceback" not in err
+    assert cli.main(["summary", "--period", "2025-M09", "--province", "Xyz", "--as-of", "2025-07-01"]) == 1
+    assert "thads provinces --period 2025-M09 --as-of 2025-07-01." in capsys.readouterr().err
 
 
 def test_summary_and_provinces_accept_as_of(capsys):
@@ -90,8 +123,10 @@ def test_summary_and_provinces_accept_as_of(capsys):
     assert (summary["tinh"], summary["theo_ngay"], summary["xep_thu"]["viec_phai_thi_hanh"]["tren"]) == (
         "82", "2025-07-01", 34)
     assert cli.main(["provinces", "--period", "2025-M09", "--as-of", "2025-07-01"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 34 and any(line.startswith("82  Tỉnh Đồng Tháp") and "(hợp nhất từ 87, 82)" in line for line in lines)
+    heading, *lines = capsys.readouterr().out.splitlines()
+    assert heading == "34 tỉnh, thành phố vào ngày 01/07/2025:" and len(lines) == 34
+    assert any(line.startswith("82  Tỉnh Đồng Tháp") and line.endswith("(hợp nhất từ Đồng Tháp (87), Tiền Giang (82))")
+               for line in lines)
 
 
 def test_ranks_match_a_ranking_computed_from_the_province_summaries(ds):
@@ -155,13 +190,16 @@ def test_plan_makes_34_reports_stored_under_the_organisation_day(ds, tmp_path):
         batch.plan(ds.units, [replace(request, as_of="2025-01-01")], ROOT / "notebooks")
 
 
-def test_a_batch_file_takes_as_of(tmp_path):
+def test_a_batch_file_takes_as_of_and_its_errors_name_the_entry(ds, tmp_path):
     path = tmp_path / "b.yml"
     path.write_text("reports:\n  - {periods: [2025-M09], provinces: all, as_of: 2025-07-01}\n", "utf-8")
     assert batch.load_requests(path)[0].as_of == "2025-07-01"
-    path.write_text("reports:\n  - {periods: [2025-M09], as_of: 1/7/2025}\n", "utf-8")
-    with pytest.raises(ThadsError, match="mục 1 của reports: ngày '1/7/2025' không hợp lệ"):
-        batch.load_requests(path)
+    for entry, words in (("{periods: [2025-M09], as_of: 1/7/2025}", "'1/7/2025' không phải một ngày"),
+                         ("{periods: [2025-M09], as_of: 2025-06-01}", "trước ngày cuối kỳ"),
+                         ("{periods: [2025-M09], provinces: [87], as_of: 2025-07-01}", "không còn tồn tại")):
+        path.write_text(f"reports:\n  - {{periods: [2024-M12]}}\n  - {entry}\n", "utf-8")
+        with pytest.raises(ThadsError, match=f"b.yml, mục 2 của reports: .*{words}"):
+            batch.plan(ds.units, batch.load_requests(path), ROOT / "notebooks")
 
 
 def test_a_ranked_report_depends_on_every_provinces_figures(ds, tmp_path):

@@ -171,8 +171,8 @@ def test_a_merged_province_compares_with_its_predecessors_summed(reports, kind):
     text = html_text(folder / "report.html") if kind == "html" else pdf_text(folder / "report.pdf")
     assert "toàn thành phố thụ lý tổng số" in text and "Tổng kết công tác thi hành án dân sự" in text
     assert "So với cùng kỳ năm 2025 (*)" in text
-    assert ("(*) Thành phố Cần Thơ được thành lập ngày 01/07/2025 trên cơ sở hợp nhất Thành phố Cần Thơ (92), "
-            "Tỉnh Sóc Trăng (94), Tỉnh Hậu Giang (93)") in text
+    assert ("(*) Thành phố Cần Thơ được thành lập ngày 01/07/2025 trên cơ sở hợp nhất thành phố Cần Thơ (92), "
+            "tỉnh Sóc Trăng (94) và tỉnh Hậu Giang (93)") in text
     assert "THI HÀNH ÁN DÂN SỰ THÀNH PHỐ CẦN THƠ" in text and "Phòng Thi hành án dân sự khu vực" in text
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
     assert summary["cung_ky"]["gop_tu"] == ["Thành phố Cần Thơ (92)", "Tỉnh Sóc Trăng (94)", "Tỉnh Hậu Giang (93)"]

@@ -46,6 +46,7 @@ class Request:
     kind: str = "province"
     notebook: str | None = None
     as_of: str = ""                # YYYY-MM-DD: for the provinces of that day (--as-of); '' for the period's end
+    source: str = ""               # where a batch file asked for it ('parameters/x.yml, mục 2 của reports')
 
 
 _BATCH_KEYS = {"report", "periods", "provinces", "formats", "date", "notebook", "as_of"}
@@ -83,7 +84,8 @@ def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list
             requests.append(Request(tuple(parse_periods(as_list(item["periods"]))),
                                     tuple(as_list(item.get("provinces", "all"))),
                                     export.parse_formats(",".join(as_list(item.get("formats", list(formats))))),
-                                    parse_date(item.get("date")), kind, notebook, parse_date(item.get("as_of"))))
+                                    parse_date(item.get("date")), kind, notebook, str(item.get("as_of") or ""),
+                                    where))
         except ThadsError as exc:
             raise ThadsError(f"{where}: {exc}") from None
     return requests
@@ -103,25 +105,35 @@ def plan(units: Units, requests: list[Request], notebooks: Path) -> list[run.Job
     """Every report asked for, each with the notebook that makes it; `all` means the provinces that existed
     at each period's end, or on the request's `as_of` day.
 
-    A province, period or notebook that cannot be used raises before anything runs.
+    A province, period, as_of day or notebook that cannot be used raises before anything runs (naming the
+    batch file's entry, when the request came from one).
     """
     jobs: list[run.Job] = []
     for request in requests:
-        kind = kinds.get(request.kind)
-        for period in request.periods:
-            if period.end >= date.today():
-                raise ThadsError(f"Kỳ {period.code} ({period.label}) chưa kết thúc: kết thúc ngày "
-                                 f"{period.end:%d/%m/%Y}.")
-            as_of = organised_on(period, request.as_of)
-            for subject in kind.subjects(units, period, request.provinces, as_of):
-                notebook = (Path(notebooks) / request.notebook if request.notebook
-                            else kind.variant(notebooks, subject)).resolve()
-                if not notebook.is_file():
-                    raise ThadsError(f"Không tìm thấy notebook '{notebook}'.")
-                job = run.Job(kind.name, period, subject, notebook, request.formats, request.report_date,
-                              named=[p.lower() for p in request.provinces] != ["all"], as_of=as_of)
+        try:
+            for job in _jobs(units, request, Path(notebooks)):
                 if all((j.period, j.place) != (job.period, job.place) for j in jobs):
                     jobs.append(job)
+        except ThadsError as exc:
+            raise ThadsError(f"{request.source}: {exc}" if request.source else str(exc)) from None
+    return jobs
+
+
+def _jobs(units: Units, request: Request, notebooks: Path) -> list[run.Job]:
+    jobs = []
+    kind = kinds.get(request.kind)
+    for period in request.periods:
+        if period.end >= date.today():
+            raise ThadsError(f"Kỳ {period.code} ({period.label}) chưa kết thúc: kết thúc ngày "
+                             f"{period.end:%d/%m/%Y}.")
+        as_of = organised_on(period, request.as_of, units)
+        for subject in kind.subjects(units, period, request.provinces, as_of):
+            notebook = (notebooks / request.notebook if request.notebook
+                        else kind.variant(notebooks, subject)).resolve()
+            if not notebook.is_file():
+                raise ThadsError(f"Không tìm thấy notebook '{notebook}'.")
+            jobs.append(run.Job(kind.name, period, subject, notebook, request.formats, request.report_date,
+                                named=[p.lower() for p in request.provinces] != ["all"], as_of=as_of))
     return jobs
 
 

@@ -148,8 +148,8 @@ def _summary(args) -> int:
     from thads import dataset, metrics
 
     period = Period.parse(args.period)
-    as_of = organised_on(period, args.as_of)
     ds = dataset.load(_data(args, _where(args)))
+    as_of = organised_on(period, args.as_of, ds.units)
     province = ds.units.resolve(args.province, period, as_of)
     print(json.dumps(metrics.summary(ds, province, period, as_of), ensure_ascii=False, indent=2))
     return 0
@@ -192,12 +192,11 @@ def _run(args) -> int:
         # thads.yml < the batch file < the command line: --format and --date given here win over the file's.
         requests = [dataclasses.replace(r, formats=formats if args.format else r.formats,
                                         report_date=batch.parse_date(args.date) if args.date else r.report_date,
-                                        as_of=batch.parse_date(args.as_of) if args.as_of else r.as_of)
+                                        as_of=args.as_of or r.as_of)
                     for r in batch.load_requests(args.batch, formats)]
     elif args.period:
         requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province or ["all"]), formats,
-                                  batch.parse_date(args.date), args.report or "province",
-                                  as_of=batch.parse_date(args.as_of))]
+                                  batch.parse_date(args.date), args.report or "province", as_of=args.as_of)]
     else:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
     outcomes = batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
@@ -234,10 +233,15 @@ def _provinces(args) -> int:
     from thads.units import Units
 
     period = Period.parse(args.period)
-    as_of = organised_on(period, args.as_of)
     units = Units.load(_data(args, _where(args)) / "units")
-    for p in units.provinces_on(as_of or period.end):
-        before = f"  (hợp nhất từ {', '.join(p.predecessors)})" if p.merged else ""
+    as_of = organised_on(period, args.as_of, units)
+    day = as_of or period.end
+    listed = units.provinces_on(day)
+    print(f"{len(listed)} tỉnh, thành phố vào ngày {day:%d/%m/%Y}" + ("" if as_of else f" (cuối kỳ {period.label})")
+          + ":")
+    for p in listed:
+        before = (f"  (hợp nhất từ {', '.join(f'{q.name} ({q.code})' for q in units.predecessors(p))})"
+                  if p.merged else "")
         print(f"{p.code}  {p.full_name:<28} {p.slug}{before}")
     return 0
 

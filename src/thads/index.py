@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from thads import __version__, files
 from thads import formatting as fmt
 from thads.periods import Period
+from thads.units import organised_label
 
 _TEMPLATES = Environment(loader=PackageLoader("thads", "templates/index"), autoescape=select_autoescape(default=True))
 
@@ -87,7 +88,7 @@ def entries(out_dir: Path, warn=None) -> list[dict]:
         docx = _docx(folder)
         entry = {"period": period.code, "period_label": period.label, "code": folder.name,
                  "path": folder.relative_to(out_dir).as_posix(), "as_of": organised,
-                 "organised": f"theo các tỉnh, thành phố từ ngày {day:%d/%m/%Y}" if day else "",
+                 "organised": organised_label(day) if day else "",
                  "html": (folder / "report.html").is_file(), "pdf": (folder / "report.pdf").is_file(),
                  "docx": docx, "edited_docx": docx not in (None, "report.docx") and (folder / "report.docx").is_file(),
                  "failed": (folder / "report.failed.ipynb").is_file(), "name": folder.name, "kinds": {}}

@@ -112,6 +112,14 @@ def totals(ds: Dataset, province: Province, period: Period, columns: list[str] =
     return rows.loc[mine, columns].sum(min_count=1) if mine.any() else None   # <NA> where nobody reported it
 
 
+def missing(ds: Dataset, province: Province, period: Period) -> list[Province]:
+    """The provinces making up `province` for the period (its predecessors, for a province formed later) that
+    have no row at all for it: a sum without one of them would pass for the whole province."""
+    rows = ds.period_rows(period.year, period.month)
+    return [p for p in ds.units.lineage(province, period.end)
+            if not rows["don_vi"].isin([o.code for o in ds.units.offices_of(p, period.end)]).any()]
+
+
 def merged_from(ds: Dataset, province: Province, period: Period) -> list[Province]:
     """The predecessors whose figures make up `period` for a merged province (empty otherwise)."""
     if not province.merged or province.valid_from is None or period.start >= province.valid_from:
@@ -311,10 +319,15 @@ def key_figures(ds: Dataset, province: Province, period: Period, as_of: date | N
     if current is None:
         raise ThadsError(f"Không có số liệu của {province.label} (mã {province.code}) kỳ {period.label} "
                          f"trong thư mục dữ liệu {ds.folder}.")
+    lacking = missing(ds, province, period)
+    if lacking:
+        raise ThadsError(f"Không có số liệu kỳ {period.label} của {', '.join(f'{p.label} (mã {p.code})' for p in lacking)}"
+                         f", một phần của {province.label} (mã {province.code}): tổng số liệu sẽ thiếu cả một tỉnh.")
     reported = set(_rows(ds, offices, period)["don_vi"])
     results = _results(current, ds.target_of(period.year, province, period.end))
     previous = period.same_period_last_year
-    last = totals(ds, province, previous)
+    # Last year only when every province that made it up has figures: never a part compared with a whole.
+    last = None if missing(ds, province, previous) else totals(ds, province, previous)
     cung_ky = None
     if last is not None:
         then = ds.units.lineage(province, previous.end)
@@ -348,13 +361,13 @@ RANKED = [(kind, figure) for kind in ("viec", "tien")
 
 
 def peers(ds: Dataset, period: Period, day: date) -> dict[str, dict[str, Result]]:
-    """Cases and money ({'viec', 'tien'}) of every province existing on `day` that has data for the period, by
-    code. Computed once per loaded folder, period and day."""
+    """Cases and money ({'viec', 'tien'}) of every province existing on `day` that has data for the period (from
+    each of its predecessors), by code. Computed once per loaded folder, period and day."""
     def make():
         out = {}
         for p in ds.units.provinces_on(day):
             t = totals(ds, p, period)
-            if t is not None:
+            if t is not None and not missing(ds, p, period):
                 out[p.code] = _results(t, (None, None))
         return out
     return ds.memo(("peers", period.code, day), make)
@@ -430,12 +443,17 @@ def office_table(ds: Dataset, province: Province, period: Period) -> pd.DataFram
     offices = _offices(ds, province, period)
     rows = _rows(ds, offices, period).set_index("don_vi")
     targets = ds.target_of(period.year, province, period.end)
+    # Offices of several old provinces (a province of a later day): a Chi cục is named with its province, as
+    # two provinces may each have had a huyện Châu Thành.
+    several = len(ds.units.lineage(province, period.end)) > 1
     records = []
     for o in offices:
         if o.code not in rows.index:
             continue
         r = _results(rows.loc[o.code], targets)
-        records.append({"ma": o.code, "don_vi": o.short_name, "ten": o.name, "cap_tinh": o.is_provincial,
+        where = ds.units.province(o.province, period.end) if several and not o.is_provincial else None
+        records.append({"ma": o.code, "don_vi": o.short_name + (f" ({where.name})" if where else ""),
+                        "ten": o.name + (f", {where.label}" if where else ""), "cap_tinh": o.is_provincial,
                         **{f"{k}_{f}": getattr(r[k], f) for k in ("viec", "tien")
                            for f in ("phai_thi_hanh", "co_dieu_kien", "thi_hanh_xong", "ty_le")},
                         "viec_dat": r["viec"].met, "tien_dat": r["tien"].met})

@@ -14,7 +14,7 @@ import pandas as pd
 from thads import formatting as fmt
 from thads.metrics import KeyFigures, NationalFigures, Result, rate
 from thads.periods import Period
-from thads.units import Province
+from thads.units import Province, organised_label
 
 KINDS = {"viec": "việc", "tien": "tiền"}
 
@@ -119,10 +119,11 @@ def organised_footnote(kf: KeyFigures, province: Province) -> str | None:
     if not kf.gop_tu:
         return None
     made = (f"{province.full_name} được thành lập ngày {fmt.day(province.valid_from)} trên cơ sở hợp nhất "
-            f"{', '.join(kf.gop_tu)}; số liệu {kf.ten_ky} (đến {fmt.day(kf.den_ngay)}) là tổng số liệu của các đơn vị "
-            "này" if len(kf.gop_tu) > 1 else
-            f"số liệu {kf.ten_ky} (đến {fmt.day(kf.den_ngay)}) là số liệu của {kf.gop_tu[0]} trước khi sắp xếp")
-    return f"Báo cáo lập theo các tỉnh, thành phố có từ ngày {fmt.day(kf.theo_ngay)}: {made}."
+            f"{_provinces(kf.gop_tu)}; số liệu {kf.ten_ky} (đến {fmt.day(kf.den_ngay)}) là tổng số liệu của các đơn "
+            "vị này" if len(kf.gop_tu) > 1 else
+            f"số liệu {kf.ten_ky} (đến {fmt.day(kf.den_ngay)}) là số liệu của {_provinces(kf.gop_tu)} trước khi sắp "
+            "xếp")
+    return f"Báo cáo lập {organised_label(kf.theo_ngay)}: {made}."
 
 
 def against_target(kf: KeyFigures, kind: str, province: Province, period: Period) -> str:
@@ -188,7 +189,7 @@ def merged_footnote(kf: KeyFigures, province: Province) -> str | None:
     if not last or not last.gop_tu:
         return None
     return (f"(*) {province.full_name} được thành lập ngày {fmt.day(province.valid_from)} trên cơ sở hợp nhất "
-            f"{', '.join(last.gop_tu)}; số liệu cùng kỳ {last.ten_ky} là tổng số liệu của các đơn vị này.")
+            f"{_provinces(last.gop_tu)}; số liệu cùng kỳ {last.ten_ky} là tổng số liệu của các đơn vị này.")
 
 
 def _office(row, kind: str) -> str:
@@ -224,11 +225,22 @@ def offices(table: pd.DataFrame, kf: KeyFigures) -> str:
     return " ".join(sentences)
 
 
-def _offices_words(province: Province, day: date) -> tuple[str, str]:
-    """(the provincial office, its local offices) as the narrative names them on `day`."""
+def _offices_words(province: Province, kf: KeyFigures) -> tuple[str, str]:
+    """(the provincial office, its local offices) as the narrative names the offices whose figures these are:
+    for a province of a later day over an earlier period (`--as-of`), its predecessors' Cục and Chi cục."""
+    if kf.gop_tu:
+        many = len(kf.gop_tu) > 1
+        return ("các Cục Thi hành án dân sự" if many else f"Cục Thi hành án dân sự {province.kind}",
+                "Chi cục Thi hành án dân sự")
     if province.valid_from is None:
         return f"Cục Thi hành án dân sự {province.kind}", "Chi cục Thi hành án dân sự"
     return f"Thi hành án dân sự {province.kind}", "Phòng Thi hành án dân sự khu vực"
+
+
+def _provinces(names: list[str]) -> str:
+    """'tỉnh Đồng Tháp (87) và tỉnh Tiền Giang (82)': names as they read inside a sentence."""
+    names = [n[:1].lower() + n[1:] for n in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} và {names[-1]}"
 
 
 def other_work(kf: KeyFigures, province: Province, period: Period) -> list[str]:
@@ -237,7 +249,7 @@ def other_work(kf: KeyFigures, province: Province, period: Period) -> list[str]:
     Only what the data report is stated; what they lack is named once as "chưa có số liệu", never as 0.
     """
     k = kf.khac
-    head, local = _offices_words(province, period.end)
+    head, local = _offices_words(province, kf)
     lacking = []
     complaints = [(name, h) for name, h in (("khiếu nại", k.khieu_nai), ("tố cáo", k.to_cao)) if h.thu_ly is not None]
     received = sum(h.thu_ly for _, h in complaints)
@@ -259,7 +271,8 @@ def other_work(kf: KeyFigures, province: Province, period: Period) -> list[str]:
     if guidance.nhan is None:
         lacking.append("văn bản xin ý kiến nghiệp vụ")
     elif guidance.nhan:
-        paragraphs.append(f"{head} đã tiếp nhận {fmt.number(guidance.nhan)} văn bản xin ý kiến nghiệp vụ của các "
+        paragraphs.append(f"{head[:1].upper()}{head[1:]} đã tiếp nhận {fmt.number(guidance.nhan)} văn bản xin ý kiến "
+                          "nghiệp vụ của các "
                           f"{local} trực thuộc" + (f", xem xét giải quyết đạt {fmt.percent(guidance.ty_le)}."
                                                    if guidance.ty_le is not None else "."))
     training = []

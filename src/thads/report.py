@@ -26,7 +26,7 @@ from thads import charts, dataset, metrics, narrative, notes, parts, project, si
 from thads import formatting as fmt
 from thads.parts import Part
 from thads.periods import Period
-from thads.units import organised_on
+from thads.units import organised_label, organised_on
 
 CHART_DPI = 200
 REORGANISED = date(2025, 7, 1)          # Cục THADS tỉnh become THADS tỉnh/thành phố (QĐ 1898/QĐ-BTP)
@@ -72,7 +72,8 @@ class _Document:
     date: date
 
     def _record(self, subject: str, full_name: str) -> None:
-        self.document_title = f"Báo cáo {self.period.label} - {full_name}"
+        self.document_title = f"Báo cáo {self.period.label} - {full_name}" + (
+            f" ({organised_label(self.as_of)})" if self.as_of else "")
         figures = self.figures.to_json()
         figures.update(self._extra_summary())
         parts.setup_display()
@@ -137,8 +138,8 @@ class ProvinceReport(_Document):
                  report_date: str = "", as_of: str = ""):
         where = project.find()
         self.period = Period.parse(period)
-        self.as_of = organised_on(self.period, as_of)
         self.data = dataset.load(where.path(data_dir, where.data))
+        self.as_of = organised_on(self.period, as_of, self.data.units)
         self.province = self.data.units.resolve(province, self.period, self.as_of)
         self.figures: metrics.KeyFigures = metrics.key_figures(self.data, self.province, self.period, self.as_of)
         self.offices = metrics.office_table(self.data, self.province, self.period)
@@ -319,8 +320,8 @@ class NationalReport(_Document):
     def __init__(self, period: str, data_dir: str = "", report_date: str = "", as_of: str = ""):
         where = project.find()
         self.period = Period.parse(period)
-        self.as_of = organised_on(self.period, as_of)
         self.data = dataset.load(where.path(data_dir, where.data))
+        self.as_of = organised_on(self.period, as_of, self.data.units)
         self.ranking = metrics.province_ranking(self.data, self.period, self.as_of)
         self.figures: metrics.NationalFigures = metrics.national_key_figures(self.data, self.period, self.ranking,
                                                                              self.as_of)

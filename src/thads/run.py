@@ -28,6 +28,7 @@ from thads import export, files, kernel, kinds, notes, pdf, project
 from thads.errors import ThadsError
 from thads.kinds import Subject
 from thads.periods import Period
+from thads.units import organised_label
 
 KERNEL = "thads"
 GRACE = 10                      # seconds between interrupting a kernel over its time limit and killing it
@@ -63,11 +64,7 @@ class Job:
     def name(self) -> str:
         if self.as_of is None:
             return self.subject.name
-        return f"{self.subject.name} (theo tỉnh, thành phố từ {self.as_of:%d/%m/%Y})"
-
-    @property
-    def title(self) -> str:
-        return f"Báo cáo {self.period.label} - {self.subject.full_name}"
+        return f"{self.subject.name} ({organised_label(self.as_of)})"
 
     @property
     def notebook_label(self) -> str:

@@ -112,21 +112,34 @@ def _field(path: Path, number: int, row: dict, column: str, pattern: re.Pattern 
     return value
 
 
-def organised_on(period: Period, as_of: date | str | None) -> date | None:
-    """The day whose provinces a report is made for (`--as-of`), checked: None for the end of the period (the
-    default), else a day from the period's end on; an earlier day is refused."""
+def organised_on(period: Period, as_of: date | str | None, units: "Units | None" = None) -> date | None:
+    """The day whose provinces a report is made for (`--as-of`, `as_of:` in a batch file), checked: None for
+    the end of the period (the default); a day before the period's end, after today, or (given `units`) one
+    whose provinces are those of the period's end, is refused."""
     if as_of in (None, ""):
         return None
+    asked = "--as-of (as_of: trong tệp khai báo)"
     try:
         day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
     except ValueError:
-        raise ThadsError(f"ngày tổ chức '{as_of}' (--as-of) không hợp lệ: cần dạng YYYY-MM-DD, ví dụ "
+        raise ThadsError(f"{asked} '{as_of}' không phải một ngày: cần dạng YYYY-MM-DD và là ngày có thật, ví dụ "
                          "2025-07-01.") from None
     if day < period.end:
-        raise ThadsError(f"ngày tổ chức {_vn_date(day)} (--as-of) trước ngày cuối kỳ {period.label} "
-                         f"({_vn_date(period.end)}): số liệu của kỳ chỉ gộp được theo các tỉnh có từ ngày cuối kỳ trở "
-                         "về sau; bỏ --as-of để lập theo các tỉnh có tại cuối kỳ.")
+        raise ThadsError(f"{asked} {_vn_date(day)} trước ngày cuối kỳ {period.label} ({_vn_date(period.end)}): số "
+                         "liệu của kỳ chỉ gộp được theo các tỉnh có từ ngày cuối kỳ trở về sau; bỏ ngày này để lập "
+                         "theo các tỉnh có tại cuối kỳ.")
+    if day > date.today():
+        raise ThadsError(f"{asked} {_vn_date(day)} chưa đến: chọn một ngày đã qua, ví dụ 2025-07-01.")
+    if units is not None and units.provinces_on(day) == units.provinces_on(period.end):
+        raise ThadsError(f"{asked} {_vn_date(day)}: các tỉnh, thành phố vào ngày này vẫn như vào ngày cuối kỳ "
+                         f"{period.label} ({_vn_date(period.end)}), nên báo cáo không khác báo cáo thường; bỏ ngày "
+                         "này.")
     return day
+
+
+def organised_label(day: date) -> str:
+    """How every output names a report made for the provinces of a later day (--as-of)."""
+    return f"theo các tỉnh, thành phố từ ngày {_vn_date(day)}"
 
 
 class Units:
@@ -223,7 +236,8 @@ class Units:
         if not candidates:
             raise ThadsError(
                 f"Không tìm thấy tỉnh/thành phố '{text}'. Ghi mã (ví dụ 93), tên (Hậu Giang) hoặc "
-                f"tên không dấu (hau-giang); xem danh sách: thads provinces --period {period.code}.")
+                f"tên không dấu (hau-giang); xem danh sách: thads provinces --period {period.code}"
+                + (f" --as-of {as_of.isoformat()}." if as_of else "."))
         day = as_of or period.end
         valid = [p for p in candidates if p.valid_on(day)]
         if valid:
