@@ -72,6 +72,14 @@ def test_with_the_flow_columns_and_ranks_it_reads_like_a_merged_provinces_report
             "chỉ tiêu được giao); số tiền có điều kiện thi hành là 4.000 tỷ đồng, chiếm 44,44%") in text
 
 
+def test_a_deduction_the_data_lack_leaves_the_figures_listed_not_linked():
+    # Without thu hồi, hủy, "sau khi trừ ủy thác 368 việc, tổng số phải thi hành là …" would claim 53.640 − 368.
+    viec = result(53_266, 34_110, 21_468, None, 17_034, nam_truoc_chuyen_sang=23_775, thu_ly_moi=29_865, uy_thac=368)
+    text = narrative.results(replace(figures(), viec=viec), HAU_GIANG, P11)
+    assert "thụ lý mới 29.865 việc; ủy thác 368 việc; tổng số phải thi hành là 53.266 việc" in text
+    assert "sau khi trừ" not in text
+
+
 def test_without_the_flow_columns_nothing_is_said_of_them():
     text = narrative.results(figures(), HAU_GIANG, P11)
     for absent in ("thụ lý", "ủy thác", "thu hồi", "sổ theo dõi riêng", "xếp thứ", "chưa có điều kiện"):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from thads import batch, cli, dataset, index, metrics, notes, run
+from thads import batch, cli, dataset, index, metrics, narrative, notes, run
 from thads.errors import ThadsError
 from thads.periods import Period
 from thads.units import organised_on
@@ -66,6 +66,33 @@ def test_a_merged_province_missing_one_predecessor_is_refused_not_summed_in_part
         figures(partial, "82", P9, MERGER)
     assert metrics.coverage(partial, P9, MERGER) == (33, 34)     # and no province is ranked on a partial set
     assert figures(partial, "01", P9, MERGER).xep_thu is None
+
+
+def test_a_flow_figure_some_offices_left_blank_is_unknown_not_summed_in_part(ds, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    stats = pd.read_csv(folder / "stats" / "2025.csv", dtype=str, keep_default_na=False)
+    tien_giang = stats["tinh"] == "82"
+    for column in ("viec_nam_truoc_chuyen_sang", "viec_thu_ly_moi", "viec_uy_thac", "viec_thu_hoi_huy"):
+        stats.loc[tien_giang, column] = ""
+    stats.to_csv(folder / "stats" / "2025.csv", index=False)
+    partial = dataset.load(folder)
+    kf = figures(partial, "82", P9, MERGER)
+    assert (kf.viec.thu_ly, kf.viec.uy_thac, kf.viec.thu_hoi_huy) == (None, None, None)
+    assert kf.viec.phai_thi_hanh == figures(ds, "82", P9, MERGER).viec.phai_thi_hanh
+    assert "viec_thu_ly" not in kf.xep_thu and "tien_thu_ly" in kf.xep_thu
+    text = narrative.results(kf, ds.units.resolve("82", P9, MERGER), P9)
+    assert "toàn tỉnh thụ lý" not in text.split("Về tiền")[0] and "ủy thác" not in text.split("Về tiền")[0]
+
+
+def test_the_national_overview_never_ranks_a_province_on_part_of_its_predecessors(ds, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    stats = pd.read_csv(folder / "stats" / "2025.csv", dtype=str, keep_default_na=False)
+    stats = stats[((stats["tinh"] != "87") | (stats["thang"].astype(int) < 9)) & (stats["thang"].astype(int) <= 9)]
+    stats.to_csv(folder / "stats" / "2025.csv", index=False)
+    national = metrics.national_summary(dataset.load(folder), P9, MERGER)
+    assert "82" not in {r["ma"] for r in national["xep_hang"]} and national["so_tinh_co_so_lieu"] == 33
 
 
 def test_offices_of_two_old_provinces_are_told_apart(ds):
@@ -215,6 +242,22 @@ def test_a_ranked_report_depends_on_every_provinces_figures(ds, tmp_path):
     changed = dataset.load(folder)
     after = [batch.fingerprint(changed, j, tmp_path) for j in jobs]
     assert all(b != a for b, a in zip(before, after))
+
+
+def test_an_unranked_report_depends_on_how_many_provinces_the_data_hold(ds, tmp_path):
+    # It says "có số liệu kỳ này của k/N tỉnh, thành phố": one more province changes k, so the report.
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    stats = pd.read_csv(folder / "stats" / "2024.csv", dtype=str, keep_default_na=False)
+    stats[stats["tinh"].isin(["93", "92", "94"])].to_csv(folder / "stats" / "2024.csv", index=False)
+    for name in ("2023.csv", "2025.csv", "2026.csv", "2027.csv"):
+        (folder / "stats" / name).unlink()
+    period = Period.parse("2024-M11")
+    job = batch.plan(ds.units, [batch.Request((period,), ("93",), ("html",))], ROOT / "notebooks")[0]
+    before = batch.fingerprint(dataset.load(folder), job, tmp_path)
+    stats[stats["tinh"].isin(["93", "92"])].to_csv(folder / "stats" / "2024.csv", index=False)
+    after = batch.fingerprint(dataset.load(folder), job, tmp_path)
+    assert before != after
 
 
 def test_notes_of_a_later_days_province_live_in_their_own_folder(tmp_path):

@@ -240,3 +240,21 @@ def test_charts_copied_from_a_blank_figure_share_nothing_and_follow_their_own_re
     after = charts.rates_vs_targets(figures)                  # the next report, its kernel made clean
     assert changed.axes[0].get_facecolor()[:3] == pytest.approx((0.933, 0.933, 0.933), abs=1e-3)
     assert after.axes[0].get_facecolor() == first.axes[0].get_facecolor() == (1, 1, 1, 1)
+
+
+def test_the_structure_chart_says_chua_co_dieu_kien_only_where_it_makes_up_the_rest():
+    from dataclasses import replace
+
+    from thads import charts, dataset, metrics
+
+    data = dataset.load(ROOT / "data")
+    period = Period.parse("2024-M11")
+    figures = metrics.key_figures(data, data.units.resolve("93", period), period)
+
+    def legend(kf) -> list[str]:
+        return [t.get_text() for t in charts.structure(kf).axes[0].get_legend().get_texts()]
+
+    assert legend(figures)[2] == "Chưa có điều kiện"           # the sample: có + chưa có = phải thi hành
+    # Other statuses (34.110 + 17.034 < 53.266 in a real report): the rest is not all "chưa có điều kiện".
+    other = replace(figures, viec=replace(figures.viec, chua_co_dieu_kien=figures.viec.chua_co_dieu_kien - 1))
+    assert legend(other)[2] == "Ngoài số có điều kiện"

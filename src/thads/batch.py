@@ -169,7 +169,8 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: P
     digest.update(repr(targets).encode())
     digest.update(data.units.digest)
     if scope.peers:     # ranked among all provinces: any province's figures for the period change the report
-        digest.update(data.memo(("rows digest", job.period.code), lambda: _rows_digest(data, job.period)))
+        digest.update(data.memo(("rows digest", job.period.code), lambda loaded: _rows_digest(loaded, job.period)))
+    digest.update(repr(scope.coverage).encode())      # unranked, a report says how many provinces the data hold
     return digest.hexdigest()
 
 

@@ -144,7 +144,9 @@ def structure(kf: KeyFigures) -> Figure:
     with mpl.rc_context(STYLE):
         fig, (ax,) = _figure(height=2.3, left=0.7, bottom=0.75, ticks=(6, 2))
         # The third part is phải thi hành − có điều kiện: "chưa có điều kiện" only where the data say so.
-        known = all(kf.result(k).chua_co_dieu_kien is not None for k in ("viec", "tien"))
+        # (other statuses may exist: the label holds only where có + chưa có điều kiện make up phải thi hành)
+        known = all(r.chua_co_dieu_kien is not None and r.co_dieu_kien + r.chua_co_dieu_kien == r.phai_thi_hanh
+                    for r in (kf.viec, kf.tien))
         names = ["Thi hành xong", "Có điều kiện, chưa xong", "Chưa có điều kiện" if known else "Ngoài số có điều kiện"]
         colors = [CURRENT, "#5b9bd5", LAST_YEAR]
         shares = []     # per kind, its three parts in % of what must be enforced

@@ -65,12 +65,13 @@ class Dataset:
         return None, None
 
     def memo(self, key: tuple, make):
-        """`make()`, computed once per loaded folder (copies share it): what every report of a batch needs alike,
-        such as the figures of every province for a period. Never changed by whoever receives it."""
-        store = (self._original or self)._memo
-        if key not in store:
-            store[key] = make()
-        return store[key]
+        """`make(loaded)`, computed once per loaded folder from the folder as loaded (never from a copy a report
+        changed) and shared by its copies: what every report of a batch needs alike, such as the figures of
+        every province for a period. Never changed by whoever receives it."""
+        loaded = self._original or self
+        if key not in loaded._memo:
+            loaded._memo[key] = make(loaded)
+        return loaded._memo[key]
 
     def periods(self) -> list[tuple[int, int]]:
         """(nam, thang) pairs present in the statistics."""

@@ -36,6 +36,7 @@ class Scope:
     offices: frozenset[str] | None
     targets: frozenset[str] | None
     peers: bool = False            # also every office of the period (ranks among all provinces)
+    coverage: tuple[int, int] | None = None   # (provinces with data, provinces), which a report without ranks states
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def _province_scope(ds: Dataset, subject: Subject, period: Period, day: date) ->
     first, last = Period(period.year - 1, 1).start, period.end
     offices = {o.code for o in ds.units.offices if o.province in codes
                and (o.valid_to is None or o.valid_to >= first) and (o.valid_from is None or o.valid_from <= last)}
-    return Scope(frozenset(offices), frozenset(codes), metrics.ranks(ds, province, period, day) is not None)
+    return Scope(frozenset(offices), frozenset(codes), metrics.ranks(ds, province, period, day) is not None,
+                 metrics.coverage(ds, period, day))
 
 
 NATIONAL = Subject("toan-quoc", "Toàn quốc", "toàn quốc")

@@ -90,7 +90,7 @@ def _results(totals: pd.Series, targets: tuple[Decimal | None, Decimal | None]) 
     return {kind: result(totals[f"{kind}_phai_thi_hanh"], totals[f"{kind}_co_dieu_kien"],
                          totals[f"{kind}_xong"] + totals[f"{kind}_dinh_chi"], target,
                          _known(totals[f"{kind}_chua_co_dieu_kien"]),
-                         **{name: _known(totals[f"{kind}_{name}"]) for name in FLOW if f"{kind}_{name}" in totals})
+                         **{name: _known(totals[f"{kind}_{name}"]) for name in FLOW})
             for kind, target in zip(("viec", "tien"), targets)}
 
 
@@ -104,12 +104,24 @@ def _rows(ds: Dataset, offices: list[Office], period: Period) -> pd.DataFrame:
     return rows[rows["don_vi"].isin([o.code for o in offices])]
 
 
+PARTIAL_UNKNOWN = [f"{kind}_{name}" for kind in ("viec", "tien")
+                   for name in ("nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "thu_hoi_huy", "chua_co_dieu_kien",
+                                "so_theo_doi_rieng")]
+
+
 def totals(ds: Dataset, province: Province, period: Period, columns: list[str] = schema.FIGURES) -> pd.Series | None:
     """Summed figures (`columns`) of the province (or its predecessors) for the period; None without data."""
     rows = ds.period_rows(period.year, period.month)
     mine = rows["don_vi"].isin([o.code for o in _offices(ds, province, period)])
+    if not mine.any():
+        return None
     # Only the columns summed are taken from the rows: a report sums two dozen periods.
-    return rows.loc[mine, columns].sum(min_count=1) if mine.any() else None   # <NA> where nobody reported it
+    taken = rows.loc[mine, columns]
+    out = taken.sum(min_count=1)                         # <NA> where nobody reported it
+    # A figure of the flow that some offices left blank is unknown for the province: a part is never a whole.
+    partial = [c for c in PARTIAL_UNKNOWN if c in taken.columns and taken[c].isna().any()]
+    out[partial] = pd.NA
+    return out
 
 
 def missing(ds: Dataset, province: Province, period: Period) -> list[Province]:
@@ -363,11 +375,11 @@ RANKED = [(kind, figure) for kind in ("viec", "tien")
 def peers(ds: Dataset, period: Period, day: date) -> dict[str, dict[str, Result]]:
     """Cases and money ({'viec', 'tien'}) of every province existing on `day` that has data for the period (from
     each of its predecessors), by code. Computed once per loaded folder, period and day."""
-    def make():
+    def make(loaded: Dataset):
         out = {}
-        for p in ds.units.provinces_on(day):
-            t = totals(ds, p, period)
-            if t is not None and not missing(ds, p, period):
+        for p in loaded.units.provinces_on(day):
+            t = totals(loaded, p, period)
+            if t is not None and not missing(loaded, p, period):
                 out[p.code] = _results(t, (None, None))
         return out
     return ds.memo(("peers", period.code, day), make)
@@ -478,10 +490,11 @@ def province_ranking(ds: Dataset, period: Period, as_of: date | None = None) -> 
     records = []
     for province in ds.units.provinces_on(as_of or period.end):
         t = totals(ds, province, period)
-        if t is None:
+        if t is None or missing(ds, province, period):       # never a merged province ranked on a part of it
             continue
         r = _results(t, ds.target_of(period.year, province, period.end))
-        last = totals(ds, province, period.same_period_last_year)
+        previous = period.same_period_last_year
+        last = None if missing(ds, province, previous) else totals(ds, province, previous)
         records.append({
             "ma": province.code, "tinh": province.name, "ten": province.full_name,
             **{f"{k}_{f}": getattr(r[k], f) for k in ("viec", "tien")

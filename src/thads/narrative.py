@@ -65,10 +65,15 @@ def _intake(kf: KeyFigures, kind: str, whole: str) -> str:
     before = last.result(kind).thu_ly_moi if last else None
     if before is not None:
         text += f"; số thụ lý mới {_change(r.thu_ly_moi, before, kind)} so với cùng kỳ"
-    taken = [f"{label} {_amount(kind, value)}" for label, value in
-             (("ủy thác", r.uy_thac), ("thu hồi, hủy quyết định thi hành án", r.thu_hoi_huy)) if value is not None]
-    return (text + (f"; sau khi trừ {', '.join(taken)}," if taken else ";")
-            + f" tổng số {'tiền ' if money else ''}phải thi hành là {due}")
+    deductions = [(label, value) for label, value in
+                  (("ủy thác", r.uy_thac), ("thu hồi, hủy quyết định thi hành án", r.thu_hoi_huy)) if value is not None]
+    taken = ", ".join(f"{label} {_amount(kind, value)}" for label, value in deductions)
+    # "Sau khi trừ" only where the flow adds up: with a deduction the data lack, the figures are listed, not linked.
+    if deductions and r.thu_ly - sum(value for _, value in deductions) == r.phai_thi_hanh:
+        text += f"; sau khi trừ {taken},"
+    else:
+        text += f"; {taken};" if taken else ";"
+    return text + f" tổng số {'tiền ' if money else ''}phải thi hành là {due}"
 
 
 def _detailed(kf: KeyFigures, kind: str) -> bool:

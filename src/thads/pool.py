@@ -77,7 +77,7 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root, 
     sys.modules.setdefault("rfc3987_syntax", None)
     pid = os.getpid()
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
-                         progress=lambda job, stage: events.put((pid, job.period.code, job.folder, stage)), stop=stop,
+                         progress=lambda job, stage: events.put((pid, job.period.code, job.place, stage)), stop=stop,
                          project_root=root, on_kernel=lambda kernel: events.put((pid, None, None, kernel)))
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
     _RUNNER.warm_up(pdf)
@@ -194,7 +194,7 @@ class Workers:
                 self.progress, self.rows = progress, {}
                 self.overall = progress.add_task(f"Khởi động {self.count} tiến trình, mỗi tiến trình một kernel…",
                                                  total=len(self.todo), count=f"0/{len(self.todo)}")
-                self.names = {(job.period.code, job.folder): job.name for job in self.todo}
+                self.names = {(job.period.code, job.place): job.name for job in self.todo}
                 try:
                     self._loop(slots)
                 except Stopped as exc:
@@ -237,7 +237,7 @@ class Workers:
             outcome = future.result()
             slot.free()
         except Exception as exc:   # the worker died: its report alone fails, a new worker takes the next one
-            worker = self.workers_of.get((job.period.code, job.folder))
+            worker = self.workers_of.get((job.period.code, job.place))
             message = ("tiến trình làm báo cáo dừng đột ngột (bị tắt hoặc hết bộ nhớ); các báo cáo khác vẫn được "
                        "làm tiếp bằng tiến trình mới")
             outcome = run.Outcome(job.period.code, job.folder, job.name, "failed", message=message,
@@ -254,7 +254,7 @@ class Workers:
 
     def _record(self, job: run.Job, outcome: run.Outcome) -> None:
         self.outcomes.append(outcome)
-        key = (job.period.code, job.folder)
+        key = (job.period.code, job.place)
         if key in self.rows:
             self.progress.remove_task(self.rows.pop(key))
         self.progress.advance(self.overall)
@@ -285,9 +285,9 @@ class Workers:
                 _end_everything()
         except Stopped:
             _end_everything()
-        done = {(o.period, o.province) for o in self.outcomes}
+        done = {o.folder for o in self.outcomes}           # the report's folder: a code may have two (--as-of)
         for job in self.todo:
-            if (job.period.code, job.folder) not in done:
+            if str(run.output_folder(self.out_dir, job)) not in done:
                 self.outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "stopped",
                                                  message="chưa làm: đã dừng theo yêu cầu",
                                                  folder=str(run.output_folder(self.out_dir, job)),

@@ -249,7 +249,7 @@ class ProvinceReport(_Document):
                          fmt.percent(r.viec_ty_le, table=True), fmt.number(r.tien_co_dieu_kien),
                          fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le, table=True)])
         return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
-                      caption=f"Bảng 3. Kết quả theo đơn vị {self.period.label}",
+                      caption=f"Bảng {3 if self.figures.xep_thu else 2}. Kết quả theo đơn vị {self.period.label}",
                       note="Dòng tô màu: đơn vị chưa đạt chỉ tiêu về việc hoặc về tiền.")
 
     # Other work and notes ---------------------------------------------------------------------
@@ -364,7 +364,7 @@ class NationalReport(_Document):
 
     def ranking_text(self) -> Part:
         note = None
-        if self.as_of is not None and self.as_of != self.period.end:
+        if self.as_of is not None:
             note = (f"Xếp hạng {self.figures.so_tinh} tỉnh, thành phố có từ ngày {fmt.day(self.as_of)}; số liệu "
                     f"{self.period.label} của tỉnh, thành phố hình thành sau ngày {fmt.day(self.period.end)} là tổng "
                     "số liệu của các tỉnh hợp nhất; chỉ tiêu chỉ so sánh khi được giao theo tổ chức đó.")

@@ -219,6 +219,10 @@ def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed:
     return str(exc) if isinstance(exc, ThadsError) else f"{type(exc).__name__}: {exc}"
 
 
+EXAMPLES = {"province": "ProvinceReport(province, period, data_dir, notes_dir, report_date, as_of)",
+            "national": "NationalReport(period, data_dir, report_date, as_of)"}
+
+
 def _check_organisation(record: dict, job: Job) -> None:
     """The notebook made the report for the provinces the job asked for (`--as-of`), or the report would be
     stored where it does not belong."""
@@ -231,8 +235,7 @@ def _check_organisation(record: dict, job: Job) -> None:
                          f"với --as-of {made}")
     raise ThadsError(f"notebook {job.notebook.name} không lập báo cáo theo các tỉnh, thành phố từ ngày "
                      f"{job.as_of:%d/%m/%Y} (--as-of): ô tham số cần as_of: str = \"\" và đối tượng báo cáo cần "
-                     "nhận nó, ví dụ ProvinceReport(province, period, data_dir, notes_dir, report_date, as_of); "
-                     "notebook chưa sửa thì cập nhật bằng thads init --update")
+                     f"nhận nó, ví dụ {EXAMPLES[job.kind]}; notebook chưa sửa thì cập nhật bằng thads init --update")
 
 
 class _ReusedClient(AsyncKernelClient):

@@ -423,7 +423,11 @@ def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Pro
                                         "cần YYYY-MM-DD (ngày của cách tổ chức tỉnh mà mã tỉnh chỉ), hoặc để trống",
                                         number, schema.TARGET_ORGANISATION))
                 continue
-            if code != schema.NATIONAL and not any(p.code == code and p.valid_on(organised) for p in units.provinces):
+            if code == schema.NATIONAL:
+                problems.append(Problem(table.name, "chỉ tiêu toàn quốc (mã 00) không theo tổ chức tỉnh nào: để trống "
+                                        "theo_ngay", number, schema.TARGET_ORGANISATION))
+                continue
+            if not any(p.code == code and p.valid_on(organised) for p in units.provinces):
                 problems.append(Problem(table.name, f"mã tỉnh '{code}' không tồn tại vào ngày {organised:%d/%m/%Y}",
                                         number, "tinh"))
                 continue
@@ -442,8 +446,7 @@ def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Pro
             except CellError as exc:
                 problems.append(Problem(table.name, str(exc), number, column))
         # Two dates naming the same organisation (the same province record) are the same target.
-        key = (year, code, None if organised is None or code == schema.NATIONAL
-               else units.province(code, organised))
+        key = (year, code, None if organised is None else units.province(code, organised))
         if key in seen:
             when = "" if organised is None else f" theo tổ chức ngày {organised:%d/%m/%Y}"
             problems.append(Problem(table.name, f"chỉ tiêu năm {year} của mã {code}{when} bị trùng (đã có ở dòng "
