@@ -104,9 +104,8 @@ def _rows(ds: Dataset, offices: list[Office], period: Period) -> pd.DataFrame:
     return rows[rows["don_vi"].isin([o.code for o in offices])]
 
 
-PARTIAL_UNKNOWN = [f"{kind}_{name}" for kind in ("viec", "tien")
-                   for name in ("nam_truoc_chuyen_sang", "thu_ly_moi", "uy_thac", "thu_hoi_huy", "chua_co_dieu_kien",
-                                "so_theo_doi_rieng")]
+# The figures of the flow (and chưa có điều kiện): unknown for a province when any of its offices left them blank.
+PARTIAL_UNKNOWN = [f"{kind}_{name}" for kind in ("viec", "tien") for name in (*FLOW, "chua_co_dieu_kien")]
 
 
 def totals(ds: Dataset, province: Province, period: Period, columns: list[str] = schema.FIGURES) -> pd.Series | None:

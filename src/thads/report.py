@@ -68,6 +68,7 @@ class _Document:
 
     kind: str
     figures: metrics.KeyFigures | metrics.NationalFigures
+    as_of: date | None                 # for the provinces of this day (--as-of); None: those of the period's end
     period: Period
     date: date
 
@@ -78,6 +79,11 @@ class _Document:
         figures.update(self._extra_summary())
         parts.setup_display()
         parts.record_figures(self.kind, subject, self.period.code, self.document_title, figures)
+
+    @property
+    def day(self) -> date:
+        """The day whose provinces the report is for: `as_of`, or the end of the period."""
+        return self.as_of or self.period.end
 
     def _extra_summary(self) -> dict:
         return {}
@@ -158,8 +164,8 @@ class ProvinceReport(_Document):
 
     def header(self) -> Part:
         """Agency and national motto, number, place and date, the title, and the sample-data notice."""
-        day = self.as_of or self.period.end       # a report on the provinces of a later day takes their header
-        provincial = next(o for o in self.data.units.offices_of(self.province, day) if o.is_provincial)
+        # A report on the provinces of a later day takes their header.
+        provincial = next(o for o in self.data.units.offices_of(self.province, self.day) if o.is_provincial)
         before_merger = provincial.kind == "cuc"
         return self._header(provincial.name.upper(), "BC-CTHADS" if before_merger else "BC-THADS",
                             self.province.name, self.figures.don_vi_thieu_so_lieu)
@@ -185,7 +191,7 @@ class ProvinceReport(_Document):
         not hold every province, a line saying why there is no rank."""
         ranked = self.figures.xep_thu
         if not ranked:
-            having, total = metrics.coverage(self.data, self.period, self.as_of or self.period.end)
+            having, total = metrics.coverage(self.data, self.period, self.day)
             return parts.paragraphs((f"Không xếp thứ so với các tỉnh, thành phố: thư mục dữ liệu có số liệu kỳ này "
                                      f"của {having}/{total} tỉnh, thành phố.", "footnote"))
         rows = []
