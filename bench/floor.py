@@ -41,7 +41,7 @@ def _make(codes: list[str], period: str, out: str) -> tuple[int, float]:
         for job in jobs:
             notebook = papermill.parameterize.parameterize_notebook(papermill.iorw.load_notebook_node(str(job.notebook)),
                                                                     runner.parameters(job))
-            thads.kernel.fresh(str(job.notebook.parent))
+            thads.kernel.fresh(str(job.notebook.parent), word=False)
             for cell in notebook.cells:
                 if cell.cell_type != "code":
                     continue

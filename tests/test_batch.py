@@ -44,17 +44,18 @@ def batch(tmp_path_factory):
     data = tmp_path_factory.mktemp("data") / "data"
     shutil.copytree(ROOT / "data", data)
     out = tmp_path_factory.mktemp("outputs")
-    first = thads("run", "--province", *MADE, "--period", "2026-M12", "--data", str(data), "--out", str(out),
-                  "--jobs", "2", "--format", "html,pdf,docx")
-    national = thads("run", "--report", "national", "--period", "2024-M12", "2026-M12", "--data", str(data),
-                     "--out", str(out))
-    return data, out, first, national
+    batch_file = data.parent / "batch.yml"
+    batch_file.write_text("reports:\n"
+                          f"  - {{periods: [2026-M12], provinces: [{', '.join(MADE)}], formats: [html, pdf, docx]}}\n"
+                          "  - {periods: [2024-M12, 2026-M12], report: national}\n", "utf-8")
+    done = thads("run", str(batch_file), "--data", str(data), "--out", str(out), "--jobs", "2")
+    return data, out, done, done
 
 
 def test_the_provinces_of_a_batch_are_made_with_an_index_linking_them(batch):
     _, out, first, _ = batch
     assert first.returncode == 0, first.stderr
-    assert counts(first.stderr) == (3, 0, 0)
+    assert counts(first.stderr) == (5, 0, 0)         # the three provinces and the two national overviews
     folders = sorted(p for p in (out / "2026-M12").iterdir() if p.name != "toan-quoc")
     assert [f.name for f in folders] == list(MADE)
     for folder in folders:

@@ -34,9 +34,12 @@ PHONE = 375
 A4_POINTS = (595.28, 841.89)
 
 # What the reports are made from: the README's sample reports, a second 2026 province and the national overview.
-RUNS = [("run", "--period", "2024-M11", "--province", "93", "--date", "2024-09-26"),
-        ("run", "--period", "2026-M12", "--province", "92", "12"),
-        ("run", "--report", "national", "--period", "2026-M12", "--format", "html")]
+SEED_RUN = ("run", "--period", "2024-M11", "--province", "93", "--date", "2024-09-26")
+# The reports the reader opens, made by one batch with two workers.
+BATCH = ("reports:\n"
+         "  - {periods: [2024-M11], provinces: [93], date: 2024-09-26}\n"
+         "  - {periods: [2026-M12], provinces: [92, 12]}\n"
+         "  - {periods: [2026-M12], report: national, formats: [html]}\n")
 REPORTS = ["2024-M11/93", "2026-M12/92", "2026-M12/12", "2026-M12/toan-quoc"]
 ADDRESS = re.compile(r"^\d{4}-M\d{2}/(\d{2}|toan-quoc)/report\.(html|pdf)$")
 
@@ -96,9 +99,10 @@ def site(browser, tmp_path_factory) -> Path:
     """The outputs folder the reader opens, made once by the real command line (after the browser started,
     so that a machine without one skips before spending time on reports)."""
     out = tmp_path_factory.mktemp("browser") / "outputs"
-    for args in RUNS:
-        result = thads(*args, "--out", str(out))
-        assert result.returncode == 0, result.stderr
+    batch = out.parent / "batch.yml"
+    batch.write_text(BATCH, "utf-8")
+    result = thads("run", str(batch), "--jobs", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return out
 
@@ -385,7 +389,7 @@ def test_a_forced_rerun_keeps_every_address(site, desktop):
     links, before = index_links(site), files()
     report = site / "2024-M11" / "93" / "report.html"
     stamp = report.stat().st_mtime_ns
-    again = thads(*RUNS[0], "--out", str(site), "--force")
+    again = thads(*SEED_RUN, "--out", str(site), "--force")
     assert again.returncode == 0, again.stderr
     assert report.stat().st_mtime_ns != stamp, "the report was made again"
     assert files() == before

@@ -67,13 +67,13 @@ def assert_nothing_half_written(out: Path) -> None:
 @pytest.mark.parametrize("fault, words", [
     ('if province == "92":\n    raise RuntimeError("lỗi cố ý trong ô")', "RuntimeError: lỗi cố ý trong ô"),
     ('import os\nif province == "92":\n    os.kill(os.getpid(), 9)', "kernel dừng đột ngột"),
-    ('import time\nif province == "92":\n    time.sleep(600)', "quá thời gian cho phép (15 giây)"),
+    ('import time\nif province == "92":\n    time.sleep(600)', "quá thời gian cho phép (8 giây)"),
 ], ids=["cell-raises", "kernel-dies", "cell-hangs"])
 def test_a_faulty_report_fails_alone_and_the_next_one_is_made(tmp_path, fault, words):
     out = tmp_path / "out"
     started = time.monotonic()
     done = thads("run", "--period", "2026-M12", "--province", "92", "96", "--format", "html", "--jobs", "1",
-                 "--timeout", "15", "--notebooks", str(notebooks_with(tmp_path, fault)), "--out", str(out))
+                 "--timeout", "8", "--notebooks", str(notebooks_with(tmp_path, fault)), "--out", str(out))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert counts(done.stderr) == (1, 0, 1)
     assert words in " ".join(done.stderr.split())
@@ -107,8 +107,11 @@ def all_ended(processes: list[psutil.Process], within: float = 20) -> list[str]:
 def test_a_signal_stops_the_batch_cleanly_and_the_next_run_does_only_what_is_missing(tmp_path, name, code, says):
     """Ctrl-C, SIGTERM and a closed terminal (SIGHUP) stop a batch alike: the report in progress is abandoned,
     the good reports stay whole, every worker and kernel ends, the index lists what was made."""
-    out = tmp_path / "out"
-    slow = notebooks_with(tmp_path, "import time\ntime.sleep(4)")
+    out, hold, running = tmp_path / "out", tmp_path / "hold", tmp_path / "running"
+    # Report 96 waits in a cell while the file `hold` exists, once it has said so in `running`.
+    slow = notebooks_with(tmp_path, f"import os, time\nif province == '96' and os.path.exists({str(hold)!r}):\n"
+                                    f"    open({str(running)!r}, 'w').close()\n    time.sleep(120)")
+    hold.touch()
     first = thads("run", "--period", "2026-M12", "--province", "04", "--format", "html", "--out", str(out),
                   "--notebooks", str(slow))
     assert first.returncode == 0, first.stderr
@@ -117,9 +120,9 @@ def test_a_signal_stops_the_batch_cleanly_and_the_next_run_does_only_what_is_mis
     batch = start("run", "--period", "2026-M12", "--province", "92", "96", "08", "--format", "html", "--jobs", "1",
                   "--out", str(out), "--notebooks", str(slow))
     deadline = time.monotonic() + 120
-    while not (out / "2026-M12" / "92" / "report.html").exists() and time.monotonic() < deadline:
+    while not running.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    time.sleep(1.0)                                       # the second report is now running
+    assert running.exists() and (out / "2026-M12" / "92" / "report.html").exists()   # 92 made, 96 running
     started = descendants(batch.pid)
     assert any("ipykernel" in " ".join(p.cmdline()) for p in started)
     os.killpg(batch.pid, getattr(signal, name))
@@ -135,6 +138,7 @@ def test_a_signal_stops_the_batch_cleanly_and_the_next_run_does_only_what_is_mis
 
     if name != "SIGINT":
         return           # what a stopped batch leaves is checked above; the rerun after it once, for Ctrl-C
+    hold.unlink()
     again = thads("run", "--period", "2026-M12", "--province", "04", "92", "96", "08", "--format", "html",
                   "--out", str(out), "--notebooks", str(slow))
     assert again.returncode == 0, again.stderr

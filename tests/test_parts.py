@@ -227,6 +227,30 @@ def test_the_reports_charts_use_its_serif_font():
     assert fonts and all("Serif" in name for name in fonts), fonts
 
 
+def test_a_chart_is_svg_with_its_words_as_text_and_png_only_when_word_is_made(monkeypatch):
+    from thads import charts, dataset, metrics, report
+
+    data = dataset.load(ROOT / "data")
+    period = Period.parse("2024-M11")
+    figures = metrics.key_figures(data, data.units.resolve("93", period), period)
+    svg = charts.svg(charts.rates_vs_targets(figures))
+    assert svg == charts.svg(charts.rates_vs_targets(figures))     # an unchanged report stays byte for byte
+    text = svg.decode("utf-8")
+    assert ">Tỷ lệ thi hành xong so với chỉ tiêu</text>" in text and ">Về việc</text>" in text
+    assert "font-family: 'Times New Roman', 'Liberation Serif'" in text
+    monkeypatch.setattr(parts, "CHART_PNG", True)
+    kernel_data, metadata = report._figure(charts.rates_vs_targets(figures), "Biểu đồ")._repr_mimebundle_()
+    assert set(kernel_data) == {"image/svg+xml", "image/png", parts.PART} and metadata["image/svg+xml"]["alt"]
+    parts.chart_png(False)                                     # what kernel.fresh does for a report without Word
+    kernel_data, metadata = report._figure(charts.rates_vs_targets(figures), "Biểu đồ")._repr_mimebundle_()
+    assert set(kernel_data) == {"image/svg+xml", parts.PART}
+    shown = nbformat.v4.new_output("display_data", data=kernel_data, metadata=metadata)
+    page = BeautifulSoup(ReportHTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=[
+        RECORD, cell("r.chart_rates()", shown)]))[0], "html.parser")
+    image = page.select_one("figure.chart img")
+    assert image["src"].startswith("data:image/svg+xml;base64,") and image["class"] == ["text-width"]
+
+
 def test_charts_copied_from_a_blank_figure_share_nothing_and_follow_their_own_reports_rcparams():
     from thads import charts, dataset, metrics
 

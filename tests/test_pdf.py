@@ -62,3 +62,12 @@ def test_a_browser_that_died_is_started_again(printer, tmp_path):
     printer.pdf("<p>trước</p>")
     printer._browser.close()                          # as if it had crashed between two reports
     assert "sau" in text_of(printer.pdf("<p>sau</p>"), tmp_path)
+
+
+def test_each_page_is_printed_from_a_private_file_removed_after_it(printer, tmp_path):
+    printer.pdf("<p>Hậu Giang</p>")
+    folder = printer._folder
+    assert folder.is_dir() and not any(folder.iterdir())          # nothing of a report is left behind
+    printer.close()
+    assert not folder.exists()
+    assert "Cần Thơ" in text_of(printer.pdf("<p>Cần Thơ</p>"), tmp_path)   # opened again when needed

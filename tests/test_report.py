@@ -125,7 +125,7 @@ def test_the_html_is_one_self_contained_file(reports):
     soup = BeautifulSoup(page, "html.parser")
     assert soup.find("script") is None and soup.find("link") is None and soup.find("iframe") is None
     images = soup.find_all("img")
-    assert len(images) >= 6 and all(img["src"].startswith("data:image/png;base64,") for img in images)
+    assert len(images) >= 6 and all(img["src"].startswith("data:image/svg+xml;base64,") for img in images)
     for tag in soup.find_all(src=True) + soup.find_all(href=True):
         value = tag.get("src") or tag.get("href")
         assert value.startswith(("data:", "#")), value

@@ -792,3 +792,26 @@ def test_files_the_data_contract_does_not_name_are_said_to_be_ignored(folder, ca
     out = accepted(validate(folder, capsys))
     assert "bỏ qua README.md: không thuộc cấu trúc thư mục dữ liệu" in out
     assert "bỏ qua so-lieu-cu.csv: không thuộc cấu trúc thư mục dữ liệu" in out
+
+
+def test_a_batchs_kernels_take_the_folder_it_loaded_only_while_the_folder_is_unchanged(hau_giang_2024, tmp_path,
+                                                                                       monkeypatch):
+    """`thads run` leaves the data it loaded for its kernels (dataset.share): they skip reading and checking the
+    files again, but never take data that no longer match the folder."""
+    folder = tmp_path / "data"
+    shutil.copytree(hau_giang_2024, folder)
+    loaded = dataset.load(folder)
+    shared = tmp_path / "shared.pickle"
+    dataset.share(loaded, shared)
+    read_again = dataset._load
+    monkeypatch.setattr(dataset, "_load", lambda *args: pytest.fail("the folder was read again"))
+    dataset._CACHE.clear()                                # as in a kernel that has loaded nothing yet
+    assert dataset.load(folder, shared=shared).stats.equals(loaded.stats)
+
+    stats = folder / "stats" / "2024.csv"
+    stats.write_text(stats.read_text("utf-8") + "\n", "utf-8")          # the folder changed since it was shared
+    monkeypatch.setattr(dataset, "_load", read_again)
+    dataset._CACHE.clear()
+    assert dataset._shared(shared, (str(folder.resolve()), dataset.signature(folder), date.today())) is None
+    assert dataset.load(folder, shared=shared).stats.equals(loaded.stats)          # read again, from the files
+    assert dataset._shared(tmp_path / "missing.pickle", ()) is None

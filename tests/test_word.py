@@ -69,7 +69,7 @@ def png_of(width: int, height: int) -> str:
 def test_a_word_document_follows_the_administrative_layout():
     table = parts.table(["Chỉ tiêu", "Việc"], [["Phải thi hành", "11.410"]], [False, True], caption="Bảng 1. X",
                         note="Ghi chú bảng.").record
-    figure = parts.figure(b"", "Biểu đồ thử", "Tỷ lệ theo tháng", 7.0).record
+    figure = parts.figure(b"", None, "Biểu đồ thử", "Tỷ lệ theo tháng", 7.0).record
     doc = Document(io.BytesIO(word.to_docx(notebook_of((table, None), (figure, png_of(1400, 600))))))
     section = doc.sections[0]
     mm = lambda length: round(length.mm)  # noqa: E731 - Word keeps lengths in twips
@@ -88,6 +88,17 @@ def test_a_word_document_follows_the_administrative_layout():
     assert 1400 / (shape.width / 914400) >= 150          # pixels per printed inch
     assert "Biểu đồ 1. Tỷ lệ theo tháng" in [p.text for p in doc.paragraphs]
     assert "in ra" in [p.text for p in doc.paragraphs]
+
+
+def test_a_chart_drawn_without_its_png_is_refused_with_what_to_do():
+    """`thads run` without Word draws the charts as SVG alone, which Word cannot take: a Word file is never made
+    without its charts."""
+    figure = parts.figure(b"<svg/>", None, "Biểu đồ thử", "Tỷ lệ theo tháng", 7.0)
+    data, _ = figure._repr_mimebundle_()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("r.chart_monthly()", outputs=[
+        nbformat.v4.new_output("display_data", data=data)])])
+    with pytest.raises(ThadsError, match="«Tỷ lệ theo tháng» trong notebook chỉ có dạng SVG.*--format docx"):
+        word.to_docx(notebook)
 
 
 def test_signing_settings_fill_the_end_of_the_document(tmp_path):
@@ -119,10 +130,12 @@ def test_a_word_file_a_clerk_changed_is_never_overwritten(tmp_path):
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     out = tmp_path_factory.mktemp("word")
-    for args in (("--period", "2024-M11", "--province", "93", "--date", "2024-09-26"),
-                 ("--period", "2026-M12", "--province", "92")):
-        done = thads("run", *args, "--format", "html,pdf,docx", "--out", str(out))
-        assert done.returncode == 0, done.stderr
+    batch = out.parent / f"{out.name}.yml"
+    batch.write_text("reports:\n"
+                     "  - {periods: [2024-M11], provinces: [93], date: 2024-09-26}\n"
+                     "  - {periods: [2026-M12], provinces: [92]}\n", "utf-8")
+    done = thads("run", str(batch), "--format", "html,pdf,docx", "--jobs", "2", "--out", str(out))
+    assert done.returncode == 0, done.stderr
     return out
 
 

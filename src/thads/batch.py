@@ -156,7 +156,7 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: P
                               data.description], sort_keys=True, default=str).encode())   # sample flag too
     scope = kinds.get(job.kind).scope(data, job.subject, job.period, job.as_of or job.period.end)
     years = [job.period.year - 1, job.period.year]
-    rows = data.stats[data.stats["nam"].isin(years)]
+    rows = data.memo(("rows of years", *years), lambda loaded: loaded.stats[loaded.stats["nam"].isin(years)])
     if scope.offices is not None:
         rows = rows[rows["don_vi"].isin(scope.offices)]
     targets = sorted((k, v) for k, v in [*data.targets.items(), *data.organised_targets.items()]
@@ -236,6 +236,19 @@ def summary_table(outcomes: list[run.Outcome]) -> Table:
     return table
 
 
+def _share(data: dataset.Dataset, out_dir: Path) -> Path | None:
+    """The data as loaded here, left in the output folder for the workers' kernels (`dataset.share`); None when it
+    cannot be written, and each kernel reads the folder itself."""
+    path = out_dir / ".work" / f"dataset-{os.getpid()}.pickle"
+    try:
+        files.make_folder(path.parent)
+        files.no_link(path)
+        dataset.share(data, path)
+    except (OSError, ThadsError):
+        return None
+    return path
+
+
 def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: Path, notebooks: Path,
             jobs: int | None = None, force: bool = False, time_limit: float | None = None,
             where: project.Project | None = None) -> list[run.Outcome]:
@@ -274,7 +287,8 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
                 todo.append(job)
         if any("pdf" in job.formats for job in todo):
             pdf.require_browser()          # before any report runs, not once for each report
-        workers = pool.Workers(todo, jobs or os.cpu_count() or 1, (data_dir, out_dir, notes_dir, time_limit),
+        shared = _share(data, out_dir) if todo else None
+        workers = pool.Workers(todo, jobs or os.cpu_count() or 1, (data_dir, out_dir, notes_dir, time_limit, shared),
                                where.root, console)
         stopped = unwritten = None
         try:
@@ -283,6 +297,8 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
             stopped = exc
             outcomes += workers.outcomes
         finally:
+            if shared is not None:
+                shared.unlink(missing_ok=True)
             try:
                 index.write(out_dir, warn=lambda message: console.print(f"Cảnh báo: {escape(visible(message))}"))
             except ThadsError as exc:       # the reports are made; say why the index is not up to date

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from thads import schema
@@ -109,18 +110,21 @@ PARTIAL_UNKNOWN = [f"{kind}_{name}" for kind in ("viec", "tien") for name in (*F
 
 
 def totals(ds: Dataset, province: Province, period: Period, columns: list[str] = schema.FIGURES) -> pd.Series | None:
-    """Summed figures (`columns`) of the province (or its predecessors) for the period; None without data."""
-    rows = ds.period_rows(period.year, period.month)
-    mine = rows["don_vi"].isin([o.code for o in _offices(ds, province, period)])
+    """Summed figures (`columns`) of the province (or its predecessors) for the period; None without data.
+
+    Summed as arrays made once per period (`Dataset.period_figures`): a report sums two dozen periods, and
+    pandas took five milliseconds for each.
+    """
+    figures = ds.period_figures(period.year, period.month, tuple(columns))
+    mine = np.isin(figures.offices, [o.code for o in _offices(ds, province, period)])
     if not mine.any():
         return None
-    # Only the columns summed are taken from the rows: a report sums two dozen periods.
-    taken = rows.loc[mine, columns]
-    out = taken.sum(min_count=1)                         # <NA> where nobody reported it
-    # A figure of the flow that some offices left blank is unknown for the province: a part is never a whole.
-    partial = [c for c in PARTIAL_UNKNOWN if c in taken.columns and taken[c].isna().any()]
-    out[partial] = pd.NA
-    return out
+    known = figures.known[mine]
+    # <NA> where nobody reported it; and a figure of the flow that some offices left blank is unknown for the
+    # province: a part is never a whole.
+    partial = np.isin(figures.columns, PARTIAL_UNKNOWN)
+    unknown = ~known.any(axis=0) | (partial & ~known.all(axis=0))
+    return pd.Series(pd.arrays.IntegerArray(figures.values[mine].sum(axis=0), unknown), index=list(columns))
 
 
 def missing(ds: Dataset, province: Province, period: Period) -> list[Province]:

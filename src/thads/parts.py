@@ -36,16 +36,36 @@ _TEMPLATES = Environment(loader=PackageLoader("thads", "templates/fragments"),
                          autoescape=select_autoescape(default=True, default_for_string=True))
 
 
-class Part:
-    """One displayed part of a report: HTML, or a PNG image with its alt text, and its record."""
+# Whether a chart is also displayed as PNG, for Word, which takes no SVG. `thads run` sets it for each report
+# (kernel.fresh): only a report made with a Word file pays for the PNG. Elsewhere (JupyterLab, papermill) it
+# stays on, so that every format can be exported from the notebook.
+CHART_PNG = True
 
-    def __init__(self, record: dict, html: str = "", png: bytes | None = None, alt: str = ""):
-        self.record, self.html, self.png, self.alt = record, html, png, alt
+
+def chart_png(wanted: bool) -> None:
+    """Display the report's charts as PNG too (for Word) from now on, or not."""
+    global CHART_PNG
+    CHART_PNG = bool(wanted)
+
+
+class Part:
+    """One displayed part of a report: HTML, or a chart (SVG, and PNG for Word) with its alt text, and its
+    record."""
+
+    def __init__(self, record: dict, html: str = "", png: bytes | None = None, alt: str = "",
+                 svg: bytes | None = None):
+        self.record, self.html, self.png, self.alt, self.svg = record, html, png, alt, svg
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        data, metadata = {}, {}
+        if self.svg is not None:      # as wide as the text, like the page's tables
+            data["image/svg+xml"] = self.svg.decode("utf-8")
+            metadata["image/svg+xml"] = {"alt": self.alt, "text_width": True}
         if self.png is not None:
-            return ({"image/png": base64.b64encode(self.png).decode("ascii"), PART: self.record},
-                    {"image/png": {"alt": self.alt}})
+            data["image/png"] = base64.b64encode(self.png).decode("ascii")
+            metadata["image/png"] = {"alt": self.alt}
+        if data:
+            return {**data, PART: self.record}, metadata
         return {"text/html": self.html, PART: self.record}, {}
 
     def __repr__(self) -> str:
@@ -81,9 +101,10 @@ def table(header: list[str], rows: list[list[str]], numeric: list[bool], caption
     return Part(record, render("table.html.j2", compact=compact, **record))
 
 
-def figure(png: bytes, alt: str, caption: str, width_inches: float) -> Part:
-    """A chart as a PNG, with the alt text the page shows and the caption other formats print."""
-    return Part({"kind": "figure", "alt": alt, "caption": caption, "width_inches": width_inches}, png=png, alt=alt)
+def figure(svg: bytes, png: bytes | None, alt: str, caption: str, width_inches: float) -> Part:
+    """A chart as SVG (and PNG, or None), with the alt text the page shows and the caption other formats print."""
+    return Part({"kind": "figure", "alt": alt, "caption": caption, "width_inches": width_inches}, png=png, alt=alt,
+                svg=svg)
 
 
 def note(heading: str | None, markdown_text: str, html: str) -> Part:

@@ -6,22 +6,27 @@ Windows it needs no GTK: Edge or Chrome is already there. A `Printer` keeps one 
 for all the reports of a worker; the browser is found by `find_browser`.
 
 The page runs no script and loads nothing but itself: a report is printed as it is. Each report is a new
-document at one private address, served from memory: a page whose content is replaced in place kept
-about 4 MB of every report in the browser (+240 MB over 68 reports); a new document keeps it flat.
+document, opened from a private temporary file by a browser context that is offline; the report's own
+Content-Security-Policy (images from data: URLs only, no scripts, no styles from elsewhere) refuses the
+rest. Opening a file costs the browser and its driver about 40% less CPU than serving the page through
+Playwright's request interception, which also made the browser handle the page more slowly. A page whose
+content is replaced in place kept about 4 MB of every report in the browser (+240 MB over 68 reports); a
+new document keeps it flat.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from thads.errors import ThadsError
 
 BROWSER = "THADS_BROWSER"       # environment variable: the browser to print with, when not found by itself
 TIMEOUT_MS = 120_000            # a page that takes longer to load or print fails its report
-ADDRESS = "http://report.thads.invalid/"   # where the page being printed is served (.invalid: never a real host)
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge", "msedge", "chrome")
 _WINDOWS = (("Microsoft", "Edge", "Application", "msedge.exe"), ("Google", "Chrome", "Application", "chrome.exe"),
             ("Chromium", "Application", "chrome.exe"))
@@ -80,26 +85,20 @@ class Printer:
 
     def __init__(self):
         self._playwright = self._browser = self._page = None
-        self._serving = ""             # the HTML of the page being printed
+        self._folder: Path | None = None     # where the pages being printed are written, private to this printer
+        self._numbers = itertools.count(1)
         self.browser: Path | None = None     # the browser that prints, once started
-
-    def _serve(self, route) -> None:
-        """The page itself from memory; anything else it asks for is refused."""
-        if route.request.url == ADDRESS:
-            route.fulfill(body=self._serving, content_type="text/html; charset=utf-8")
-        else:
-            route.abort()
 
     def _start(self) -> None:
         from playwright.sync_api import Error, sync_playwright
 
         browser = self.browser = require_browser()
+        self._folder = Path(tempfile.mkdtemp(prefix="thads-print-"))
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(executable_path=str(browser), timeout=TIMEOUT_MS)
-            context = self._browser.new_context(java_script_enabled=False)
+            context = self._browser.new_context(java_script_enabled=False, offline=True)
             context.set_default_timeout(TIMEOUT_MS)
-            context.route("**/*", self._serve)
             self._page = context.new_page()
         except Error as exc:
             self.close()
@@ -118,15 +117,17 @@ class Printer:
 
         for attempt in (1, 2):
             self.start()
+            path = self._folder / f"page-{next(self._numbers)}.html"
             try:
-                self._serving = page
-                self._page.goto(ADDRESS, wait_until="load")
-                self._serving = ""
+                path.write_text(page, "utf-8")
+                self._page.goto(path.as_uri(), wait_until="load")
                 return self._page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
             except Error as exc:
                 self.close()
                 if attempt == 2 or "closed" not in str(exc).lower() and "crash" not in str(exc).lower():
                     raise ThadsError(f"Không in được PDF bằng trình duyệt: {_first_line(exc)}") from None
+            finally:
+                path.unlink(missing_ok=True)
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -136,6 +137,9 @@ class Printer:
             except Exception:   # already closed, or the driver is gone with its browser
                 pass
         self._playwright = self._browser = self._page = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
 
 def to_pdf(page: str, target: Path | None = None, printer: Printer | None = None) -> bytes | None:

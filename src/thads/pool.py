@@ -67,7 +67,7 @@ def _children_ignore_stop_signals():
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root, pdf) -> None:
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events, stop, root, pdf) -> None:
     """Each worker: leave the stop signals to the parent, keep one Runner (its browser opened at once when
     the batch makes PDFs), shut its kernel and browser at exit."""
     global _RUNNER
@@ -78,7 +78,8 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, events, stop, root, 
     pid = os.getpid()
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
                          progress=lambda job, stage: events.put((pid, job.period.code, job.place, stage)), stop=stop,
-                         project_root=root, on_kernel=lambda kernel: events.put((pid, None, None, kernel)))
+                         project_root=root, on_kernel=lambda kernel: events.put((pid, None, None, kernel)),
+                         shared_data=shared_data)
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
     _RUNNER.warm_up(pdf)
 
@@ -160,8 +161,8 @@ class Workers:
     """Make `todo` with `count` worker processes; progress on `console`."""
 
     def __init__(self, todo: list[run.Job], count: int, runner_args: tuple, root: Path, console: Console):
-        """`runner_args`: (data_dir, out_dir, notes_dir, time_limit) of each worker's Runner; `root`: the
-        project whose settings the kernels use."""
+        """`runner_args`: (data_dir, out_dir, notes_dir, time_limit, shared_data) of each worker's Runner; `root`:
+        the project whose settings the kernels use."""
         self.todo, self.console, self.root = list(todo), console, root
         self.out_dir = Path(runner_args[1])
         self.count = max(1, min(count, len(self.todo)))

@@ -1,7 +1,7 @@
 """What a report notebook calls: one object per report that holds its figures and displays each part.
 
 Cells stay thin: `r = ProvinceReport(province, period)` then `r.header()`, `r.results()`,
-`r.chart_rates()`, ... Each method returns a `parts.Part` (HTML or a PNG chart, with a structured
+`r.chart_rates()`, ... Each method returns a `parts.Part` (HTML or a chart, with a structured
 record), so the notebook shows the same thing in JupyterLab and in the exported HTML, PDF and other
 formats. Building the object records its key figures in the notebook; `summary.json` and the index
 are written from that record.
@@ -28,7 +28,7 @@ from thads.parts import Part
 from thads.periods import Period
 from thads.units import organised_label, organised_on
 
-CHART_DPI = 200
+CHART_DPI = 200                          # a chart's PNG, for Word: sharp in print
 REORGANISED = date(2025, 7, 1)          # Cục THADS tỉnh become THADS tỉnh/thành phố (QĐ 1898/QĐ-BTP)
 DEPARTMENT = date(2025, 3, 1)           # the Tổng cục THADS becomes the Cục Quản lý THADS (NĐ 39/2025)
 
@@ -40,7 +40,8 @@ RANK_LABELS = {"thu_ly": "Tổng số thụ lý", "phai_thi_hanh": "Tổng số 
 
 def _figure(fig, alt: str) -> Part:
     caption = fig.axes[0].get_title() if len(fig.axes) == 1 else alt
-    return parts.figure(charts.png(fig, CHART_DPI), alt, caption or alt, fig.get_figwidth())
+    png = charts.png(fig, CHART_DPI) if parts.CHART_PNG else None
+    return parts.figure(charts.svg(fig), png, alt, caption or alt, fig.get_figwidth())
 
 
 def _sample_notice(data: dataset.Dataset) -> str:

@@ -281,8 +281,10 @@ class Runner:
     """
 
     def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path, time_limit: float | None = None,
-                 progress=None, stop=None, project_root: Path | None = None, on_kernel=None):
+                 progress=None, stop=None, project_root: Path | None = None, on_kernel=None,
+                 shared_data: Path | None = None):
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
+        self.shared_data = shared_data        # the data folder as the batch loaded it (dataset.share), if any
         self.project_root = project_root      # the kernel's reports use its settings (THADS_PROJECT)
         self.signing = project.find(project_root).signing if project_root else None
         self.stop = stop or threading.Event()   # set by the batch on Ctrl-C: interrupt, start nothing new
@@ -298,8 +300,9 @@ class Runner:
         """Start the kernel and have it import the package and load the data, while this process imports
         papermill and nbconvert, and with `pdf` opens the browser and prints a first page: a batch's first
         report then waits for neither."""
-        self._client().execute(f"import thads.kernel\nthads.kernel.warm({str(self.data_dir.resolve())!r})",
-                               silent=True, store_history=False)
+        shared = str(self.shared_data) if self.shared_data else None
+        self._client().execute(f"import thads.kernel\nthads.kernel.warm({str(self.data_dir.resolve())!r}, "
+                               f"{shared!r})", silent=True, store_history=False)
         self._warming = True
         import papermill  # noqa: F401
 
@@ -326,8 +329,9 @@ class Runner:
         """The reply to the last request sent through `_client`, skipping replies to earlier ones."""
         return self._kc.get_shell_msg(timeout=timeout)["content"]
 
-    def _fresh(self, cwd: Path) -> None:
-        """Wait for the warm-up, then give the next report a clean kernel that works in `cwd`."""
+    def _fresh(self, cwd: Path, word: bool) -> None:
+        """Wait for the warm-up, then give the next report a clean kernel that works in `cwd` (and draws its
+        charts as PNG too when it makes a `word` file)."""
         kc = self._client()
         if self._warming:
             self._warming = False
@@ -335,7 +339,8 @@ class Runner:
                 self._reply(timeout=300)
             except Exception:   # a kernel that failed to warm up is cleaned and used like any other
                 pass
-        kc.execute(f"import thads.kernel\nthads.kernel.fresh({str(cwd)!r})", silent=True, store_history=False)
+        kc.execute(f"import thads.kernel\nthads.kernel.fresh({str(cwd)!r}, word={word})", silent=True,
+                   store_history=False)
         reply = self._reply(timeout=FRESH_TIMEOUT)
         if reply.get("status") != "ok":
             raise ThadsError(f"không làm sạch được kernel trước báo cáo: {reply.get('ename')}: {reply.get('evalue')}")
@@ -507,7 +512,7 @@ class Runner:
             km = self._kernel()
             log.append(f"kernel: {km.kernel_name}, pid {getattr(km.provisioner.process, 'pid', '?')}")
             timers = self._watchdog(km, timed_out, done)
-            self._fresh(job.notebook.parent)
+            self._fresh(job.notebook.parent, word="docx" in formats)
             cells = nbformat.read(job.notebook, as_version=4).cells
             lap("kernel")
 

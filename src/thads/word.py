@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from thads import notes, parts
+from thads.errors import ThadsError
 
 FONT, MONO = "Times New Roman", "Courier New"
 BODY, SMALL, TABLE, COMPACT = Pt(14), Pt(12), Pt(11), Pt(9.5)
@@ -408,7 +409,12 @@ class _Writer:
         record = data.get(parts.PART)
         png = data.get("image/png")
         if isinstance(record, dict):
-            if record.get("kind") == "figure" and png:
+            if record.get("kind") == "figure":
+                if not png:
+                    raise ThadsError(
+                        f"Biểu đồ «{record.get('caption', '')}» trong notebook chỉ có dạng SVG, Word không nhận: "
+                        "notebook này được tạo bởi thads run không kèm Word. Tạo lại báo cáo kèm Word: "
+                        "thads run ... --format docx (hoặc chạy lại notebook trong JupyterLab rồi xuất).")
                 self.figure(base64.b64decode(png), record.get("width_inches"), record.get("caption", ""))
             elif record.get("kind") in self.parts:
                 self.parts[record["kind"]](record)
