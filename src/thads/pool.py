@@ -20,6 +20,7 @@ import os
 import queue
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -204,8 +205,11 @@ class Workers:
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
-            for slot in slots:
-                slot.close(wait_for_it=stopped is None)
+            closing = [threading.Thread(target=slot.close, args=(stopped is None,)) for slot in slots]
+            for thread in closing:       # side by side: each worker shuts its kernel and browser
+                thread.start()
+            for thread in closing:
+                thread.join()
             for kernel in self.kernel_of.values():            # no kernel outlives its batch
                 _end_process(kernel)
             try:
