@@ -64,10 +64,10 @@ class Stolen:
 
     def __exit__(self, *exc):
         end = cpu_ticks()
-        self.share = (end[0] - self.start[0]) / max(1, end[1] - self.start[1])
+        self.share = (end[0] - self.start[0]) / (end[1] - self.start[1]) if end[1] > self.start[1] else None
 
     def __str__(self):
-        return f"steal {100 * self.share:.0f}%"
+        return "steal unknown" if self.share is None else f"steal {100 * self.share:.0f}%"
 
 
 def provinces(period: str) -> list[str]:
@@ -177,12 +177,12 @@ def main() -> None:
         (work / "naive").mkdir()
         before, after = codes[: (args.naive + 1) // 2], codes[(args.naive + 1) // 2: args.naive]
         with Stolen() as stolen_before:
-            naive_before = naive(args.period, before, work / "naive") / len(before)
+            naive_before = naive(args.period, before, work / "naive")
         with Stolen() as stolen_thads:
             seconds, samples, caption = thads_run([args.period], work / "thads", jobs=2)
         with Stolen() as stolen_after:
-            naive_after = naive(args.period, after, work / "naive") / len(after) if after else naive_before
-        per_naive = (naive_before * len(before) + naive_after * len(after)) / (len(before) + len(after))
+            naive_after = naive(args.period, after, work / "naive")
+        per_naive = (naive_before + naive_after) / len(before + after)
         per_thads = seconds / len(codes)
         noop, _, noop_caption = thads_run([args.period], work / "thads", jobs=2, force=False)
         steps = where_time_goes(work / "thads")
@@ -191,8 +191,8 @@ def main() -> None:
 
         print(f"\n1. Speed, seconds per report{'':27} {'s/report':>9}  {'ratio':>6}")
         print(f"   naive loop (timed on {args.naive}, extrapolated){'':16} {per_naive:9.2f}  "
-              f"({len(before)} before thads run: {naive_before:.2f}, {stolen_before}; {len(after)} after: "
-              f"{naive_after:.2f}, {stolen_after})")
+              f"({len(before)} before thads run: {naive_before / len(before):.2f}, {stolen_before}"
+              + (f"; {len(after)} after: {naive_after / len(after):.2f}, {stolen_after})" if after else ")"))
         print(f"   thads run --jobs 2 ({len(codes)} reports, {seconds:.1f} s: {caption}) {per_thads:6.2f}  "
               f"{per_naive / per_thads:5.1f}x  (target {TARGET_SPEEDUP:.0f}x: "
               f"{'met' if per_naive / per_thads >= TARGET_SPEEDUP else 'NOT met'}; {stolen_thads})")
