@@ -227,6 +227,21 @@ def test_the_browser_named_by_thads_browser_must_exist(monkeypatch, tmp_path):
         pdf.find_browser()
 
 
+def test_the_browser_keeps_every_feature_playwright_turns_off():
+    """Chromium keeps only the last --disable-features: ours must repeat the installed Playwright's list."""
+    import playwright
+
+    from thads import pdf
+
+    switches = Path(playwright.__file__).parent / "driver" / "package" / "lib" / "server" / "chromium"
+    listed = re.search(r"const disabledFeatures = .*?\[(.*?)\]", (switches / "chromiumSwitches.js").read_text("utf-8"),
+                       re.S).group(1)
+    theirs = set(re.findall(r'^\s*"(\w+)"', listed, re.M))
+    (flag,) = [arg for arg in pdf.LAUNCH_ARGS if arg.startswith("--disable-features=")]
+    ours = set(flag.removeprefix("--disable-features=").split(","))
+    assert "Translate" in theirs and theirs <= ours and {"WebUIOmniboxPopup", "WebUIOmniboxAimPopup"} <= ours
+
+
 def test_a_browser_outside_the_path_is_found_where_linux_installs_it(monkeypatch, tmp_path):
     from thads import pdf
 

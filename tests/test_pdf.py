@@ -71,3 +71,15 @@ def test_each_page_is_printed_from_a_private_file_removed_after_it(printer, tmp_
     printer.close()
     assert not folder.exists()
     assert "Cần Thơ" in text_of(printer.pdf("<p>Cần Thơ</p>"), tmp_path)   # opened again when needed
+
+
+def test_the_browser_starts_no_page_but_the_report(printer):
+    """Chromium's address-bar pages (chrome://omnibox-popup) would cost half the browser's start-up."""
+    printer.pdf("<p>Hậu Giang</p>")
+    session = printer._browser.new_browser_cdp_session()
+    try:
+        targets = session.send("Target.getTargets", {"filter": [{}]})["targetInfos"]
+    finally:
+        session.detach()
+    assert [t["url"] for t in targets if t["url"].startswith("chrome://")] == []
+    assert any(t["type"] == "page" for t in targets)

@@ -27,6 +27,14 @@ from thads.errors import ThadsError
 
 BROWSER = "THADS_BROWSER"       # environment variable: the browser to print with, when not found by itself
 TIMEOUT_MS = 120_000            # a page that takes longer to load or print fails its report
+# Chromium starts the address bar's two drop-down pages (chrome://omnibox-popup) in a renderer of their own
+# even in headless mode, with no window to show them: half the CPU of starting the browser, 1 s each time.
+# Chromium keeps only the last --disable-features it is given, so this one repeats Playwright's own list
+# (its chromiumSwitches.js; a unit test checks it against the installed Playwright).
+PLAYWRIGHT_DISABLED = ("AcceptCHFrame", "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose",
+                       "DialMediaRouteProvider", "GlobalMediaControls", "HttpsUpgrades", "LensOverlay", "MediaRouter",
+                       "PaintHolding", "ThirdPartyStoragePartitioning", "Translate", "AutoDeElevate")
+LAUNCH_ARGS = ("--disable-features=" + ",".join((*PLAYWRIGHT_DISABLED, "WebUIOmniboxPopup", "WebUIOmniboxAimPopup")),)
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge", "msedge", "chrome")
 _WINDOWS = (("Microsoft", "Edge", "Application", "msedge.exe"), ("Google", "Chrome", "Application", "chrome.exe"),
             ("Chromium", "Application", "chrome.exe"))
@@ -96,7 +104,8 @@ class Printer:
         self._folder = Path(tempfile.mkdtemp(prefix="thads-print-"))
         self._playwright = sync_playwright().start()
         try:
-            self._browser = self._playwright.chromium.launch(executable_path=str(browser), timeout=TIMEOUT_MS)
+            self._browser = self._playwright.chromium.launch(executable_path=str(browser), args=LAUNCH_ARGS,
+                                                             timeout=TIMEOUT_MS)
             context = self._browser.new_context(java_script_enabled=False, offline=True)
             context.set_default_timeout(TIMEOUT_MS)
             self._page = context.new_page()
