@@ -244,6 +244,24 @@ def test_a_ranked_report_depends_on_every_provinces_figures(ds, tmp_path):
     assert all(b != a for b, a in zip(before, after))
 
 
+def test_a_report_depends_on_its_own_offices_rows_of_the_year_not_on_other_provinces_months(ds, tmp_path):
+    # Hậu Giang's (93) figures of an earlier month change: its report of 2024-M11 changes; Cần Thơ's (92), ranked
+    # among the provinces of that month only, does not.
+    period = Period.parse("2024-M11")
+    jobs = batch.plan(ds.units, [batch.Request((period,), ("93", "92"), ("html",))], ROOT / "notebooks")
+    before = [batch.fingerprint(ds, j, tmp_path) for j in jobs]
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    stats = pd.read_csv(folder / "stats" / "2024.csv", dtype=str, keep_default_na=False)
+    row = (stats["tinh"] == "93") & (stats["thang"] == "3")
+    assert row.any()
+    stats.loc[row.idxmax(), "viec_hoan"] = str(int(stats.loc[row.idxmax(), "viec_hoan"]) + 1)
+    stats.to_csv(folder / "stats" / "2024.csv", index=False)
+    after = [batch.fingerprint(dataset.load(folder), j, tmp_path) for j in jobs]
+    assert [j.folder for j in jobs] == ["93", "92"]
+    assert before[0] != after[0] and before[1] == after[1]
+
+
 def test_an_unranked_report_depends_on_how_many_provinces_the_data_hold(ds, tmp_path):
     # It says "có số liệu kỳ này của k/N tỉnh, thành phố": one more province changes k, so the report.
     folder = tmp_path / "data"
