@@ -75,7 +75,10 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events,
     the batch makes PDFs), shut its kernel and browser at exit."""
     global _RUNNER
     ignore_stop_signals()
-    atexit.register(_exit_at_once)    # registered before the libraries below: it runs after their handlers
+    # Exit handlers run last registered first: this one after those of the libraries the worker imports from here
+    # on. Of the earlier ones, logging's runs in it; the others (multiprocessing, zmq, jupyter_client) have run
+    # or only mark that the process is exiting.
+    atexit.register(_exit_at_once)
     # nbformat imports jsonschema, which compiles ~40 grammars of the optional rfc3987_syntax at import
     # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
     sys.modules.setdefault("rfc3987_syntax", None)
