@@ -91,8 +91,12 @@ def fresh(cwd: str | None = None, word: bool = True) -> None:
 
 
 def release_memory() -> None:
-    """Give the memory the last report freed back to the system. Without it glibc keeps the holes its
-    large, short-lived strings left (the pages, the charts) and a process grew about 1.5 MB a report."""
+    """Free what the last report left and give it back to the system. Its garbage comes in reference cycles
+    (exceptions and their frames, Markdown renderers, the browser driver's tasks) that hold its notebook, page
+    and PDF until a full collection, which a process with a large heap runs only every 40 reports or so: a
+    worker grew about 0.5 MB a report between two. Without the trim glibc keeps the holes the large,
+    short-lived strings left (the pages, the charts) and a process grew about 1.5 MB a report."""
+    gc.collect()
     if sys.platform.startswith("linux"):
         import ctypes
 
