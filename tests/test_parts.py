@@ -1,7 +1,9 @@
 """Unit tests (no kernel, no browser) of what analysts' notebooks rely on: how outputs reach the report,
 DataFrames as report tables, a kernel made clean between reports, the project root, notebook variants."""
 
+import gc
 import os
+import weakref
 from decimal import Decimal
 from pathlib import Path
 
@@ -132,6 +134,8 @@ def test_fresh_gives_the_next_report_a_clean_kernel(shell, tmp_path):
         assert os.getcwd() == str(tmp_path)
     finally:
         kernel._SNAPSHOT = None
+        kernel._since_frozen = None
+        gc.unfreeze()
         os.chdir(here)
 
 
@@ -139,34 +143,47 @@ class _Page:
     """Stands for a report's page held by its garbage: an exception's frames, a Markdown renderer."""
 
 
-def test_the_garbage_a_report_leaves_is_freed_before_the_next(monkeypatch):
-    """A worker's or kernel's heap is large, so Python's full collection, the only one that frees old reference
-    cycles, came about every 40 reports: a worker grew 0.5 MB a report between two."""
-    import gc
-    import weakref
-
-    from thads import pool
-
+def _old_cycle() -> weakref.ref:
+    """A reference cycle that is garbage already old, as a report's is by the end of the report."""
     page = _Page()
     page.cycle = page
-    held = [page]
-    gc.collect()                  # the cycle is now old, as a report's garbage is by the end of the report
-    freed = weakref.ref(page)
-    del page, held[:]
-    gc.disable()                  # no collection but the one asked for
-    try:
-        assert freed() is not None
-        kernel.release_memory()
-        assert freed() is None
-    finally:
-        gc.enable()
-    # A worker freezes what it keeps after its first report: each collection then skips it.
-    monkeypatch.setattr(pool, "_RUNNER", type("Runner", (), {"run": lambda self, job: "made"})())
+    gc.collect()
+    return weakref.ref(page)
+
+
+@pytest.fixture
+def collector():
+    """No collection but the ones asked for; the process's collector as it was afterwards."""
+    gc.disable()
+    yield
+    gc.enable()
     gc.unfreeze()
-    try:
-        assert pool._work("job") == "made" and gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
+    kernel._since_frozen = None
+
+
+def test_the_garbage_a_report_leaves_is_freed_before_the_next(collector):
+    """Python's full collection, the only one that frees old reference cycles, came about every 40 reports in a
+    worker or kernel: a worker grew 0.5 MB a report between two."""
+    freed = _old_cycle()
+    assert freed() is not None
+    kernel.release_memory()
+    assert freed() is None
+    assert gc.get_freeze_count() > 0      # what the process keeps is frozen after its first report
+
+
+def test_what_was_kept_then_dropped_is_freed_at_the_next_freeze(collector):
+    """A kernel or browser started again after a crash leaves its old objects frozen: freed within
+    REFREEZE_EVERY reports."""
+    page = _Page()
+    page.cycle = page
+    freed = weakref.ref(page)
+    kernel.freeze()                       # as after the warm-up: the page is kept by the process
+    del page
+    for _ in range(kernel.REFREEZE_EVERY):
+        kernel.release_memory()
+    assert freed() is not None            # frozen: the collection after each report skips it
+    kernel.release_memory()
+    assert freed() is None
 
 
 def test_the_project_root_is_the_nearest_folder_with_thads_yml(tmp_path):

@@ -9,9 +9,11 @@ error settings as they were, and no pyplot figure left open; `word` says whether
 also made as PNG, for a Word file. Imported modules and the loaded data stay (a report gets its own copy
 of the tables: see `dataset.load`), which is what makes the kernel warm.
 
-The objects the warm-up made are frozen out of the garbage collector's reach (`gc.freeze`): they live as
-long as the kernel, and the full collection IPython runs between reports walked all of them, a tenth of a
-second each time.
+After each report the garbage it left is collected and memory given back (`release_memory`, also run by
+the batch's workers). What the process keeps is frozen out of the collector's reach (`gc.freeze`), after
+the warm-up and again every REFREEZE_EVERY reports: a full collection walks it all, a tenth of a second in
+a kernel, 1-2 ms once frozen. Refreezing lets go of what was kept and later dropped (the objects of a kernel
+or browser started again after a crash).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import os
 import sys
 import warnings
 
+REFREEZE_EVERY = 20             # reports between two freezes of what the process keeps
 _SNAPSHOT: dict | None = None
+_since_frozen: int | None = None    # reports since the last freeze; None: nothing frozen yet
 
 
 def _take_snapshot() -> dict:
@@ -47,8 +51,7 @@ def warm(data_dir: str, shared: str | None = None) -> None:
         dataset.load(data_dir, shared=shared)
     finally:
         _SNAPSHOT = _take_snapshot()
-        gc.collect()
-        gc.freeze()
+        freeze()
 
 
 def fresh(cwd: str | None = None, word: bool = True) -> None:
@@ -90,13 +93,27 @@ def fresh(cwd: str | None = None, word: bool = True) -> None:
     release_memory()
 
 
+def freeze() -> None:
+    """Collect all garbage, then freeze what is left (what this process keeps) out of the collector's reach."""
+    global _since_frozen
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    _since_frozen = 0
+
+
 def release_memory() -> None:
     """Free what the last report left and give it back to the system. Its garbage comes in reference cycles
-    (exceptions and their frames, Markdown renderers, the browser driver's tasks) that hold its notebook, page
-    and PDF until a full collection, which a process with a large heap runs only every 40 reports or so: a
-    worker grew about 0.5 MB a report between two. Without the trim glibc keeps the holes the large,
-    short-lived strings left (the pages, the charts) and a process grew about 1.5 MB a report."""
-    gc.collect()
+    (exceptions caught inside libraries, with the frames that hold its notebook, page or PDF; the PDF
+    driver's tasks) that a process with a large heap collects only every 40 reports or so: a worker grew
+    about 0.5 MB a report between two. Without the trim glibc keeps the holes the large, short-lived strings
+    left (the pages, the charts) and a process grew about 1.5 MB a report."""
+    global _since_frozen
+    if _since_frozen is None or _since_frozen >= REFREEZE_EVERY:
+        freeze()
+    else:
+        gc.collect()
+        _since_frozen += 1
     if sys.platform.startswith("linux"):
         import ctypes
 
