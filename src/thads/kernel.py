@@ -11,8 +11,8 @@ of the tables: see `dataset.load`), which is what makes the kernel warm.
 
 After each report the garbage it left is collected and memory given back (`release_memory`, also run by
 the batch's workers). What the process keeps is frozen out of the collector's reach (`gc.freeze`), after
-the warm-up and again every REFREEZE_EVERY reports: a full collection walks it all, a tenth of a second in
-a kernel, 1-2 ms once frozen. Refreezing lets go of what was kept and later dropped (the objects of a kernel
+the warm-up and again every REFREEZE_EVERY reports: a full collection walks it all (25 ms in a kernel, 70 in
+a worker), 1-2 ms once frozen. Refreezing lets go of what was kept and later dropped (the objects of a kernel
 or browser started again after a crash).
 """
 
