@@ -113,8 +113,15 @@ def test_the_seed_report_carries_every_figure_of_the_article_in_its_sentence(rep
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
     assert "Hậu Giang, ngày 26 tháng 9 năm 2024" in text
     assert "DỮ LIỆU MẪU" in text
-    assert "còn thấp hơn chỉ tiêu 6,38% (đạt 92,35% so với chỉ tiêu)" in text
+    assert "thấp hơn chỉ tiêu 6,38% (đạt 92,35% so với chỉ tiêu)" in text
     assert "cần thi hành xong thêm ít nhất 507 việc" in text
+    # The prose ranks the two completion rates only (ranks_in_text), as published reports do; the rank table keeps
+    # every rank.
+    results = text[text.index("Tính từ ngày 01/10/2023"):text.index("Vị trí của tỉnh Hậu Giang")]
+    assert re.findall(r"xếp thứ \d+/\d+", results) == ["xếp thứ 63/63", "xếp thứ 63/63"]
+    assert "đạt 76,97% (xếp thứ 63/63; chỉ tiêu giao là 83,35%)" in results
+    assert "đạt 33,89% (xếp thứ 63/63; chỉ tiêu giao là 46,75%)" in results
+    assert text.count("507 việc") == 1
     assert "Đồng Văn Thanh" in text and "Lê Phước Toàn" in text       # the analysts' notes
     for code in ("ProvinceReport", "import ", "r.header()", "data_dir", "In [", "Out["):
         assert code not in text
@@ -278,8 +285,9 @@ def test_a_report_from_a_one_province_folder_gives_no_rank_and_says_why(reports,
     seed_report = reports / "2024-M11" / "93"
     text = html_text(seed_report / "report.html") if kind == "html" else pdf_text(seed_report / "report.pdf")
     summary = json.loads((seed_report / "summary.json").read_text("utf-8"))
-    rank = summary["xep_thu"]["viec_phai_thi_hanh"]
-    assert f"tổng số phải thi hành là 11.410 việc (xếp thứ {rank['hang']}/63)" in text and rank["tren"] == 63
+    rank = summary["xep_thu"]["viec_ty_le"]
+    assert f"đạt 76,97% (xếp thứ {rank['hang']}/63; chỉ tiêu giao là 83,35%)" in text and rank["tren"] == 63
+    assert "tổng số phải thi hành là 11.410 việc." in text     # ranked in the table, not in the text (ranks_in_text)
     assert "Bảng 2. Vị trí của tỉnh Hậu Giang trong 63 tỉnh, thành phố 11 tháng năm 2024" in text
 
 

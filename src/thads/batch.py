@@ -3,7 +3,9 @@
 Each worker process keeps one `run.Runner` (so one kernel) for all the reports it makes. A report is
 skipped when its fingerprint, a hash of everything it reads (the notebook, the package and its
 templates, the rows of the offices it sums, the targets, the units, the analyst's note and the
-options), matches the one stored with its files. One output folder takes one batch at a time.
+options), matches the one stored with its files, and each wording template it used still resolves to a file of
+the same content (`run.templates_changed`: a project's template edited, removed or newly hiding the package's
+remakes the reports that used it, and only those). One output folder takes one batch at a time.
 """
 
 from __future__ import annotations
@@ -286,7 +288,7 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
         todo = []
         for job in planned:
             job = replace(job, fingerprint=fingerprint(data, job, notes_dir, where.signing),
-                          inputs=run.inputs_digest(job, data_dir, notes_dir, where.signing))
+                          inputs=run.inputs_digest(job, data_dir, notes_dir, where.signing, where.templates))
             if not force and run.is_current(out_dir, job):
                 outcomes.append(run.Outcome(job.period.code, job.folder, job.name, "skipped",
                                             folder=str(run.output_folder(out_dir, job)), notebook=job.notebook_label))

@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     _as_of_option(summary)
     _data_option(summary)
 
-    validate = _command(commands, "validate", "kiểm tra thư mục dữ liệu và ghi chú của chuyên viên, liệt kê mọi lỗi")
+    validate = _command(commands, "validate", "kiểm tra thư mục dữ liệu, ghi chú của chuyên viên và mẫu lời văn, liệt kê mọi lỗi")
     _data_option(validate)
     validate.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC",
                           help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
@@ -155,11 +155,31 @@ def _summary(args) -> int:
     return 0
 
 
+def _check_templates(where: project.Project, data=None) -> bool:
+    """The project's wording templates rendered against sample figures (`validation.check_templates`); True when
+    they hold no error. Nothing is printed for a project without templates of its own."""
+    from thads import validation
+
+    checked, problems = validation.check_templates(where.templates, data, where.ranks_in_text)
+    if problems:
+        print(f"Mẫu lời văn ({where.templates}) có {len(problems)} lỗi:", file=sys.stderr)
+        for problem in problems:
+            print(visible(f"  - {problem}"), file=sys.stderr)
+    elif checked:
+        print(f"Mẫu lời văn hợp lệ: {checked} tệp trong {where.templates} (thử với số liệu của Hậu Giang 11 tháng năm "
+              f"2024 và toàn quốc năm 2024).")
+    return not problems
+
+
 def _validate(args) -> int:
     from thads import dataset, notes
 
     where = _where(args)
-    ds = dataset.load(_data(args, where))
+    try:
+        ds = dataset.load(_data(args, where))
+    except DataError:
+        _check_templates(where)      # the templates' errors too; the data's are printed by main
+        raise
     for note in ds.notes:
         print(f"Ghi chú: {note}")
     years = sorted({y for y, _ in ds.periods()})
@@ -175,8 +195,7 @@ def _validate(args) -> int:
         print(f"Ghi chú của chuyên viên ({folder}) có {len(problems)} lỗi:", file=sys.stderr)
         for problem in problems:
             print(visible(f"  - {problem}"), file=sys.stderr)
-        return 1
-    return 0
+    return 0 if _check_templates(where, ds) and not problems else 1
 
 
 def _run(args) -> int:

@@ -22,7 +22,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, default
 
-from thads import __version__, parts
+from thads import __version__, numbering, parts
 
 TEMPLATES = Path(__file__).parent / "templates"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
@@ -111,6 +111,9 @@ class ReportOutputs(Preprocessor):
         if not shown:
             other = sorted(m for m in data if m not in RECORDS)
             return f"ẩn kết quả dạng {', '.join(other)}: báo cáo tĩnh không hiển thị được" if other else None
+        if "text/html" in shown:     # the parts' scoped style for JupyterLab: the page has the report's stylesheet
+            html_text = shown["text/html"] if isinstance(shown["text/html"], str) else "".join(shown["text/html"])
+            shown["text/html"] = parts.without_lab_style(html_text)
         output["data"] = {**shown, **{m: v for m, v in data.items() if m in RECORDS}}
         best = next(m for m in SHOWN if m in shown)
         text = shown[best] if isinstance(shown[best], str) else "".join(shown[best])
@@ -126,6 +129,39 @@ class ReportOutputs(Preprocessor):
         if best == "text/html" and "<script" in text.lower():
             return "ẩn kết quả HTML có JavaScript (biểu đồ tương tác): báo cáo tĩnh không chạy mã"
         return None
+
+
+class ReportNumbers(Preprocessor):
+    """Number the captioned tables, charts and annexes in document order, once the cells that are not shown are
+    removed (`numbering`): each table's `thads-number` span, each cross-reference's words, and each chart's caption
+    (metadata `thads_caption` of its image, printed by the template under it, with `thads_label` as its id). The
+    numbering is left in `resources['thads_numbering']` for the Markdown cells, which the template renders; a
+    reference to a part no longer in the report is said in `resources['thads_hidden']`."""
+
+    def preprocess(self, nb, resources):
+        found = numbering.number(nb, resources.setdefault("thads_hidden", []))
+        resources["thads_numbering"] = found
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            for j, output in enumerate(cell.get("outputs", [])):
+                data = output.get("data")
+                if not data:
+                    continue
+                part = found.at(i, j)
+                shown = data.get("text/html")
+                if shown:
+                    text = shown if isinstance(shown, str) else "".join(shown)
+                    data["text/html"] = found.html(text, part)
+                if part is not None and part.shown.startswith(numbering.FIGURE):
+                    metadata = output.setdefault("metadata", {})
+                    for mimetype in ("image/svg+xml", "image/png"):
+                        if mimetype in data:
+                            about = metadata.setdefault(mimetype, {})
+                            about["thads_caption"] = part.title
+                            if part.label:
+                                about["thads_label"] = part.label
+        return nb, resources
 
 
 class ReportHTMLExporter(HTMLExporter):
@@ -148,10 +184,12 @@ class ReportHTMLExporter(HTMLExporter):
         kwargs.setdefault("optimistic_validation", True)
         super().__init__(**kwargs)
         self.register_filter("svg_data_uri", _svg_data_uri)
+        self.register_filter("thads_numbers", _with_numbers)
         self.register_preprocessor(ReportOutputs(), enabled=True)
         self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL,
                                                          remove_all_outputs_tags={"remove_output"},
                                                          remove_input_tags={"remove_input"}), enabled=True)
+        self.register_preprocessor(ReportNumbers(), enabled=True)
 
     def _preprocess(self, nb, resources):
         """nbconvert's, without two more copies of the notebook (a deep copy, then a normalised one):
@@ -227,6 +265,11 @@ class ReportDOCXExporter(Exporter):
 def _svg_data_uri(svg: str | list[str]) -> str:
     text = svg if isinstance(svg, str) else "".join(svg)
     return "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _with_numbers(page: str, found) -> str:
+    """A Markdown cell's HTML with its cross-references set (`ReportNumbers` left the numbering in resources)."""
+    return found.html(page) if isinstance(found, numbering.Numbering) else page
 
 
 def _with_toc(body: str) -> str:

@@ -14,9 +14,12 @@ report object runs it), in JupyterLab as in the exports.
 from __future__ import annotations
 
 import base64
+import functools
 import math
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,6 +51,36 @@ def chart_png(wanted: bool) -> None:
     CHART_PNG = bool(wanted)
 
 
+_REPORT_CSS = Path(__file__).parent / "templates" / "thads_report" / "report.css"
+LAB_STYLE = "thads-lab-style"      # the id of the style a part carries into JupyterLab; every export drops it
+
+
+@functools.cache
+def lab_style() -> str:
+    """The report's own styles for its parts, scoped under `.thads-part`, so that JupyterLab shows the header,
+    the cards and the tables as the report prints them without restyling JupyterLab itself. No script."""
+    css = _REPORT_CSS.read_text("utf-8")
+    start, end = css.index(".doc-heading {"), css.index("/* What analysts' cells add")
+    variables = re.search(r":root \{([^}]*)\}", css).group(1)
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", re.sub(r"/\*.*?\*/", "", css[start:end], flags=re.S)):
+        scoped = ", ".join(f".thads-part {sel.strip()}" for sel in selectors.split(","))
+        rules.append(f"{scoped} {{{body}}}")
+    base = (f".thads-part {{{variables} font-family: 'Times New Roman', 'Liberation Serif', serif; color: var(--ink); "
+            "max-width: 210mm; line-height: 1.5; }")
+    return f'<style id="{LAB_STYLE}">{base} {" ".join(rules)}</style>'
+
+
+def with_lab_style(html: str) -> str:
+    """A part's HTML as the notebook keeps it: wrapped for the scoped styles, which come with it."""
+    return f'{lab_style()}<div class="thads-part">{html}</div>'
+
+
+def without_lab_style(html: str) -> str:
+    """The same HTML for an export, which styles the page with the report's own stylesheet."""
+    return re.sub(rf'<style id="{LAB_STYLE}">.*?</style>', "", html, count=1, flags=re.S)
+
+
 class Part:
     """One displayed part of a report: HTML, or a chart (SVG, and PNG for Word) with its alt text, and its
     record."""
@@ -66,7 +99,7 @@ class Part:
             metadata["image/png"] = {"alt": self.alt}
         if data:
             return {**data, PART: self.record}, metadata
-        return {"text/html": self.html, PART: self.record}, {}
+        return {"text/html": with_lab_style(self.html), PART: self.record}, {}
 
     def __repr__(self) -> str:
         r = self.record
@@ -93,18 +126,53 @@ def paragraphs(*items: str | tuple[str, str] | None) -> Part:
     return Part({"kind": "paragraphs", "paragraphs": [{"text": t, "style": s} for t, s in kept]}, html)
 
 
+def text(blocks: list[tuple[str, str]], templates: dict) -> Part:
+    """Text rendered from the wording templates: Markdown blocks, each `(markdown, style)` with style "" or
+    "footnote"; empty blocks are skipped. The record names the template files it came from (`templates`:
+    `shown`, `files`, `search`, as `ProvinceReport._used` gives them)."""
+    kept = [{"markdown": md, "style": style} for md, style in blocks if md and md.strip()]
+    html = "".join(f'<div class="footnote">{to_html(b["markdown"])}</div>' if b["style"] == "footnote"
+                   else to_html(b["markdown"]) for b in kept)
+    return Part({"kind": "text", "blocks": kept, "templates": dict(templates)}, f'<div class="thads-text">{html}</div>')
+
+
+def to_html(markdown_text: str) -> str:
+    """Markdown as the report shows it: raw HTML shown as text, only web, mail and in-page links kept."""
+    from thads.notes import to_html as render_markdown
+
+    return render_markdown(markdown_text)
+
+
+NUMBERED = {"table": "Bảng", "figure": "Biểu đồ", "annex": "Phụ lục"}
+
+
+def number_label(numbering: str | None, number: int | None) -> str:
+    """'Bảng 2' for a numbered table, '' for none."""
+    if not numbering:
+        return ""
+    return f"{numbering} {number}" if number else numbering
+
+
 def table(header: list[str], rows: list[list[str]], numeric: list[bool], caption: str | None = None,
-          note: str | None = None, highlighted: list[int] = (), compact: bool = False) -> Part:
-    """A table of text cells, numbers already written the Vietnamese way; `highlighted` rows are marked."""
+          note: str | None = None, highlighted: list[int] = (), compact: bool = False, numbering: str | None = None,
+          label: str | None = None, number: int | None = None) -> Part:
+    """A table of text cells, numbers already written the Vietnamese way; `highlighted` rows are marked.
+
+    A captioned table is numbered ("Bảng", or "Phụ lục" for an annex) in document order when exported; `number`
+    is the number it has when shown in JupyterLab, and `label` is the name a cross-reference uses."""
     record = {"kind": "table", "caption": caption, "header": list(header), "rows": [list(r) for r in rows],
-              "numeric": list(numeric), "highlighted": list(highlighted), "note": note}
-    return Part(record, render("table.html.j2", compact=compact, **record))
+              "numeric": list(numeric), "highlighted": list(highlighted), "note": note,
+              "numbering": numbering if caption else None, "label": label}
+    return Part(record, render("table.html.j2", compact=compact, shown_number=number_label(record["numbering"], number),
+                               **record))
 
 
-def figure(svg: bytes, png: bytes | None, alt: str, caption: str, width_inches: float) -> Part:
-    """A chart as SVG (and PNG, or None), with the alt text the page shows and the caption other formats print."""
-    return Part({"kind": "figure", "alt": alt, "caption": caption, "width_inches": width_inches}, png=png, alt=alt,
-                svg=svg)
+def figure(svg: bytes, png: bytes | None, alt: str, caption: str, width_inches: float, label: str | None = None
+           ) -> Part:
+    """A chart as SVG (and PNG, or None), with the alt text the page shows and the caption other formats print,
+    numbered "Biểu đồ n" in document order."""
+    return Part({"kind": "figure", "alt": alt, "caption": caption, "width_inches": width_inches,
+                 "numbering": NUMBERED["figure"], "label": label}, png=png, alt=alt, svg=svg)
 
 
 def note(heading: str | None, markdown_text: str, html: str) -> Part:

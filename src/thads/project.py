@@ -18,7 +18,8 @@ from thads.export import FORMATS
 
 FILE = "thads.yml"
 DEFAULTS = {"data": "data", "notes": "parameters/notes", "notebooks": "notebooks", "outputs": "outputs",
-            "signing": "parameters/signing.yml", "formats": ["html", "pdf"], "timeout": 600}
+            "signing": "parameters/signing.yml", "formats": ["html", "pdf"], "timeout": 600, "templates": "templates",
+            "ranks_in_text": ["viec_ty_le", "tien_ty_le"]}
 ENVIRONMENT = "THADS_PROJECT"   # set by `thads run` for its kernels: notebooks anywhere use its project
 
 
@@ -30,6 +31,8 @@ class Project:
     notebooks: Path            # the report notebooks
     outputs: Path              # where reports are written
     signing: Path              # who signs each report and who receives it (signing.py)
+    templates: Path            # the report's wording (wording.py): the project's templates over the package's
+    ranks_in_text: tuple[str, ...]   # figures whose rank among provinces the prose states ("viec_ty_le", ...)
     formats: tuple[str, ...]   # formats made when none is asked for
     timeout: float             # seconds a report may take before it is stopped (--timeout overrides)
     marked: bool               # True when a thads.yml was found
@@ -97,6 +100,13 @@ def _settings(path: Path) -> dict:
                 raise ThadsError(f"{path}: formats cần là danh sách trong {', '.join(FORMATS)}, ví dụ "
                                  f"formats: [html, pdf]" + (f"; không có định dạng {', '.join(unknown)}." if unknown
                                                             else "."))
+        elif key == "ranks_in_text":
+            from thads.metrics import RANKED
+
+            known = [f"{kind}_{figure}" for kind, figure in RANKED]
+            if not isinstance(value, list) or any(str(v) not in known for v in value):
+                raise ThadsError(f"{path}: ranks_in_text cần là danh sách (có thể rỗng) trong {', '.join(known)}, "
+                                 "ví dụ ranks_in_text: [viec_ty_le, tien_ty_le].")
         elif key == "timeout":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
                 raise ThadsError(f"{path}: timeout cần là số giây dương, ví dụ timeout: 600.")
@@ -114,6 +124,7 @@ def find(start: Path | None = None) -> Project:
     formats = [formats] if isinstance(formats, str) else formats
     return Project(root=base, data=base / settings["data"], notes=base / settings["notes"],
                    notebooks=base / settings["notebooks"], outputs=base / settings["outputs"],
-                   signing=base / settings["signing"],
+                   signing=base / settings["signing"], templates=base / settings["templates"],
+                   ranks_in_text=tuple(str(v) for v in settings["ranks_in_text"]),
                    formats=tuple(str(f).strip().lower() for f in formats), timeout=float(settings["timeout"]),
                    marked=root is not None)

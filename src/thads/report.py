@@ -26,22 +26,26 @@ from thads import charts, dataset, metrics, narrative, notes, parts, project, si
 from thads import formatting as fmt
 from thads.parts import Part
 from thads.periods import Period
-from thads.units import organised_label, organised_on
+from thads.errors import ThadsError
+from thads.units import organised_on
+from thads.wording import Wording, unescape
 
 CHART_DPI = 200                          # a chart's PNG, for Word: sharp in print
 REORGANISED = date(2025, 7, 1)          # Cục THADS tỉnh become THADS tỉnh/thành phố (QĐ 1898/QĐ-BTP)
 DEPARTMENT = date(2025, 3, 1)           # the Tổng cục THADS becomes the Cục Quản lý THADS (NĐ 39/2025)
 
 
+CAPTIONS = "chung/chu-thich.md.j2"
+CURRENT = None                          # the report object built last in this kernel (for %%report_text)
 RANK_LABELS = {"thu_ly": "Tổng số thụ lý", "phai_thi_hanh": "Tổng số phải thi hành", "co_dieu_kien": "Có điều kiện",
                "ty_le_co_dieu_kien": "Tỷ lệ có điều kiện trên phải thi hành", "thi_hanh_xong": "Thi hành xong",
                "ty_le": "Tỷ lệ thi hành xong"}
 
 
-def _figure(fig, alt: str) -> Part:
-    caption = fig.axes[0].get_title() if len(fig.axes) == 1 else alt
+def _figure(fig, caption: str, label: str | None = None) -> Part:
+    """A chart of the package's or an analyst's, numbered "Biểu đồ n" by the export."""
     png = charts.png(fig, CHART_DPI) if parts.CHART_PNG else None
-    return parts.figure(charts.svg(fig), png, alt, caption or alt, fig.get_figwidth())
+    return parts.figure(charts.svg(fig), png, caption, caption, fig.get_figwidth(), label=label)
 
 
 def _sample_notice(data: dataset.Dataset) -> str:
@@ -54,31 +58,121 @@ def _sample_notice(data: dataset.Dataset) -> str:
     return text[:1].upper() + text[1:] if text else "số liệu không phải thống kê thật."
 
 
+def _report_text(line: str, cell: str):
+    """`%%report_text`: the cell's body is a wording template rendered with the fields of the report built last
+    in this kernel (`r`), shown as Markdown in JupyterLab and in every format; its source is never shown."""
+    from IPython.display import display
+
+    if CURRENT is None:
+        raise ThadsError("%%report_text cần đối tượng báo cáo: đặt ô này sau ô tạo r = ProvinceReport(...).")
+    display(CURRENT.text(cell))
+
+
+def _register_magic() -> None:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.register_magic_function(_report_text, magic_kind="cell", magic_name="report_text")
+
+
 def _date(value) -> date:
     return date.fromisoformat(str(value)) if value not in (None, "") else date.today()
 
 
-def _table(header, rows, text_columns=1, caption=None, note=None, compact=False, highlighted=()) -> Part:
+def _table(header, rows, text_columns=1, caption=None, note=None, compact=False, highlighted=(), numbering="Bảng",
+           label=None, number=None) -> Part:
     numeric = [i >= text_columns for i in range(len(header))]
     return parts.table(header, [[str(c) for c in row] for row in rows], numeric, caption=caption, note=note,
-                       highlighted=list(highlighted), compact=compact)
+                       highlighted=list(highlighted), compact=compact, numbering=numbering, label=label,
+                       number=number)
 
 
 class _Document:
-    """What every report shares: its date, the key-figure cards and the record of its figures."""
+    """What every report shares: its date, its words (templates), the key-figure cards and the record of its
+    figures."""
 
     kind: str
     figures: metrics.KeyFigures | metrics.NationalFigures
     as_of: date | None                 # for the provinces of this day (--as-of); None: those of the period's end
     period: Period
     date: date
+    title_template: str
 
-    def _record(self, subject: str, full_name: str) -> None:
-        self.document_title = f"Báo cáo {self.period.label} - {full_name}" + (
-            f" ({organised_label(self.as_of)})" if self.as_of else "")
+    def _start(self, where: project.Project) -> None:
+        """The report's words: the project's templates over the package's (a variant may add its own)."""
+        self.project = where
+        self.wording = Wording(folders=(where.templates,))
+        self._numbers: dict[str, int] = {}
+        self._labels: dict[str, str] = {}
+        global CURRENT
+        CURRENT = self
+
+    def use_templates(self, folder: str) -> None:
+        """Take templates from `folder` (read from the project root) first, for the parts shown after this call: a
+        province variant's own wording, e.g. `r.use_templates("templates/can-tho")`."""
+        self.wording.folders = (self.project.path(folder, self.project.templates), *self.wording.folders)
+
+    def context(self) -> dict:
+        """The fields every template of this report sees (docs/loi-van.md)."""
+        raise NotImplementedError
+
+    def _fields(self, name: str, **extra) -> dict:
+        return self.wording.fields(name, **{**self.context(), **extra})
+
+    def _text(self, *blocks: tuple[str, str] | None, **extra) -> Part:
+        """A text part from templates: each block `(template name, style)`; None blocks are skipped."""
+        fields = {**self.context(), "ref": self.ref, **extra}
+        rendered = [(self.wording.text(name, **fields), style) for name, style in filter(None, blocks)]
+        return parts.text(rendered, self._used(*(name for name, _ in filter(None, blocks))))
+
+    def ref(self, label: str) -> Markup:
+        """A cross-reference to a numbered table, chart or annex by its label: a Markdown link `[Bảng 2](#label)`
+        whose words the export sets to the number the part has in the document ("Bảng ?" until it is shown)."""
+        shown = self._labels.get(label, "?")
+        return Markup(f"[{shown}](#{label})")
+
+    def text(self, source: str) -> Part:
+        """An analyst's templated text (the `%%report_text` cell magic): `source` rendered as a wording template
+        with this report's fields, shown as Markdown."""
+        markdown = self.wording.text_from_string(source, **{**self.context(), "ref": self.ref})
+        return parts.text([(markdown, "")], {"shown": ["ô của chuyên viên (%%report_text)"], "files": {},
+                                              "search": list(self.wording.search_path)})
+
+    def table(self, df, caption: str, label: str | None = None) -> Part:
+        """An analyst's DataFrame as a numbered report table ("Bảng n. caption"), `label` for cross-references."""
+        shown = parts.frame(df, caption=caption)
+        record = shown.record
+        return parts.table(record["header"], record["rows"], record["numeric"], caption=caption, note=record["note"],
+                           compact=len(record["header"]) > 6, numbering="Bảng", label=label,
+                           number=self._number("Bảng", label))
+
+    def chart(self, fig, caption: str, label: str | None = None) -> Part:
+        """An analyst's matplotlib figure as a numbered chart ("Biểu đồ n. caption"), `label` for
+        cross-references."""
+        import matplotlib.pyplot as plt
+
+        part = _figure(fig, caption, label)
+        plt.close(fig)
+        self._number("Biểu đồ", label)
+        return part
+
+    def _caption(self, macro: str, *args) -> str:
+        return self.wording.call(self._fields(CAPTIONS), macro, *args, name=CAPTIONS)
+
+    def _number(self, numbering: str, label: str | None = None) -> int:
+        """The number a table or chart has when shown in order (the export numbers them again, in document order)."""
+        self._numbers[numbering] = self._numbers.get(numbering, 0) + 1
+        if label:
+            self._labels[label] = parts.number_label(numbering, self._numbers[numbering])
+        return self._numbers[numbering]
+
+    def _record(self, subject: str) -> None:
+        self.document_title = unescape(self._fields(self.title_template)["ten_tai_lieu"])
         figures = self.figures.to_json()
         figures.update(self._extra_summary())
         parts.setup_display()
+        _register_magic()
         parts.record_figures(self.kind, subject, self.period.code, self.document_title, figures)
 
     @property
@@ -89,46 +183,67 @@ class _Document:
     def _extra_summary(self) -> dict:
         return {}
 
+    def title(self) -> str:
+        """The subject line under "BÁO CÁO" (the title template's `trich_yeu`)."""
+        return unescape(self._fields(self.title_template)["trich_yeu"])
+
+    def templates_used(self) -> list[str]:
+        """The template files this report has used so far (the project's, or the package's)."""
+        return self.wording.files_used(self.project.root)
+
     def monthly_note(self) -> Part:
         """What the monthly chart shows: last year's line only when there are last year's figures."""
         last = any(self.monthly[f"{k}_ty_le_cung_ky"].notna().any() for k in ("viec", "tien"))
         target = any(self.figures.result(k).chi_tieu is not None for k in ("viec", "tien"))
-        compared = [words for words, shown in (("cùng kỳ năm trước", last), (self.target_words, target)) if shown]
-        return parts.paragraphs("Tỷ lệ lũy kế từ ngày 01/10 đến hết từng tháng của năm thống kê"
-                                + (f", so với {' và '.join(compared)}" if compared else "") + ".")
+        return self._text(("chung/dien-bien-thang.md.j2", ""), co_cung_ky=last, co_chi_tieu=target)
 
     def key_figures(self) -> Part:
         """Two cards: the cases and money rates against their targets, met or not."""
+        name = "chung/the-so-lieu.md.j2"
+        words = self._fields(name)
         cards = []
-        for kind, title in (("viec", "Tỷ lệ thi hành xong về việc"), ("tien", "Tỷ lệ thi hành xong về tiền")):
+        for kind in ("viec", "tien"):
             r = self.figures.result(kind)
-            if r.met is None:
-                status = "none"
-                verdict = "Chưa có chỉ tiêu" if r.chi_tieu is None else "Chưa tính được tỷ lệ"
-            elif r.met:
-                status, verdict = "met", f"ĐẠT chỉ tiêu (vượt {fmt.points(r.chenh_lech)})"
-            else:
-                status, verdict = "missed", f"CHƯA ĐẠT (thấp hơn {fmt.points(r.chenh_lech)})"
-            target = "Chỉ tiêu: chưa giao" if r.chi_tieu is None else f"Chỉ tiêu: {fmt.percent(r.chi_tieu)}"
-            detail = (f"{fmt.number(r.thi_hanh_xong)}/{fmt.number(r.co_dieu_kien)} việc có điều kiện"
-                      if kind == "viec" else f"{fmt.money(r.thi_hanh_xong)} / {fmt.money(r.co_dieu_kien)}")
-            cards.append({"title": title, "rate": fmt.percent(r.ty_le, "—"), "target": target,
-                          "verdict": verdict, "detail": detail, "status": status})
-        return parts.block("key_figures", "key_figures.html.j2", cards=cards)
+            cards.append({"title": self.wording.call(words, "tieu_de", kind, name=name),
+                          "rate": fmt.percent(r.ty_le, "—"),
+                          "target": self.wording.call(words, "chi_tieu", kind, r, name=name),
+                          "verdict": self.wording.call(words, "ket_luan", kind, r, name=name),
+                          "detail": self.wording.call(words, "chi_tiet", kind, r, name=name),
+                          "status": "none" if r.met is None else "met" if r.met else "missed"})
+        return parts.block("key_figures", "key_figures.html.j2", cards=cards, templates=self._used(name))
+
+    def _used(self, *names: str) -> dict:
+        """The templates behind `names` (and what they import), for a part's record: `shown` as report.log names
+        them, `files` (name → file) and the `search` path they were found in (what a rebuild checks)."""
+        closure = self.wording._closure(names)
+        return {"shown": self.wording.files_used(self.project.root, names),
+                "files": {name: self.wording.used[name] for name in sorted(closure)},
+                "search": list(self.wording.search_path)}
 
     def _signature(self, code: str, position: str) -> Part:
-        chosen = signing.for_report(project.find().signing, code, position)
-        return parts.block("signature", "signature.html.j2", chuc_vu=chosen.chuc_vu, nguoi_ky=chosen.nguoi_ky,
-                           noi_nhan=list(chosen.noi_nhan))
+        name = "chung/ky.md.j2"
+        words = self._fields(name)
+        chosen = signing.for_report(self.project.signing, code, position)
+        return parts.block("signature", "signature.html.j2", chuc_vu=chosen.chuc_vu,
+                           nguoi_ky=chosen.nguoi_ky or unescape(words["dong_nguoi_ky"]),
+                           noi_nhan=list(chosen.noi_nhan), noi_nhan_label=unescape(words["tieu_de_noi_nhan"]),
+                           templates=self._used(name))
 
-    def _header(self, agency: str, symbol: str, place: str, missing_offices: list[str]) -> Part:
+    def _header(self, agency: str, agency_kind: str, place: str, missing_offices: list[str]) -> Part:
+        name = "chung/dau-van-ban.md.j2"
+        words = {key: unescape(value) for key, value in self._fields(
+            name, ban_hanh={"ten": agency, "loai": agency_kind}, dia_danh=place, ngay_bao_cao=self.date,
+            du_lieu_mau=_sample_notice(self.data), don_vi_thieu_so_lieu=missing_offices).items()
+            if isinstance(value, str)}
+        issuer = words["co_quan_ban_hanh"]
         # The agency's name breaks where it reads naturally: "CỤC THI HÀNH ÁN DÂN SỰ" / "TỈNH HẬU GIANG".
-        at = next((agency.index(m) for m in (" TỈNH ", " THÀNH PHỐ ") if m in agency), None)
-        lines = [agency] if at is None else [agency[:at], agency[at + 1:]]
-        return parts.block("header", "header.html.j2", parent_agency="BỘ TƯ PHÁP", agency=agency, agency_lines=lines,
-                           symbol=symbol,
-                           place=place, long_date=fmt.long_day(self.date), subject=self.title(),
-                           sample=_sample_notice(self.data), missing_offices=missing_offices)
+        at = next((issuer.index(m) for m in (" TỈNH ", " THÀNH PHỐ ") if m in issuer), None)
+        lines = [issuer] if at is None else [issuer[:at], issuer[at + 1:]]
+        return parts.block("header", "header.html.j2", parent_agency=words["co_quan_chu_quan"], agency=issuer,
+                           agency_lines=lines, number_label=words["nhan_so"], symbol=words["ky_hieu"],
+                           place_date=words["dia_danh_ngay"], kind_line=words["loai_van_ban"], subject=self.title(),
+                           sample=words["mau"], missing=words["thieu_so_lieu"],
+                           templates=self._used(name, self.title_template))
 
 
 class ProvinceReport(_Document):
@@ -139,11 +254,12 @@ class ProvinceReport(_Document):
     """
 
     kind = "province"
-    target_words = "chỉ tiêu"
+    title_template = "tinh/tieu-de.md.j2"
 
     def __init__(self, province: str | int, period: str, data_dir: str = "", notes_dir: str = "",
                  report_date: str = "", as_of: str = ""):
         where = project.find()
+        self._start(where)
         self.period = Period.parse(period)
         self.data = dataset.load(where.path(data_dir, where.data))
         self.as_of = organised_on(self.period, as_of, self.data.units)
@@ -153,23 +269,18 @@ class ProvinceReport(_Document):
         self.monthly = metrics.monthly_path(self.data, self.province, self.period)
         self.notes = notes.load(where.path(notes_dir, where.notes), self.period, self.province.code, self.as_of)
         self.date = _date(report_date)
-        self._record(self.province.code, self.province.full_name)
+        self._record(self.province.code)
+
+    def context(self) -> dict:
+        return narrative.province_context(self.figures, self.province, self.period, self.offices, self.monthly,
+                                          ranks_in_text=self.project.ranks_in_text, ngay_bao_cao=self.date)
 
     # Header and key figures -------------------------------------------------------------------
-    def title(self) -> str:
-        kind = "Tổng kết" if self.period.month == 12 else "Sơ kết"
-        subject = (f"{kind} công tác thi hành án dân sự, theo dõi thi hành án hành chính {self.period.label}")
-        if self.period.month < 12:
-            subject += f" và nhiệm vụ, giải pháp hoàn thành các chỉ tiêu năm {self.period.year}"
-        return subject
-
     def header(self) -> Part:
         """Agency and national motto, number, place and date, the title, and the sample-data notice."""
         # A report on the provinces of a later day takes their header.
         provincial = next(o for o in self.data.units.offices_of(self.province, self.day) if o.is_provincial)
-        before_merger = provincial.kind == "cuc"
-        return self._header(provincial.name.upper(), "BC-CTHADS" if before_merger else "BC-THADS",
-                            self.province.name, self.figures.don_vi_thieu_so_lieu)
+        return self._header(provincial.name, provincial.kind, self.province.name, self.figures.don_vi_thieu_so_lieu)
 
     def signature(self) -> Part:
         """The end of the document: "Nơi nhận" and the signer (parameters/signing.yml). The position is the one
@@ -179,13 +290,10 @@ class ProvinceReport(_Document):
 
     # Results ----------------------------------------------------------------------------------
     def results(self) -> Part:
-        """The opening paragraph and the comparison with the targets; for a province of a later day (`as_of`),
-        a footnote saying whose figures these are."""
-        kf, p = self.figures, self.province
-        return parts.paragraphs(narrative.results(kf, p, self.period),
-                                narrative.against_target(kf, "viec", p, self.period),
-                                narrative.against_target(kf, "tien", p, self.period),
-                                (narrative.organised_footnote(kf, p), "footnote"))
+        """Cases, then money, each against its target; for a province of a later day (`as_of`), a footnote saying
+        whose figures these are."""
+        return self._text(("tinh/ket-qua-viec.md.j2", ""), ("tinh/ket-qua-tien.md.j2", ""),
+                          ("tinh/theo-ngay.md.j2", "footnote") if self.figures.gop_tu else None)
 
     def rank_table(self) -> Part:
         """Where the province stands among all provinces on the figures a conference quotes; when the data do
@@ -193,8 +301,7 @@ class ProvinceReport(_Document):
         ranked = self.figures.xep_thu
         if not ranked:
             having, total = metrics.coverage(self.data, self.period, self.day)
-            return parts.paragraphs((f"Không xếp thứ so với các tỉnh, thành phố: thư mục dữ liệu có số liệu kỳ này "
-                                     f"của {having}/{total} tỉnh, thành phố.", "footnote"))
+            return parts.text([(self._caption("khong_xep_thu", having, total), "footnote")], self._used(CAPTIONS))
         rows = []
         for key, rank in ranked.items():
             kind, figure = key.split("_", 1)
@@ -204,17 +311,17 @@ class ProvinceReport(_Document):
                          if not figure.startswith("ty_le") else f"{RANK_LABELS[figure]} về {narrative.KINDS[kind]}",
                          shown, f"{rank.hang}/{rank.tren}"])
         total = max(r.tren for r in ranked.values())
-        return _table(["Chỉ tiêu", "Số liệu", "Xếp thứ"], rows, compact=True,
-                      caption=f"Bảng 2. Vị trí của {self.province.label} trong {total} tỉnh, thành phố "
-                              f"{self.period.label}",
-                      note="Xếp thứ 1 là số lớn nhất hoặc tỷ lệ cao nhất; bằng nhau thì cùng thứ hạng.")
+        return _table(["Chỉ tiêu", "Số liệu", "Xếp thứ"], rows, compact=True, label="xep-thu",
+                      caption=self._caption("bang_xep_thu", total), note=self._caption("ghi_chu_xep_thu"),
+                      number=self._number("Bảng", "xep-thu"))
 
     def structure_table(self) -> Part:
         """Cases and money by structure, this period and the same period last year."""
         kf, last = self.figures, self.figures.cung_ky
         header = ["Chỉ tiêu thống kê", "Việc", "Tiền (nghìn đồng)"]
+        mark = self._fields(CAPTIONS)["dau_chu_thich"]
         if last:
-            mark = " (*)" if last.gop_tu else ""
+            mark = f" {mark}" if last.gop_tu else ""
             header += [f"Việc cùng kỳ {last.ky[:4]}{mark}", f"Tiền cùng kỳ {last.ky[:4]}{mark} (nghìn đồng)"]
 
         def count(name: str):
@@ -232,17 +339,17 @@ class ProvinceReport(_Document):
         lines += [("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
                   ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
         rows = [[label, *(show(r) for r in sources)] for label, show in lines]
-        note = "(*) Xem chú thích ở mục 2 (so sánh với cùng kỳ)." if last and last.gop_tu else None
-        return _table(header, rows, caption=f"Bảng 1. Kết quả thi hành án dân sự {self.period.label}", note=note)
+        note = self._caption("ghi_chu_cung_ky_hop_nhat") if last and last.gop_tu else None
+        return _table(header, rows, caption=self._caption("bang_ket_qua"), note=note, label="ket-qua",
+                      number=self._number("Bảng", "ket-qua"))
 
     def against_last_year(self) -> Part:
-        kf = self.figures
-        return parts.paragraphs(narrative.against_last_year(kf, self.province),
-                                (narrative.merged_footnote(kf, self.province), "footnote"))
+        merged = self.figures.cung_ky is not None and bool(self.figures.cung_ky.gop_tu)
+        return self._text(("tinh/so-sanh-cung-ky.md.j2", ""), ("tinh/hop-nhat.md.j2", "footnote") if merged else None)
 
     # Offices ----------------------------------------------------------------------------------
     def offices_text(self) -> Part:
-        return parts.paragraphs(narrative.offices(self.offices, self.figures))
+        return self._text(("tinh/don-vi.md.j2", ""))
 
     def office_table(self) -> Part:
         """Offices ranked by the cases rate; those below a target highlighted."""
@@ -255,13 +362,13 @@ class ProvinceReport(_Document):
             rows.append([r.hang, r.don_vi, fmt.number(r.viec_co_dieu_kien), fmt.number(r.viec_thi_hanh_xong),
                          fmt.percent(r.viec_ty_le, table=True), fmt.number(r.tien_co_dieu_kien),
                          fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le, table=True)])
-        return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
-                      caption=f"Bảng {3 if self.figures.xep_thu else 2}. Kết quả theo đơn vị {self.period.label}",
-                      note="Dòng tô màu: đơn vị chưa đạt chỉ tiêu về việc hoặc về tiền.")
+        return _table(header, rows, text_columns=2, compact=True, highlighted=missed, label="don-vi",
+                      caption=self._caption("bang_don_vi"), note=self._caption("ghi_chu_don_vi"),
+                      number=self._number("Bảng", "don-vi"))
 
     # Other work and notes ---------------------------------------------------------------------
     def other_work(self) -> Part:
-        return parts.paragraphs(*narrative.other_work(self.figures, self.province, self.period))
+        return self._text(("tinh/cong-tac-khac.md.j2", ""))
 
     def note(self, key: str, heading: bool = True) -> Part:
         """An analyst's note section, with its heading; nothing when the note has no such section."""
@@ -271,30 +378,28 @@ class ProvinceReport(_Document):
         return parts.note(notes.SECTIONS[key] if heading else None, text, Markup(notes.to_html(text)))
 
     def still_needed(self) -> Part:
-        sentence = narrative.still_needed(self.figures, self.province, self.period)
-        return parts.Part({"kind": "section", "heading": "Chỉ tiêu còn phải thực hiện",
-                           "paragraphs": [{"text": sentence, "style": ""}]},
-                          f"<h3>Chỉ tiêu còn phải thực hiện</h3>{parts.paragraphs(sentence).html}")
+        """What remains to reach the targets by 30/09, under its own heading."""
+        return self._text(("tinh/con-phai-thuc-hien.md.j2", ""))
 
     # Charts -----------------------------------------------------------------------------------
     def chart_rates(self) -> Part:
-        return _figure(charts.rates_vs_targets(self.figures), "Tỷ lệ thi hành xong về việc và về tiền so với chỉ tiêu")
+        return _figure(charts.rates_vs_targets(self.figures), self._caption("bieu_do_ty_le"), "bieu-do-ty-le")
 
     def chart_structure(self) -> Part:
-        return _figure(charts.structure(self.figures), "Cơ cấu số phải thi hành về việc và về tiền")
+        return _figure(charts.structure(self.figures), self._caption("bieu_do_co_cau"), "bieu-do-co-cau")
 
     def chart_last_year(self) -> Part:
         """This period beside last year's; nothing when there are no figures for last year."""
         if self.figures.cung_ky is None:
             return parts.paragraphs()
-        return _figure(charts.against_last_year(self.figures), "So sánh với cùng kỳ năm trước về việc và về tiền")
+        return _figure(charts.against_last_year(self.figures), self._caption("bieu_do_cung_ky"), "bieu-do-cung-ky")
 
     def chart_monthly(self) -> Part:
-        return _figure(charts.monthly(self.monthly, self.figures), "Tỷ lệ thi hành xong lũy kế theo tháng")
+        return _figure(charts.monthly(self.monthly, self.figures), self._caption("bieu_do_thang"), "bieu-do-thang")
 
     def chart_offices(self, kind: str = "viec") -> Part:
         return _figure(charts.offices_ranked(self.offices, kind, self.figures.result(kind).chi_tieu),
-                       f"Tỷ lệ thi hành xong về {narrative.KINDS[kind]} theo đơn vị")
+                       self._caption("bieu_do_don_vi", kind), f"bieu-do-don-vi-{kind}")
 
     # Annex ------------------------------------------------------------------------------------
     def annex_offices(self) -> Part:
@@ -305,8 +410,9 @@ class ProvinceReport(_Document):
                  fmt.number(r.viec_thi_hanh_xong), fmt.number(r.tien_phai_thi_hanh),
                  fmt.number(r.tien_co_dieu_kien), fmt.number(r.tien_thi_hanh_xong)]
                 for r in self.offices.sort_values("ma").itertuples()]
-        return _table(header, rows, text_columns=2, compact=True, caption="Phụ lục 1. Số liệu theo đơn vị",
-                      note="Thi hành xong gồm cả số đình chỉ thi hành án.")
+        return _table(header, rows, text_columns=2, compact=True, caption=self._caption("phu_luc_don_vi"),
+                      note=self._caption("ghi_chu_thi_hanh_xong"), numbering="Phụ lục", label="phu-luc-don-vi",
+                      number=self._number("Phụ lục", "phu-luc-don-vi"))
 
     def annex_monthly(self) -> Part:
         """The cumulative rates month by month."""
@@ -314,18 +420,20 @@ class ProvinceReport(_Document):
         rows = [[r.nhan, *(fmt.percent(v, table=True) for v in (r.viec_ty_le, r.viec_ty_le_cung_ky, r.tien_ty_le,
                                                                  r.tien_ty_le_cung_ky))]
                 for r in self.monthly.itertuples()]
-        return _table(header, rows, compact=True, caption="Phụ lục 2. Tỷ lệ thi hành xong lũy kế theo tháng",
-                      note="Mỗi tháng: lũy kế từ ngày 01/10 đến hết tháng.")
+        return _table(header, rows, compact=True, caption=self._caption("phu_luc_thang"),
+                      note=self._caption("ghi_chu_thang"), numbering="Phụ lục", label="phu-luc-thang",
+                      number=self._number("Phụ lục", "phu-luc-thang"))
 
 
 class NationalReport(_Document):
     """The national overview of a period: every province ranked against its target, the national totals."""
 
     kind = "national"
-    target_words = "chỉ tiêu toàn quốc"
+    title_template = "toan-quoc/tieu-de.md.j2"
 
     def __init__(self, period: str, data_dir: str = "", report_date: str = "", as_of: str = ""):
         where = project.find()
+        self._start(where)
         self.period = Period.parse(period)
         self.data = dataset.load(where.path(data_dir, where.data))
         self.as_of = organised_on(self.period, as_of, self.data.units)
@@ -334,19 +442,21 @@ class NationalReport(_Document):
                                                                              self.as_of)
         self.monthly = metrics.national_path(self.data, self.period)
         self.date = _date(report_date)
-        self._record("toan-quoc", "toàn quốc")
+        self._record("toan-quoc")
+
+    def context(self) -> dict:
+        return narrative.national_context(self.figures, self.period, self.ranking, self.monthly,
+                                          ngay_bao_cao=self.date)
 
     def _extra_summary(self) -> dict:
         ranked = self.ranking
         return {"xep_hang": metrics.plain(ranked[metrics.RANKING_COLUMNS].to_dict("records")) if not ranked.empty
                 else []}
 
-    def title(self) -> str:
-        return f"Tổng hợp kết quả thi hành án dân sự toàn quốc {self.period.label}"
-
     def header(self) -> Part:
-        agency = "TỔNG CỤC THI HÀNH ÁN DÂN SỰ" if self.period.end < DEPARTMENT else "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ"
-        return self._header(agency, "BC-THADS", "Hà Nội", [])
+        before = self.period.end < DEPARTMENT
+        return self._header("Tổng cục Thi hành án dân sự" if before else "Cục Quản lý thi hành án dân sự",
+                            "tong_cuc" if before else "cuc_quan_ly", "Hà Nội", [])
 
     def signature(self) -> Part:
         """"Nơi nhận" and the signer: TỔNG CỤC TRƯỞNG until 28/02/2025, then CỤC TRƯỞNG, unless the signing file
@@ -354,28 +464,17 @@ class NationalReport(_Document):
         return self._signature("toan-quoc", "TỔNG CỤC TRƯỞNG" if self.date < DEPARTMENT else "CỤC TRƯỞNG")
 
     def results(self) -> Part:
-        kf = self.figures
-        return parts.paragraphs(narrative.national_results(kf, self.period),
-                                narrative.national_target(kf, "viec", self.period),
-                                narrative.national_target(kf, "tien", self.period))
+        return self._text(("toan-quoc/ket-qua.md.j2", ""))
 
     def against_last_year(self) -> Part:
-        kf = self.figures
-        last = kf.cung_ky
-        note = None
-        if last and last.so_tinh != kf.so_tinh:
-            note = (f"Cùng kỳ {last.ten_ky} có {last.so_tinh} tỉnh, thành phố, nay là {kf.so_tinh} sau khi "
-                    "sắp xếp đơn vị hành chính từ ngày 01/07/2025; số liệu toàn quốc so sánh được vì là tổng của "
-                    "mọi đơn vị.")
-        return parts.paragraphs(narrative.against_last_year(kf, None), (note, "footnote"))
+        last = self.figures.cung_ky
+        other_count = last is not None and last.so_tinh != self.figures.so_tinh
+        return self._text(("toan-quoc/so-sanh-cung-ky.md.j2", ""),
+                          ("toan-quoc/so-tinh-cung-ky.md.j2", "footnote") if other_count else None)
 
     def ranking_text(self) -> Part:
-        note = None
-        if self.as_of is not None:
-            note = (f"Xếp hạng {self.figures.so_tinh} tỉnh, thành phố có từ ngày {fmt.day(self.as_of)}; số liệu "
-                    f"{self.period.label} của tỉnh, thành phố hình thành sau ngày {fmt.day(self.period.end)} là tổng "
-                    "số liệu của các tỉnh hợp nhất; chỉ tiêu chỉ so sánh khi được giao theo tổ chức đó.")
-        return parts.paragraphs(narrative.ranking(self.ranking, self.figures), (note, "footnote"))
+        return self._text(("toan-quoc/xep-hang.md.j2", ""),
+                          ("toan-quoc/theo-ngay.md.j2", "footnote") if self.as_of is not None else None)
 
     def ranking_table(self) -> Part:
         """Provinces ranked by the cases rate, each against its own target."""
@@ -388,22 +487,22 @@ class NationalReport(_Document):
             rows.append([r.hang, r.ten, *(fmt.percent(v, "chưa giao" if i % 3 == 1 else "—", table=True) for i, v in
                                           enumerate((r.viec_ty_le, r.viec_chi_tieu, r.viec_ty_le_cung_ky, r.tien_ty_le,
                                                      r.tien_chi_tieu, r.tien_ty_le_cung_ky)))])
-        return _table(header, rows, text_columns=2, compact=True, highlighted=missed,
-                      caption=f"Bảng 1. Xếp hạng các tỉnh, thành phố {self.period.label}",
-                      note="Dòng tô màu: chưa đạt chỉ tiêu về việc hoặc về tiền. Cùng kỳ của tỉnh, thành phố hình "
-                           "thành sau sắp xếp là tổng của các tỉnh hợp nhất.")
+        return _table(header, rows, text_columns=2, compact=True, highlighted=missed, label="xep-hang",
+                      caption=self._caption("bang_xep_hang_tinh"), note=self._caption("ghi_chu_xep_hang_tinh"),
+                      number=self._number("Bảng", "xep-hang"))
 
     def chart_rates(self) -> Part:
-        return _figure(charts.rates_vs_targets(self.figures), "Tỷ lệ thi hành xong toàn quốc so với chỉ tiêu")
+        return _figure(charts.rates_vs_targets(self.figures), self._caption("bieu_do_ty_le_toan_quoc"), "bieu-do-ty-le")
 
     def chart_ranking(self, kind: str = "viec") -> Part:
         table = self.ranking.rename(columns={"tinh": "don_vi"})
-        title = f"Tỷ lệ thi hành xong về {narrative.KINDS[kind]} theo tỉnh, thành phố"
+        title = self._caption("bieu_do_tinh", kind)
         return _figure(charts.offices_ranked(table, kind, self.figures.result(kind).chi_tieu, by_row_target=True,
-                                             title=title), title)
+                                             title=title), title, f"bieu-do-tinh-{kind}")
 
     def chart_monthly(self) -> Part:
-        return _figure(charts.monthly(self.monthly, self.figures), "Tỷ lệ thi hành xong toàn quốc lũy kế theo tháng")
+        return _figure(charts.monthly(self.monthly, self.figures), self._caption("bieu_do_thang_toan_quoc"),
+                       "bieu-do-thang")
 
     def annex(self) -> Part:
         header = ["Mã", "Tỉnh/thành phố", "Việc phải TH", "Việc có ĐK", "Việc xong", "Tiền có ĐK (nghìn đồng)",
@@ -411,5 +510,6 @@ class NationalReport(_Document):
         rows = [[r.ma, r.ten, fmt.number(r.viec_phai_thi_hanh), fmt.number(r.viec_co_dieu_kien),
                  fmt.number(r.viec_thi_hanh_xong), fmt.number(r.tien_co_dieu_kien),
                  fmt.number(r.tien_thi_hanh_xong)] for r in self.ranking.sort_values("ma").itertuples()]
-        return _table(header, rows, text_columns=2, compact=True, caption="Phụ lục. Số liệu theo tỉnh, thành phố",
-                      note="Thi hành xong gồm cả số đình chỉ thi hành án.")
+        return _table(header, rows, text_columns=2, compact=True, caption=self._caption("phu_luc_tinh"),
+                      note=self._caption("ghi_chu_thi_hanh_xong"), numbering="Phụ lục", label="phu-luc-tinh",
+                      number=self._number("Phụ lục", "phu-luc-tinh"))

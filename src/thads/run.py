@@ -111,13 +111,19 @@ def output_folder(out_dir: Path, job: Job) -> Path:
     return out_dir / job.period.code / job.place
 
 
-def inputs_digest(job: Job, data_dir: Path, notes_dir: Path, signing: Path | None) -> str:
+def inputs_digest(job: Job, data_dir: Path, notes_dir: Path, signing: Path | None,
+                  templates: Path | None = None) -> str:
     """A cheap hash of the files a report reads (the data folder's files by size and time, the note, the signing
-    file, the notebook): taken when the batch is planned and again when the report is done, so that a report
-    made while its inputs changed is not recorded as current."""
+    file, the notebook, the project's wording templates by size and time): taken when the batch is planned and
+    again when the report is done, so that a report made while its inputs changed is not recorded as current.
+
+    The templates count here because inputs.json records the hash of each template file after the notebook ran:
+    a template edited while the report was being made would otherwise be recorded as the one it was made from."""
     from thads.dataset import signature
 
     digest = hashlib.sha256(repr(signature(Path(data_dir))).encode())
+    if templates is not None and Path(templates).is_dir():
+        digest.update(repr(signature(Path(templates))).encode())
     for path in (notes.note_path(notes_dir, job.period, job.folder, job.as_of), signing, job.notebook):
         digest.update(path.read_bytes() if path is not None and Path(path).is_file() else b"-")
     return digest.hexdigest()
@@ -138,11 +144,79 @@ def is_current(out_dir: Path, job: Job) -> bool:
     made = made_before(folder)
     wanted = ["report.ipynb", "summary.json"] + [made.get("docx", "report.docx") if f == "docx" else f"report.{f}"
                                                  for f in job.formats]
-    return bool(made) and made.get("fingerprint") == job.fingerprint and all((folder / n).is_file() for n in wanted)
+    return (bool(made) and made.get("fingerprint") == job.fingerprint and all((folder / n).is_file() for n in wanted)
+            and not templates_changed(made.get("templates")))
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _package_templates() -> Path:
+    from thads.wording import PACKAGE
+
+    return PACKAGE
+
+
+def resolve_template(name: str, search: list[str]) -> Path | None:
+    """The file template `name` resolves to through `search` (the first folder holding it), None when none does.
+    The last folder of a recorded search path is the package's: the package as installed now is searched instead."""
+    for folder in [*search[:-1], str(_package_templates())]:
+        path = Path(folder) / name
+        if path.is_file():
+            return path
+    return None
+
+
+def templates_changed(recorded) -> bool:
+    """Whether a template a report used would now give other words: for each template name recorded in its
+    inputs.json (`templates`), the file it resolves to through the recorded search path has another content than
+    the one it was made from (edited; removed from the project, so that the package's is used; or added to a
+    project folder, where it now hides the package's). Only the recorded files are read: a handful per report.
+    Nothing recorded (a report made before templates were recorded) counts as changed."""
+    if not isinstance(recorded, list):
+        return True
+    for entry in recorded:
+        try:
+            name, search, wanted = str(entry["name"]), [str(f) for f in entry["search"]], entry["sha256"]
+            found = resolve_template(name, search) if search else None
+            if found is None or _sha256(found) != wanted:
+                return True
+        except (KeyError, TypeError, OSError):
+            return True
+    return False
+
+
+def templates_used(notebook, project_templates: Path | None = None) -> tuple[list[str], list[dict]]:
+    """The wording templates behind an executed notebook's parts (each part's record names them, `templates`):
+    their labels as report.log shows them, unique in order of first use, and what inputs.json records of them,
+    one entry per template name and search path: {"name", "search", "file", "sha256"}.
+
+    A search path lists only the folders that existed when the report was made; the project's templates folder
+    (`project_templates`) is put back before the package's, so that a file added there later is seen."""
+    from thads import parts
+
+    shown: list[str] = []
+    entries: dict[tuple, dict] = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("data", {}).get(parts.PART)
+            used = record.get("templates") if isinstance(record, dict) else None
+            if not isinstance(used, dict):
+                continue
+            shown += [label for label in used.get("shown", []) if label not in shown]
+            search = [str(Path(f)) for f in used.get("search", [])]
+            if project_templates is not None and search and str(Path(project_templates)) not in search:
+                search.insert(len(search) - 1, str(Path(project_templates)))
+            for name, path in sorted(used.get("files", {}).items()):
+                if (name, tuple(search)) not in entries:
+                    try:
+                        digest = _sha256(path)
+                    except OSError:          # gone since: the next run sees a change and makes the report again
+                        digest = ""
+                    entries[name, tuple(search)] = {"name": name, "search": search, "file": str(path),
+                                                    "sha256": digest}
+    return shown, list(entries.values())
 
 
 def docx_place(folder: Path, written: dict[str, str]) -> str:
@@ -204,7 +278,7 @@ def _position(executed: Path, index: int) -> int:
 def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed: Path | None = None) -> str:
     if timed_out:
         return f"quá thời gian cho phép ({limit:g} giây): báo cáo bị dừng"
-    if type(exc).__name__ == "PapermillExecutionError" and exc.ename in ("ThadsError", "DataError"):
+    if type(exc).__name__ == "PapermillExecutionError" and exc.ename in ("ThadsError", "DataError", "TemplateFailure"):
         return exc.evalue           # the package's own message says what to fix; the cell would only distract
     if type(exc).__name__ == "PapermillExecutionError":
         # Cells are counted as in the notebook the analyst edits: papermill's injected parameters cell is not.
@@ -287,6 +361,7 @@ class Runner:
         self.shared_data = shared_data        # the data folder as the batch loaded it (dataset.share), if any
         self.project_root = project_root      # the kernel's reports use its settings (THADS_PROJECT)
         self.signing = project.find(project_root).signing if project_root else None
+        self.templates = project.find(project_root).templates if project_root else None   # the project's wording
         self.stop = stop or threading.Event()   # set by the batch on Ctrl-C: interrupt, start nothing new
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
@@ -534,6 +609,10 @@ class Runner:
                                  f"{job.period.code} {job.folder}: notebook cần tạo đối tượng báo cáo, ví dụ "
                                  "r = ProvinceReport(province, period, data_dir, notes_dir, report_date, as_of)")
             _check_organisation(record, job)
+            shown, used = templates_used(executed, self.templates)
+            if shown:
+                log.append("Mẫu lời văn đã dùng:")
+                log.extend(f"  {label}" for label in shown)
             (work / "summary.json").write_text(json.dumps(record["figures"], ensure_ascii=False, indent=2), "utf-8")
             names = ["report.ipynb", "summary.json"]
             lap("ghi")
@@ -551,10 +630,13 @@ class Runner:
                 names.append("report.pdf")
                 lap("pdf")
             fingerprint = job.fingerprint
-            if job.inputs and job.inputs != inputs_digest(job, self.data_dir, self.notes_dir, self.signing):
+            if job.inputs and job.inputs != inputs_digest(job, self.data_dir, self.notes_dir, self.signing,
+                                                          self.templates):
                 fingerprint = ""           # inputs changed while the report was made: the next run makes it again
-                log.append("dữ liệu, ghi chú hoặc notebook đã thay đổi trong lúc tạo báo cáo: lần chạy sau sẽ tạo lại")
-            inputs = {"fingerprint": fingerprint, "formats": formats, "written": made.get("written", {})}
+                log.append("dữ liệu, ghi chú, mẫu lời văn hoặc notebook đã thay đổi trong lúc tạo báo cáo: lần chạy "
+                           "sau sẽ tạo lại")
+            inputs = {"fingerprint": fingerprint, "formats": formats, "written": made.get("written", {}),
+                      "templates": used}
             places = {name: name for name in names}
             if "docx" in formats:
                 step("xuất DOCX")

@@ -25,7 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from thads import notes, parts
+from thads import notes, numbering, parts
 from thads.errors import ThadsError
 
 FONT, MONO = "Times New Roman", "Courier New"
@@ -191,13 +191,13 @@ def _cell_text(cell, text: str, size, bold=False, italic=False, align=WD_ALIGN_P
 class _Writer:
     """Walks the report's cells in order and writes each into the document."""
 
-    def __init__(self):
+    def __init__(self, numbers: numbering.Numbering | None = None):
         self.doc = Document()
         _styles(self.doc)
         _page(self.doc)
-        self.charts = 0
+        self.numbers = numbers or numbering.Numbering([])
         self.parts = {"header": self.header, "key_figures": self.key_figures, "paragraphs": self.paragraphs,
-                      "section": self.section, "note": self.note, "table": self.table, "signature": self.signature}
+                      "section": self.section, "note": self.note, "text": self.text_part, "table": self.table, "signature": self.signature}
 
     # Parts recorded by the package ------------------------------------------------------------------
     def header(self, r: dict) -> None:
@@ -210,23 +210,21 @@ class _Writer:
         for line in r.get("agency_lines") or [r["agency"]]:
             _cell_text(left, line, Pt(13), bold=True)
         _rule(left)
-        _cell_text(left, f"Số:        /{r['symbol']}", Pt(13))
+        _cell_text(left, f"{r.get('number_label', 'Số:')}        /{r['symbol']}", Pt(13))
         _cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Pt(12), bold=True)
         _cell_text(right, "Độc lập - Tự do - Hạnh phúc", Pt(13), bold=True)
         _rule(right, 0.55)
-        _cell_text(right, f"{r['place']}, {r['long_date']}", BODY, italic=True)
+        _cell_text(right, r["place_date"], BODY, italic=True)
         _paragraph(self.doc, space_after=Pt(0))
-        _paragraph(self.doc, "BÁO CÁO", BODY, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(0))
+        _paragraph(self.doc, r.get("kind_line", "BÁO CÁO"), BODY, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(0))
         _paragraph(self.doc, r["subject"], BODY, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(0))
         title_rule = self.doc.add_table(rows=1, cols=1)
         _no_borders(title_rule)
         _rule(title_rule.rows[0].cells[0], 0.3)
         if r.get("sample"):
-            _paragraph(self.doc, f"DỮ LIỆU MẪU — {r['sample']}", SMALL, bold=True, color=RED)
-        if r.get("missing_offices"):
-            _paragraph(self.doc, f"Thiếu số liệu của {len(r['missing_offices'])} đơn vị: "
-                       f"{', '.join(r['missing_offices'])}. Số tổng hợp chỉ gồm các đơn vị đã báo cáo.", SMALL,
-                       color=RED)
+            _paragraph(self.doc, r["sample"], SMALL, bold=True, color=RED)
+        if r.get("missing"):
+            _paragraph(self.doc, r["missing"], SMALL, color=RED)
 
     def key_figures(self, r: dict) -> None:
         cards = r["cards"]
@@ -247,6 +245,17 @@ class _Writer:
             else:
                 _paragraph(self.doc, item["text"], align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
 
+    def text_part(self, r: dict) -> None:
+        """Text from the wording templates: Markdown blocks, footnotes in small italics."""
+        for block in r["blocks"]:
+            if block["style"] == "footnote":
+                soup = BeautifulSoup(self.numbers.html(notes.to_html(block["markdown"])), "html.parser")
+                for node in soup.find_all(["p", "li"]):      # the words of links and emphasis run on
+                    _paragraph(self.doc, " ".join(node.get_text().split()), SMALL, italic=True,
+                               align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+            else:
+                self.markdown(block["markdown"])
+
     def section(self, r: dict) -> None:
         self.doc.add_heading(r["heading"], level=2)
         self.paragraphs(r)
@@ -256,10 +265,11 @@ class _Writer:
             self.doc.add_heading(r["heading"], level=2)
         self.markdown(r["markdown"])
 
-    def table(self, r: dict) -> None:
+    def table(self, r: dict, numbered: numbering.Numbered | None = None) -> None:
+        """A table with its caption above it: "Bảng n. caption" when it is numbered, the caption as it is if not."""
         if r.get("caption"):
-            caption = _paragraph(self.doc, r["caption"], SMALL, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-                                 space_after=Pt(2))
+            caption = _paragraph(self.doc, numbered.title if numbered else r["caption"], SMALL, bold=True,
+                                 align=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(2))
             caption.paragraph_format.keep_with_next = True       # a caption never ends a page alone
         header, rows = r["header"], r["rows"]
         size = COMPACT if len(header) > 5 else TABLE
@@ -294,14 +304,15 @@ class _Writer:
         else:
             _paragraph(self.doc, space_after=Pt(0))
 
-    def figure(self, png: bytes, width_inches: float | None, caption: str) -> None:
+    def figure(self, png: bytes, width_inches: float | None, caption: str = "") -> None:
+        """A picture at its printed size, with its caption ("Biểu đồ n. caption", numbered as in the HTML) under it;
+        a figure without a caption has none."""
         width = min(TEXT_WIDTH, Mm(width_inches * 25.4)) if width_inches else TEXT_WIDTH
         self.doc.add_picture(io.BytesIO(png), width=width)
         self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
-        self.charts += 1
-        label = f"Biểu đồ {self.charts}" + (f". {caption}" if caption else "")
-        _paragraph(self.doc, label, style="Caption")
+        if caption:
+            self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            _paragraph(self.doc, caption, style="Caption")
 
     def signature(self, r: dict) -> None:
         _paragraph(self.doc, space_after=Pt(6))
@@ -309,7 +320,7 @@ class _Writer:
         _no_borders(table)
         _widths(table, [Mm(80), Mm(85)])
         left, right = table.rows[0].cells
-        _cell_text(left, "Nơi nhận:", SMALL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+        _cell_text(left, r.get("noi_nhan_label", "Nơi nhận:"), SMALL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
         for line in r["noi_nhan"]:
             _cell_text(left, f"- {line}", Pt(11), align=WD_ALIGN_PARAGRAPH.LEFT)
         for line in (r["chuc_vu"] or " ").split("\n"):
@@ -320,7 +331,7 @@ class _Writer:
 
     # What analysts add ------------------------------------------------------------------------------
     def markdown(self, text: str) -> None:
-        self.html(BeautifulSoup(notes.to_html(text), "html.parser"))
+        self.html(BeautifulSoup(self.numbers.html(notes.to_html(text)), "html.parser"))
 
     def html(self, soup) -> None:
         for node in soup.children:
@@ -397,7 +408,8 @@ class _Writer:
             _font(paragraph.add_run(line), Pt(11), name=MONO)
         _paragraph(self.doc, space_after=Pt(0))
 
-    def output(self, output) -> None:
+    def output(self, output, numbered: numbering.Numbered | None = None) -> None:
+        """One output of a cell; `numbered` is its number in the document, if it shows a numbered part."""
         if output.get("output_type") == "stream":
             self.text(output.get("text", ""))
             return
@@ -415,18 +427,22 @@ class _Writer:
                         f"Biểu đồ «{record.get('caption', '')}» trong notebook chỉ có dạng SVG, Word không nhận: "
                         "notebook này được tạo bởi thads run không kèm Word. Tạo lại báo cáo kèm Word: "
                         "thads run ... --format docx (hoặc chạy lại notebook trong JupyterLab rồi xuất).")
-                self.figure(base64.b64decode(png), record.get("width_inches"), record.get("caption", ""))
+                self.figure(base64.b64decode(png), record.get("width_inches"), numbered.title if numbered else "")
+            elif record.get("kind") == "table":
+                self.table(record, numbered)
             elif record.get("kind") in self.parts:
                 self.parts[record["kind"]](record)
             return
         if png:
             meta = metadata.get("image/png", {})
             width = meta.get("width")
-            self.figure(base64.b64decode(png), width / PIXELS_PER_INCH if width else None, meta.get("caption", ""))
+            self.figure(base64.b64decode(png), width / PIXELS_PER_INCH if width else None,
+                        numbered.title if numbered else "")
         elif "image/jpeg" in data:
-            self.figure(base64.b64decode(data["image/jpeg"]), None, "")
+            self.figure(base64.b64decode(data["image/jpeg"]), None)
         elif data.get("text/html"):
-            self.html(BeautifulSoup(data["text/html"], "html.parser"))
+            shown = data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"])
+            self.html(BeautifulSoup(self.numbers.html(shown, numbered), "html.parser"))
         elif "text/markdown" in data:
             self.markdown(data["text/markdown"])
         elif "text/plain" in data:
@@ -447,17 +463,19 @@ def to_docx(notebook, target: Path | None = None) -> bytes | None:
     notebook, resources = ReportOutputs().preprocess(notebook, resources)
     notebook, resources = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL, remove_all_outputs_tags={"remove_output"},
                                                 remove_input_tags={"remove_input"}).preprocess(notebook, resources)
-    writer = _Writer()
+    # Numbered as the HTML page numbers them: the same cells, the same order.
+    numbers = numbering.number(notebook)
+    writer = _Writer(numbers)
     record = parts.recorded(notebook)
     if record:
         writer.doc.core_properties.title = record["title"]
     writer.doc.core_properties.language = "vi-VN"
-    for cell in notebook.cells:
+    for i, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown":
             writer.markdown(cell.source)
         elif cell.cell_type == "code":
-            for output in cell.get("outputs", []):
-                writer.output(output)
+            for j, output in enumerate(cell.get("outputs", [])):
+                writer.output(output, numbers.at(i, j))
     if target is not None:
         writer.doc.save(str(target))
         return None
