@@ -1,4 +1,6 @@
 import re
+
+import pytest
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -227,3 +229,14 @@ def test_fields_are_escaped_for_markdown():
 
     text = Wording().text_from_string("{{ name }} và **đậm**", name="*Tỉnh* [x](file:///etc/passwd) <b>")
     assert text == "\\*Tỉnh\\* \\[x\\](file:///etc/passwd) \\<b\\> và **đậm**"
+
+
+def test_a_misspelt_field_is_named_in_vietnamese_with_its_line():
+    from thads.wording import TemplateFailure, Wording
+
+    for source, name in (("Dòng một\n{{ viec.tyle }}", "tyle"), ("{{ khong_co }}", "khong_co")):
+        with pytest.raises(TemplateFailure) as failed:
+            Wording().text_from_string(source, viec=figures().viec)
+        assert f"tên không có trong mẫu lời văn: '{name}'" in str(failed.value)
+    assert ", dòng 2:" in str(pytest.raises(TemplateFailure, Wording().text_from_string, "Dòng một\n{{ viec.tyle }}",
+                                            viec=figures().viec).value)

@@ -333,3 +333,17 @@ def test_the_structure_chart_says_chua_co_dieu_kien_only_where_it_makes_up_the_r
     # Other statuses (34.110 + 17.034 < 53.266 in a real report): the rest is not all "chưa có điều kiện".
     other = replace(figures, viec=replace(figures.viec, chua_co_dieu_kien=figures.viec.chua_co_dieu_kien - 1))
     assert legend(other)[2] == "Ngoài số có điều kiện"
+
+
+def test_a_chart_drawn_as_png_has_every_vietnamese_letter(recwarn):
+    # Debian installs fonts-liberation 1.x (no Vietnamese) beside fonts-liberation2 when Chromium or LibreOffice
+    # is installed; the PNG for Word then drew boxes for 'ệ', 'ỉ', 'ớ' and matplotlib warned "Glyph … missing".
+    import matplotlib.pyplot as plt
+
+    from thads import charts
+
+    fig, ax = plt.subplots()
+    ax.set_title("Tỷ lệ thi hành xong về việc theo đơn vị")
+    charts.png(fig)
+    plt.close(fig)
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]

@@ -125,7 +125,8 @@ class Numbering:
             shown = self.labels.get(html.unescape(label[1])) if label else None
         if shown is None:
             return match[0]
-        return f"{match[1]}{escape(shown)}{match[4]}"
+        ending = "." if match[3].rstrip().endswith(".") else ""      # "Bảng 2." : the number and its stop, one word
+        return f"{match[1]}{escape(shown)}{ending}{match[4]}"
 
     def _link(self, match: re.Match) -> str:
         words = html.unescape(_TAG.sub("", match[3]))

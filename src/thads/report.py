@@ -42,10 +42,14 @@ RANK_LABELS = {"thu_ly": "Tổng số thụ lý", "phai_thi_hanh": "Tổng số 
                "ty_le": "Tỷ lệ thi hành xong"}
 
 
-def _figure(fig, caption: str, label: str | None = None) -> Part:
-    """A chart of the package's or an analyst's, numbered "Biểu đồ n" by the export."""
+def _figure(fig, caption: str, label: str | None = None, templates: dict | None = None) -> Part:
+    """A chart of the package's or an analyst's, numbered "Biểu đồ n" by the export; `templates`: where its caption's
+    words come from."""
     png = charts.png(fig, CHART_DPI) if parts.CHART_PNG else None
-    return parts.figure(charts.svg(fig), png, caption, caption, fig.get_figwidth(), label=label)
+    part = parts.figure(charts.svg(fig), png, caption, caption, fig.get_figwidth(), label=label)
+    if templates:
+        part.record["templates"] = templates
+    return part
 
 
 def _sample_notice(data: dataset.Dataset) -> str:
@@ -81,11 +85,14 @@ def _date(value) -> date:
 
 
 def _table(header, rows, text_columns=1, caption=None, note=None, compact=False, highlighted=(), numbering="Bảng",
-           label=None, number=None) -> Part:
+           label=None, number=None, templates: dict | None = None) -> Part:
     numeric = [i >= text_columns for i in range(len(header))]
-    return parts.table(header, [[str(c) for c in row] for row in rows], numeric, caption=caption, note=note,
+    part = parts.table(header, [[str(c) for c in row] for row in rows], numeric, caption=caption, note=note,
                        highlighted=list(highlighted), compact=compact, numbering=numbering, label=label,
                        number=number)
+    if templates:
+        part.record["templates"] = templates
+    return part
 
 
 class _Document:
@@ -156,6 +163,10 @@ class _Document:
         plt.close(fig)
         self._number("Biểu đồ", label)
         return part
+
+    def _chart(self, fig, label: str, macro: str, *args) -> Part:
+        """One of the package's charts, captioned by macro `macro` of the captions template."""
+        return _figure(fig, self._caption(macro, *args), label, self._used(CAPTIONS))
 
     def _caption(self, macro: str, *args) -> str:
         return self.wording.call(self._fields(CAPTIONS), macro, *args, name=CAPTIONS)
@@ -313,7 +324,7 @@ class ProvinceReport(_Document):
         total = max(r.tren for r in ranked.values())
         return _table(["Chỉ tiêu", "Số liệu", "Xếp thứ"], rows, compact=True, label="xep-thu",
                       caption=self._caption("bang_xep_thu", total), note=self._caption("ghi_chu_xep_thu"),
-                      number=self._number("Bảng", "xep-thu"))
+                      number=self._number("Bảng", "xep-thu"), templates=self._used(CAPTIONS))
 
     def structure_table(self) -> Part:
         """Cases and money by structure, this period and the same period last year."""
@@ -341,7 +352,7 @@ class ProvinceReport(_Document):
         rows = [[label, *(show(r) for r in sources)] for label, show in lines]
         note = self._caption("ghi_chu_cung_ky_hop_nhat") if last and last.gop_tu else None
         return _table(header, rows, caption=self._caption("bang_ket_qua"), note=note, label="ket-qua",
-                      number=self._number("Bảng", "ket-qua"))
+                      number=self._number("Bảng", "ket-qua"), templates=self._used(CAPTIONS))
 
     def against_last_year(self) -> Part:
         merged = self.figures.cung_ky is not None and bool(self.figures.cung_ky.gop_tu)
@@ -364,7 +375,7 @@ class ProvinceReport(_Document):
                          fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le, table=True)])
         return _table(header, rows, text_columns=2, compact=True, highlighted=missed, label="don-vi",
                       caption=self._caption("bang_don_vi"), note=self._caption("ghi_chu_don_vi"),
-                      number=self._number("Bảng", "don-vi"))
+                      number=self._number("Bảng", "don-vi"), templates=self._used(CAPTIONS))
 
     # Other work and notes ---------------------------------------------------------------------
     def other_work(self) -> Part:
@@ -383,23 +394,23 @@ class ProvinceReport(_Document):
 
     # Charts -----------------------------------------------------------------------------------
     def chart_rates(self) -> Part:
-        return _figure(charts.rates_vs_targets(self.figures), self._caption("bieu_do_ty_le"), "bieu-do-ty-le")
+        return self._chart(charts.rates_vs_targets(self.figures), "bieu-do-ty-le", "bieu_do_ty_le")
 
     def chart_structure(self) -> Part:
-        return _figure(charts.structure(self.figures), self._caption("bieu_do_co_cau"), "bieu-do-co-cau")
+        return self._chart(charts.structure(self.figures), "bieu-do-co-cau", "bieu_do_co_cau")
 
     def chart_last_year(self) -> Part:
         """This period beside last year's; nothing when there are no figures for last year."""
         if self.figures.cung_ky is None:
             return parts.paragraphs()
-        return _figure(charts.against_last_year(self.figures), self._caption("bieu_do_cung_ky"), "bieu-do-cung-ky")
+        return self._chart(charts.against_last_year(self.figures), "bieu-do-cung-ky", "bieu_do_cung_ky")
 
     def chart_monthly(self) -> Part:
-        return _figure(charts.monthly(self.monthly, self.figures), self._caption("bieu_do_thang"), "bieu-do-thang")
+        return self._chart(charts.monthly(self.monthly, self.figures), "bieu-do-thang", "bieu_do_thang")
 
     def chart_offices(self, kind: str = "viec") -> Part:
-        return _figure(charts.offices_ranked(self.offices, kind, self.figures.result(kind).chi_tieu),
-                       self._caption("bieu_do_don_vi", kind), f"bieu-do-don-vi-{kind}")
+        return self._chart(charts.offices_ranked(self.offices, kind, self.figures.result(kind).chi_tieu),
+                           f"bieu-do-don-vi-{kind}", "bieu_do_don_vi", kind)
 
     # Annex ------------------------------------------------------------------------------------
     def annex_offices(self) -> Part:
@@ -412,7 +423,7 @@ class ProvinceReport(_Document):
                 for r in self.offices.sort_values("ma").itertuples()]
         return _table(header, rows, text_columns=2, compact=True, caption=self._caption("phu_luc_don_vi"),
                       note=self._caption("ghi_chu_thi_hanh_xong"), numbering="Phụ lục", label="phu-luc-don-vi",
-                      number=self._number("Phụ lục", "phu-luc-don-vi"))
+                      number=self._number("Phụ lục", "phu-luc-don-vi"), templates=self._used(CAPTIONS))
 
     def annex_monthly(self) -> Part:
         """The cumulative rates month by month."""
@@ -422,7 +433,7 @@ class ProvinceReport(_Document):
                 for r in self.monthly.itertuples()]
         return _table(header, rows, compact=True, caption=self._caption("phu_luc_thang"),
                       note=self._caption("ghi_chu_thang"), numbering="Phụ lục", label="phu-luc-thang",
-                      number=self._number("Phụ lục", "phu-luc-thang"))
+                      number=self._number("Phụ lục", "phu-luc-thang"), templates=self._used(CAPTIONS))
 
 
 class NationalReport(_Document):
@@ -489,20 +500,19 @@ class NationalReport(_Document):
                                                      r.tien_chi_tieu, r.tien_ty_le_cung_ky)))])
         return _table(header, rows, text_columns=2, compact=True, highlighted=missed, label="xep-hang",
                       caption=self._caption("bang_xep_hang_tinh"), note=self._caption("ghi_chu_xep_hang_tinh"),
-                      number=self._number("Bảng", "xep-hang"))
+                      number=self._number("Bảng", "xep-hang"), templates=self._used(CAPTIONS))
 
     def chart_rates(self) -> Part:
-        return _figure(charts.rates_vs_targets(self.figures), self._caption("bieu_do_ty_le_toan_quoc"), "bieu-do-ty-le")
+        return self._chart(charts.rates_vs_targets(self.figures), "bieu-do-ty-le", "bieu_do_ty_le_toan_quoc")
 
     def chart_ranking(self, kind: str = "viec") -> Part:
         table = self.ranking.rename(columns={"tinh": "don_vi"})
         title = self._caption("bieu_do_tinh", kind)
         return _figure(charts.offices_ranked(table, kind, self.figures.result(kind).chi_tieu, by_row_target=True,
-                                             title=title), title, f"bieu-do-tinh-{kind}")
+                                             title=title), title, f"bieu-do-tinh-{kind}", self._used(CAPTIONS))
 
     def chart_monthly(self) -> Part:
-        return _figure(charts.monthly(self.monthly, self.figures), self._caption("bieu_do_thang_toan_quoc"),
-                       "bieu-do-thang")
+        return self._chart(charts.monthly(self.monthly, self.figures), "bieu-do-thang", "bieu_do_thang_toan_quoc")
 
     def annex(self) -> Part:
         header = ["Mã", "Tỉnh/thành phố", "Việc phải TH", "Việc có ĐK", "Việc xong", "Tiền có ĐK (nghìn đồng)",
@@ -512,4 +522,4 @@ class NationalReport(_Document):
                  fmt.number(r.tien_thi_hanh_xong)] for r in self.ranking.sort_values("ma").itertuples()]
         return _table(header, rows, text_columns=2, compact=True, caption=self._caption("phu_luc_tinh"),
                       note=self._caption("ghi_chu_thi_hanh_xong"), numbering="Phụ lục", label="phu-luc-tinh",
-                      number=self._number("Phụ lục", "phu-luc-tinh"))
+                      number=self._number("Phụ lục", "phu-luc-tinh"), templates=self._used(CAPTIONS))

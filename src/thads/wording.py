@@ -23,7 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, \
-    TemplateSyntaxError
+    TemplateSyntaxError, UndefinedError
+from jinja2.debug import rewrite_traceback_stack
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -199,9 +200,11 @@ class Wording:
         where = next((f"{frame.filename}, dòng {frame.lineno}" for frame in
                       reversed(traceback.extract_tb(exc.__traceback__)) if frame.filename.endswith(SUFFIX)),
                      name)
-        message = str(exc).replace("'jinja2.runtime.", "'").strip() or type(exc).__name__
-        if "is undefined" in message:
-            message = f"tên không có trong mẫu lời văn: {message} (xem docs/loi-van.md)"
+        message = str(exc).strip() or type(exc).__name__
+        if isinstance(exc, UndefinedError):
+            missing = re.search(r"has no (?:attribute|element) '?([^']+?)'?$|'([^']+)' is undefined", message)
+            name_shown = next((g for g in missing.groups() if g), message) if missing else message
+            message = f"tên không có trong mẫu lời văn: '{name_shown}' (xem docs/loi-van.md)"
         return TemplateFailure(f"{where}: {message}")
 
     def text(self, name: str, **context) -> str:
@@ -239,19 +242,19 @@ class Wording:
         except TemplateFailure:
             raise
         except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError, KeyError,
-                IndexError) as exc:
-            raise self._failed(exc, name) from None
+                IndexError):
+            raise self._failed(rewrite_traceback_stack(), name) from None
         found = {key: getattr(module, key) for key in dir(module) if not key.startswith("_")}
         return found
 
     def call(self, fields: dict, macro: str, *args, name: str = "") -> str:
         """Call macro `macro` of a template's `fields`, as plain text (escapes taken out)."""
+        if macro not in fields:
+            raise TemplateFailure(f"{name}: thiếu macro '{macro}' (xem docs/loi-van.md).")
         try:
             return unescape(str(fields[macro](*args)).strip())
-        except KeyError:
-            raise TemplateFailure(f"{name}: thiếu macro '{macro}' (xem docs/loi-van.md).") from None
-        except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            raise self._failed(exc, name) from None
+        except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError):
+            raise self._failed(rewrite_traceback_stack(), name) from None
 
     def files_used(self, root: Path | None = None, names=None) -> list[str]:
         """The files of the templates used (those of `names` and what they import, or all), relative to `root`
