@@ -347,3 +347,16 @@ def test_a_chart_drawn_as_png_has_every_vietnamese_letter(recwarn):
     charts.png(fig)
     plt.close(fig)
     assert not [w for w in recwarn if "missing from font" in str(w.message)]
+
+
+def test_parts_carry_their_style_into_jupyterlab_scoped_and_the_export_drops_it():
+    data, _ = parts.table(["Đơn vị", "Tỷ lệ"], [["A", "76,97%"]], [False, True], caption="Bảng thử",
+                          numbering="Bảng", number=1)._repr_mimebundle_()
+    page = BeautifulSoup(data["text/html"], "html.parser")
+    style = page.find("style")
+    assert style is not None and "thads-lab-style" in style["class"] and page.find("script") is None
+    rules = [rule.split("{")[0] for rule in style.get_text().split("}") if "{" in rule]
+    assert rules and all(sel.strip().startswith(".thads-part") for rule in rules for sel in rule.split(","))
+    assert "Bảng 1." in page.find("caption").get_text()
+    exported = parts.without_lab_style(data["text/html"])
+    assert "<style" not in exported and "Bảng thử" in exported

@@ -52,7 +52,14 @@ def chart_png(wanted: bool) -> None:
 
 
 _REPORT_CSS = Path(__file__).parent / "templates" / "thads_report" / "report.css"
-LAB_STYLE = "thads-lab-style"      # the id of the style a part carries into JupyterLab; every export drops it
+LAB_STYLE = "thads-lab-style"      # the class of the style a part carries into JupyterLab; every export drops it
+# JupyterLab's own table rules (fixed layout, right-aligned cells, zebra rows) are undone inside the parts.
+_LAB_TABLES = (".thads-part table { table-layout: auto; font-size: inherit; color: inherit; } "
+               ".thads-part table td, .thads-part table th { text-align: left; vertical-align: top; } "
+               ".thads-part .doc-heading td, .thads-part .signer, .thads-part table.data th { text-align: center; } "
+               ".thads-part table.data td.num { text-align: right; } "
+               ".thads-part table tbody tr:nth-child(odd), .thads-part table tbody tr:hover { background: transparent; } "
+               ".thads-part table.data tr.missed td { background: #fbe9e7; }")
 
 
 @functools.cache
@@ -68,7 +75,7 @@ def lab_style() -> str:
         rules.append(f"{scoped} {{{body}}}")
     base = (f".thads-part {{{variables} font-family: 'Times New Roman', 'Liberation Serif', serif; color: var(--ink); "
             "max-width: 210mm; line-height: 1.5; }")
-    return f'<style id="{LAB_STYLE}">{base} {" ".join(rules)}</style>'
+    return f'<style class="{LAB_STYLE}">{base} {" ".join(rules)} {_LAB_TABLES}</style>'
 
 
 def with_lab_style(html: str) -> str:
@@ -78,7 +85,7 @@ def with_lab_style(html: str) -> str:
 
 def without_lab_style(html: str) -> str:
     """The same HTML for an export, which styles the page with the report's own stylesheet."""
-    return re.sub(rf'<style id="{LAB_STYLE}">.*?</style>', "", html, count=1, flags=re.S)
+    return re.sub(rf'<style class="{LAB_STYLE}">.*?</style>', "", html, count=1, flags=re.S)
 
 
 class Part:
