@@ -183,8 +183,9 @@ def test_a_worker_that_dies_fails_only_its_report(tmp_path):
     while not (out / "2026-M12" / "04" / "report.html").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.5)                                       # 92 is being made
-    workers = [p for p in descendants(batch.pid)
-               if any("ipykernel" in " ".join(c.cmdline()) for c in p.children())]
+    # The worker: a parent of kernel processes (on Linux its kernels' template), not one of them itself.
+    workers = [p for p in descendants(batch.pid) if "ipykernel" not in " ".join(p.cmdline())
+               and any("ipykernel" in " ".join(c.cmdline()) for c in p.children())]
     assert len(workers) == 1
     kernels = workers[0].children()
     workers[0].kill()

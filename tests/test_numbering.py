@@ -256,3 +256,51 @@ def test_deleting_the_rank_table_cell_renumbers_the_report_in_every_format(tmp_p
         assert "Bảng 3. Kết quả theo đơn vị 11 tháng năm 2024" in text, kind
         assert "Xem Bảng 3." in text and "Vị trí của tỉnh: Bảng 2." in text, kind
     assert "xep-thu" not in (out / "2024-M11" / "94" / "report.log").read_text("utf-8")
+
+
+# Section references: "mục 2 phần II" from the headings above a labelled part ------------------------------------
+def heading(markdown):
+    return nbformat.v4.new_markdown_cell(markdown)
+
+
+def labelled_text(markdown, label):
+    return shown(parts.text([(markdown, "")], {"shown": [], "files": {}, "search": []}, label=label))
+
+
+def test_a_section_is_named_by_the_numbers_of_the_headings_above_it():
+    assert numbering.section_words([(2, "II. Kết quả"), (3, "2. So sánh với cùng kỳ năm trước")]) == "mục 2 phần II"
+    assert numbering.section_words([(2, "III. Các mặt công tác khác")]) == "mục III"
+    assert numbering.section_words([(3, "4) Đơn vị")]) == "mục 4"
+    assert numbering.section_words([(2, "Kết quả theo **đơn vị**")]) == "mục «Kết quả theo đơn vị»"
+    assert numbering.section_words([]) is None
+
+
+def section_report(order):
+    """A report whose structure table's note refers to the section of the comparison with last year."""
+    note = 'Xem chú thích ở [mục ?](#so-sanh-cung-ky) (so sánh với cùng kỳ).'
+    cells = {"ket-qua": [heading("### 1. Kết quả"), shown(parts.table(
+                 ["Chỉ tiêu", "Số"], [["Việc", "1"]], [False, True], caption="Kết quả", note=note, numbering="Bảng"))],
+             "cung-ky": [heading("### 2. So sánh với cùng kỳ năm trước"),
+                         labelled_text("Năm nay tăng.", "so-sanh-cung-ky")]}
+    return report(heading("## II. Kết quả thi hành án dân sự"), *[c for key in order for c in cells[key]],
+                  text("Như đã nêu ở [mục ?](#so-sanh-cung-ky); [mục ?](#khong-co)."))
+
+
+def test_a_section_reference_follows_the_headings_in_every_format():
+    page, hidden = html_of(section_report(["ket-qua", "cung-ky"]))
+    assert "Xem chú thích ở mục 2 phần II (so sánh với cùng kỳ)." in words(page)
+    assert f"Như đã nêu ở mục 2 phần II; {MISSING}." in words(page)
+    assert [m for m in hidden if "tham chiếu «mục ?» tới «khong-co»" in m]
+    body = doc_text(docx_of(section_report(["ket-qua", "cung-ky"])))
+    assert "Xem chú thích ở mục 2 phần II (so sánh với cùng kỳ)." in body
+    assert "Như đã nêu ở mục 2 phần II;" in body
+    # The analyst moves the comparison first and renumbers the headings: the reference follows them.
+    moved = section_report(["cung-ky", "ket-qua"])
+    moved.cells[2].source, moved.cells[4].source = "### 1. So sánh với cùng kỳ năm trước", "### 2. Kết quả"
+    page, _ = html_of(moved)
+    assert "Xem chú thích ở mục 1 phần II (so sánh với cùng kỳ)." in words(page)
+    # Without numbers in the headings, the section is named by its heading.
+    unnumbered = section_report(["ket-qua", "cung-ky"])
+    unnumbered.cells[4].source = "### So sánh với cùng kỳ năm trước"
+    page, _ = html_of(unnumbered)
+    assert "Xem chú thích ở mục «So sánh với cùng kỳ năm trước» (so sánh với cùng kỳ)." in words(page)

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from thads import __version__, dataset, export, files, index, kinds, notes, pdf, pool, project, run
 from thads.errors import ThadsError, visible
-from thads.periods import Period, parse_periods
+from thads.periods import Period, parse_day, parse_periods
 from thads.units import Units, organised_on
 
 console = Console(stderr=True)
@@ -57,7 +57,8 @@ _NOTEBOOK = re.compile(r"[^/\\:]+\.ipynb")          # a file name in the noteboo
 
 def load_requests(path: Path, formats: tuple[str, ...] = export.FORMATS) -> list[Request]:
     """Read a batch file (YAML, read safely): a list `reports` of {report, periods, provinces, formats, date,
-    notebook, as_of}; `formats` is the default for entries that name none."""
+    notebook, as_of}; `formats` is the default for entries that name none. Entries are kept in the file's order:
+    where two ask for the same report, the later one makes it (`plan`)."""
     path = Path(path)
     expected = "cần khóa 'reports' là một danh sách, mỗi mục có 'periods' và 'provinces'"
     if path.is_dir():
@@ -98,7 +99,7 @@ def parse_date(value) -> str:
     if value in (None, ""):
         return ""
     try:
-        return date.fromisoformat(str(value)).isoformat()
+        return parse_day(value).isoformat()
     except ValueError:
         raise ThadsError(f"ngày '{value}' không hợp lệ: cần dạng YYYY-MM-DD.") from None
 
@@ -109,16 +110,19 @@ def plan(units: Units, requests: list[Request], notebooks: Path) -> list[run.Job
 
     A province, period, as_of day or notebook that cannot be used raises before anything runs (naming the
     batch file's entry, when the request came from one).
+
+    A report asked for twice (the same period and output folder) is made once, as the later request asks: its
+    notebook, formats and date replace the earlier request's for that report alone (`provinces: all`, then one
+    province with its own `notebook:`), and it keeps the earlier one's place in the order.
     """
-    jobs: list[run.Job] = []
+    jobs: dict[tuple[Period, str], run.Job] = {}
     for request in requests:
         try:
             for job in _jobs(units, request, Path(notebooks)):
-                if all((j.period, j.place) != (job.period, job.place) for j in jobs):
-                    jobs.append(job)
+                jobs[job.period, job.place] = job
         except ThadsError as exc:
             raise ThadsError(f"{request.source}: {exc}" if request.source else str(exc)) from None
-    return jobs
+    return list(jobs.values())
 
 
 def _jobs(units: Units, request: Request, notebooks: Path) -> list[run.Job]:
@@ -267,7 +271,7 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     """
     where = where or project.find()
     if console.is_terminal:    # something to see during the first seconds; piped output keeps errors first
-        console.print(f"Đọc và kiểm tra dữ liệu trong {data_dir}…", highlight=False)
+        console.print(f"Đọc và kiểm tra dữ liệu trong {escape(visible(data_dir))}…", highlight=False)
     data = dataset.load(data_dir)
     for note in data.notes:
         console.print(f"Ghi chú: {visible(note)}", highlight=False, markup=False)
@@ -322,7 +326,7 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
                           soft_wrap=True, markup=True, highlight=False)
     if unwritten is not None:
         raise ThadsError(f"không ghi được mục lục các báo cáo: {unwritten}")
-    console.print(f"Mục lục các báo cáo: {out_dir / 'index.html'}")
+    console.print(f"Mục lục các báo cáo: {escape(visible(out_dir / 'index.html'))}", highlight=False)
     if stopped is not None:
         raise stopped
     return outcomes

@@ -57,8 +57,9 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' không hợp lệ: cần số giây dương, ví dụ 600")
+    if not math.isfinite(value) or value <= 0 or value > project.TIMEOUT_MAX:
+        raise argparse.ArgumentTypeError(f"'{text}' không hợp lệ: cần số giây dương, tối đa {project.TIMEOUT_MAX} "
+                                         "(7 ngày), ví dụ 600")
     return value
 
 
@@ -123,10 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG", help="html, pdf, docx (mặc định: theo thads.yml, html,pdf)")
     export.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi kết quả (mặc định: cạnh notebook)")
 
-    init = _command(commands, "init", "tạo một dự án mới (notebook, dữ liệu mẫu, tham số) hoặc cập nhật notebook")
+    init = _command(commands, "init", "tạo một dự án mới (notebook, mẫu lời văn, dữ liệu mẫu, tham số) hoặc cập nhật notebook và mẫu lời văn")
     init.add_argument("folder", type=Path, metavar="THƯ_MỤC", help="thư mục của dự án, ví dụ bao-cao-thads")
     init.add_argument("--update", action="store_true",
-                      help="cập nhật các notebook chưa sửa của một dự án có sẵn sau khi nâng cấp thads")
+                      help="cập nhật các notebook và mẫu lời văn chưa sửa của một dự án có sẵn sau khi nâng cấp thads "
+                           "(tệp đã sửa được giữ nguyên, bản mới ghi bên cạnh)")
 
     provinces = _command(commands, "provinces", "danh sách tỉnh/thành phố tại cuối một kỳ (hoặc vào ngày --as-of)")
     provinces.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2026-M12")
@@ -166,13 +168,13 @@ def _check_templates(where: project.Project, data=None) -> bool:
         for problem in problems:
             print(visible(f"  - {problem}"), file=sys.stderr)
     elif checked:
-        print(f"Mẫu lời văn hợp lệ: {checked} tệp trong {where.templates} (thử với số liệu của Hậu Giang 11 tháng năm "
-              f"2024 và toàn quốc năm 2024).")
+        print(visible(f"Mẫu lời văn hợp lệ: {checked} tệp trong {where.templates} (thử với số liệu của Hậu Giang 11 "
+                      "tháng năm 2024 và toàn quốc năm 2024)."))
     return not problems
 
 
 def _validate(args) -> int:
-    from thads import dataset, notes
+    from thads import dataset, notes, validation
 
     where = _where(args)
     try:
@@ -181,7 +183,7 @@ def _validate(args) -> int:
         _check_templates(where)      # the templates' errors too; the data's are printed by main
         raise
     for note in ds.notes:
-        print(f"Ghi chú: {note}")
+        print(visible(f"Ghi chú: {note}"))
     years = sorted({y for y, _ in ds.periods()})
     print(f"Dữ liệu hợp lệ: {len(ds.stats)} dòng số liệu, {len(ds.periods())} kỳ "
           f"(năm {years[0]}{'' if years[0] == years[-1] else f'–{years[-1]}'}), {len(ds.targets)} chỉ tiêu.")
@@ -190,12 +192,17 @@ def _validate(args) -> int:
         found = [Period(y, m).months for y, m in ds.periods() if y == year]
         print(f"  năm {year}: {', '.join(found)}")
     folder = args.notes or where.notes
-    problems = notes.check(folder)
+    for said in notes.waiting(folder, ds.periods()):
+        print(visible(f"Ghi chú: {said}"))
+    problems = notes.check(folder, ds.units)
     if problems:
-        print(f"Ghi chú của chuyên viên ({folder}) có {len(problems)} lỗi:", file=sys.stderr)
+        print(visible(f"Ghi chú của chuyên viên ({folder}) có {len(problems)} lỗi:"), file=sys.stderr)
         for problem in problems:
             print(visible(f"  - {problem}"), file=sys.stderr)
-    return 0 if _check_templates(where, ds) and not problems else 1
+    texts = validation.check_characters(where.signing, _data(args, where) / "units", folder)   # signing, units, notes
+    for problem in texts:
+        print(visible(f"Lỗi: {problem}"), file=sys.stderr)
+    return 0 if _check_templates(where, ds) and not problems and not texts else 1
 
 
 def _run(args) -> int:
@@ -236,7 +243,7 @@ def _export(args) -> int:
     for message in hidden:
         print(visible(f"Không đưa vào báo cáo: {message}"), file=sys.stderr)
     for path in written:
-        print(f"Đã ghi {path}")
+        print(visible(f"Đã ghi {path}"))
     return 0
 
 
@@ -244,7 +251,7 @@ def _init(args) -> int:
     from thads import init
 
     for line in (init.update if args.update else init.create)(args.folder):
-        print(line)
+        print(visible(line))
     return 0
 
 
@@ -261,7 +268,7 @@ def _provinces(args) -> int:
     for p in listed:
         before = (f"  (hợp nhất từ {', '.join(f'{q.name} ({q.code})' for q in units.predecessors(p))})"
                   if p.merged else "")
-        print(f"{p.code}  {p.full_name:<28} {p.slug}{before}")
+        print(visible(f"{p.code}  {p.full_name:<28} {p.slug}{before}"))
     return 0
 
 

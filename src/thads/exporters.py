@@ -5,7 +5,14 @@
 use them, and so do `thads run` and `thads export` (through `export`). The page shows what the notebook
 shows in JupyterLab (Markdown, figures, tables, text printed by a cell), never its code; the usual cell
 tags `remove_cell`, `remove_input` and `remove_output` hide what an analyst chooses. Anything else left
-out is said in the log (see `ReportOutputs`).
+out is said in the log (see `ReportOutputs`), and so are outputs too long for a report, folded or left out
+(`export.limited`).
+
+`jupyter nbconvert` never writes into a report folder of `thads run` (one holding inputs.json): the exporters
+refuse when nbconvert's command line would write the file there, beside the notebook or through --output-dir
+or --output (`_refuse_report_folder`), so that a clerk's edited report.docx is not overwritten and inputs.json
+describes every file beside it; `thads export` refuses likewise. Printing (--stdout) and JupyterLab's export,
+a download, write nothing there and are not refused.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import html
 import re
 from pathlib import Path
 
+from jinja2 import pass_context
 from nbconvert import HTMLExporter
 from nbconvert.exporters import Exporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
@@ -22,7 +30,8 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, default
 
-from thads import __version__, numbering, parts
+from thads import __version__, export, numbering, parts, sanitize
+from thads.errors import ThadsError
 
 TEMPLATES = Path(__file__).parent / "templates"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
@@ -33,6 +42,15 @@ RECORDS = (parts.PART, parts.FIGURES)
 REMOVE_CELL = {"remove_cell", "parameters", "injected-parameters"}
 # An execute_result that is only an object's description: '<BarContainer object of 3 artists>'.
 _OBJECT_REPR = re.compile(r"\[?<[\w.]+[ >].*>\]?|\w+\(<[\w.]+ object at 0x[0-9a-f]+>\)", re.S)
+# The template writes an image's base64 data into a src="..." attribute: data holding any of these is no image.
+_NOT_BASE64 = ('"', "'", "<", ">", "&")
+# The page's body (`_check_whole`): what would make a browser read the rest of the page as something else than the
+# report (a comment, an element read as text, a <select>, a <template>) or leave the page. `sanitize` writes none of
+# them, the template none but in the page's head.
+MAIN_START, PAGE_END = '<main class="report">', "</main>\n</body>\n</html>"
+_SWALLOWS = re.compile(r"<(?:!--(?! toc -->)|/?(?:script|style|textarea|title|select|option|template|xmp|plaintext|"
+                       r"noscript|noembed|noframes|iframe|frameset|object|embed|meta|base|link|html|head|body)"
+                       r"[\s/>])", re.I)
 
 
 def _numbered(nb):
@@ -61,6 +79,33 @@ def check_ran(nb) -> None:
                          "ví dụ r = ProvinceReport(province, period).")
 
 
+def _target_folder(exporter, resources) -> Path | None:
+    """The folder `jupyter nbconvert` will write the exported file into; None when no folder is written (JupyterLab's
+    export is a download, --stdout prints it, thads's own calls write their files themselves).
+
+    Only nbconvert's command line gives a notebook's resources a `unique_key`: the output's name (--output, which may
+    name folders too). Its FilesWriter writes into --output-dir (FilesWriter.build_directory), else beside the
+    notebook (the resources' metadata path)."""
+    if not resources or "unique_key" not in resources:
+        return None
+    config = exporter.config
+    writer = str((config.get("NbConvertApp") or {}).get("writer_class") or "FilesWriter")
+    if "fileswriter" not in writer.lower():
+        return None
+    build = (config.get("FilesWriter") or {}).get("build_directory") or (resources.get("metadata") or {}).get("path")
+    return Path(str(build or ".")) / Path(str(resources["unique_key"])).parent
+
+
+def _refuse_report_folder(exporter, resources) -> None:
+    """Refuse, as check_ran does, an export `jupyter nbconvert` would write into a report folder of `thads run`."""
+    folder = _target_folder(exporter, resources)
+    if folder is not None:
+        try:
+            export.refuse_report_folder(folder, "jupyter nbconvert --to ... NOTEBOOK --output-dir THƯ_MỤC_KHÁC")
+        except ThadsError as exc:
+            raise ValueError(str(exc)) from None
+
+
 def _shown_as(cell_number: int, cell) -> str:
     first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
     return f"ô {cell_number}" + (f" («{first[:60]}{'…' if len(first) > 60 else ''}»)" if first else "")
@@ -72,15 +117,19 @@ class ReportOutputs(Preprocessor):
     the last line of a cell returned when it is only text beside a chart ('Text(0.5, 1.0, ...)' from
     ax.set_title) or an object's description ('<BarContainer object of 3 artists>'), an image shown
     twice by one cell (a pyplot figure left as the last expression is also shown by the inline
-    backend), HTML that needs JavaScript, and raw cells."""
+    backend), HTML that needs JavaScript, and raw cells. Every HTML output kept is parsed and written out
+    again by `sanitize` (the parts' JupyterLab style taken off first), and what it dropped is said too (Markdown,
+    rendered by the template, is cleaned there: `_cleaned`); `_check_whole` then refuses a page whose end a browser
+    would not show."""
 
     def preprocess(self, nb, resources):
         hidden = resources.setdefault("thads_hidden", [])
+        cells = resources.setdefault("thads_cells", {})      # where each cell is, for `_cleaned`'s messages
         for number, cell in _numbered(nb):
             tags = set(cell.get("metadata", {}).get("tags", []))
             if tags & REMOVE_CELL:
                 continue
-            where = _shown_as(number, cell)
+            where = cells[id(cell)] = _shown_as(number, cell)
             if cell.cell_type == "raw":
                 hidden.append(f"{where}: ô dạng raw không được đưa vào báo cáo")
             if cell.cell_type != "code" or "remove_output" in tags:
@@ -92,9 +141,31 @@ class ReportOutputs(Preprocessor):
                 if reason:
                     hidden.append(f"{where}: {reason}")
                 else:
+                    self._clean(output, where, hidden)
                     kept.append(output)
             cell.outputs = kept
         return nb, resources
+
+    @staticmethod
+    def _clean(output, where: str, hidden: list[str]) -> None:
+        """HTML made safe (`sanitize`: nothing in it can leave the page, restyle it or cut it short), and an image
+        whose data is not base64 left out (the template writes it into an attribute); what went is logged."""
+        data = output.get("data")
+        if not data:
+            return
+        shown = data.get("text/html")
+        if shown:
+            text = shown if isinstance(shown, str) else "".join(shown)
+            data["text/html"], dropped = sanitize.clean(text, (TOC_MARK,))
+            if dropped:
+                hidden.append(sanitize.message(where, dropped))
+        for mimetype in ("image/png", "image/jpeg"):
+            image = data.get(mimetype)
+            if image is not None:
+                text = image if isinstance(image, str) else "".join(image)
+                if any(char in text for char in _NOT_BASE64):
+                    del data[mimetype]
+                    hidden.append(f"{where}: bỏ ảnh {mimetype} có dữ liệu không phải base64")
 
     @staticmethod
     def _left_out(output, seen: set, drawn: bool) -> str | None:
@@ -185,6 +256,7 @@ class ReportHTMLExporter(HTMLExporter):
         super().__init__(**kwargs)
         self.register_filter("svg_data_uri", _svg_data_uri)
         self.register_filter("thads_numbers", _with_numbers)
+        self.register_filter("thads_clean", _cleaned)
         self.register_preprocessor(ReportOutputs(), enabled=True)
         self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL,
                                                          remove_all_outputs_tags={"remove_output"},
@@ -204,7 +276,11 @@ class ReportHTMLExporter(HTMLExporter):
 
     def from_notebook_node(self, nb, resources=None, **kwargs):
         check_ran(nb)
+        _refuse_report_folder(self, resources)
+        nb, folded = export.limited(nb)
         resources = dict(resources or {})
+        if folded:
+            resources["thads_hidden"] = [*resources.get("thads_hidden", []), *folded]
         record = parts.recorded(nb)
         metadata = dict(resources.get("metadata") or {})
         if record:
@@ -222,7 +298,9 @@ class ReportHTMLExporter(HTMLExporter):
         body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kwargs)
         for message in resources.get("thads_hidden", []):
             self.log.warning("%s", message)
-        return _with_toc(body), resources
+        page = _with_toc(body)
+        _check_whole(page)
+        return page, resources
 
 
 class ReportPDFExporter(Exporter):
@@ -257,6 +335,10 @@ class ReportDOCXExporter(Exporter):
         from thads.word import to_docx
 
         check_ran(nb)
+        _refuse_report_folder(self, resources)
+        nb, folded = export.limited(nb)
+        for message in folded:
+            self.log.warning("%s", message)
         _, resources = super().from_notebook_node(nb, resources, **kwargs)
         resources["output_extension"] = ".docx"
         return to_docx(nb), resources
@@ -265,6 +347,31 @@ class ReportDOCXExporter(Exporter):
 def _svg_data_uri(svg: str | list[str]) -> str:
     text = svg if isinstance(svg, str) else "".join(svg)
     return "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+@pass_context
+def _cleaned(context, page: str) -> str:
+    """The HTML of a Markdown cell or of a text/markdown output (Markdown passes raw HTML) made safe as outputs are
+    (`sanitize`); what was dropped is said in the log, with the cell."""
+    text, dropped = sanitize.clean(page)
+    if dropped:
+        resources = context.get("resources")
+        where = resources.get("thads_cells", {}).get(id(context.get("cell")), "ô Markdown")
+        resources.setdefault("thads_hidden", []).append(sanitize.message(where, dropped))
+    return text
+
+
+def _check_whole(page: str) -> None:
+    """Refuse a page that a browser would not show to its end: the report's last parts (the signature, "Nơi nhận",
+    the annexes) cut off by something in its body that reads the rest as text, a comment or a hidden template."""
+    start = page.find(MAIN_START)
+    whole = start >= 0 and page.rstrip().endswith(PAGE_END)
+    found = _SWALLOWS.search(page, start + len(MAIN_START), len(page.rstrip()) - len(PAGE_END)) if whole else None
+    if not whole or found:
+        what = f"«{page[found.start():found.start() + 40]}…»" if found else "phần cuối trang"
+        raise ThadsError(f"Trang HTML của báo cáo không trọn vẹn ({what}): trình duyệt sẽ không hiện phần cuối báo "
+                         "cáo (chữ ký, nơi nhận, phụ lục). Báo cáo không được tạo; hãy báo lỗi này cho nhóm phát "
+                         "triển kèm notebook.")
 
 
 def _with_numbers(page: str, found) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from thads.errors import ThadsError
@@ -17,8 +19,40 @@ NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)       # not on Windows, where links need
 BINARY = getattr(os, "O_BINARY", 0)           # Windows only: without it os.open writes "\n" as "\r\n"
 
 
+def temp_folder() -> Path:
+    """The system's temporary folder (TMPDIR, TEMP, TMP), where the PDF printer writes its pages."""
+    return Path(tempfile.gettempdir())
+
+
+def full_temp(free: int = 2**20) -> Path | None:
+    """The temporary folder when its disk has less than `free` bytes left, else None: where a write failed for want of
+    space without saying where (a write, unlike an open, names no file)."""
+    try:
+        folder = temp_folder()
+        return folder if shutil.disk_usage(folder).free < free else None
+    except OSError:
+        return None
+
+
+def _in_temp(path: Path | str) -> bool:
+    """Whether `path` lies in the temporary folder, on its disk (not on another disk mounted below it)."""
+    try:
+        folder, target = temp_folder().resolve(), Path(path).resolve()
+        if target != folder and folder not in target.parents:
+            return False
+        existing = next(p for p in (target, *target.parents) if p.exists())
+        return existing.stat().st_dev == folder.stat().st_dev
+    except (OSError, RuntimeError, ValueError, StopIteration):
+        return False
+
+
 def describe(exc: OSError, path: Path | str) -> str:
-    """What went wrong with `path`, in Vietnamese."""
+    """What went wrong with `path`, in Vietnamese. A full disk under the temporary folder is named as such: freeing
+    the output folder's disk would not help."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) and _in_temp(path):
+        return (f"'{path}': thư mục tạm {temp_folder()} đã đầy (ổ đĩa của nó hết chỗ trống): hãy giải phóng chỗ trống "
+                "ở đó, hoặc đặt biến môi trường TMPDIR (Windows: TEMP và TMP) chỉ tới một thư mục trên ổ còn chỗ, rồi "
+                "chạy lại.")
     reasons = {
         errno.ENOSPC: "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi chạy lại",
         errno.EDQUOT: "đã hết hạn mức dung lượng được dùng trên ổ đĩa",

@@ -223,11 +223,19 @@ def ensure_kernel() -> str:
                 f"install --sys-prefix --name {KERNEL} --display-name \"{KERNEL_LABEL}\"")
 
 
+def _a_folder(folder: Path) -> None:
+    """Refuse a project path that is a file (or a link to one)."""
+    if folder.exists() and not folder.is_dir():
+        raise ThadsError(f"'{folder}' là một tệp, không phải thư mục: hãy chọn một thư mục (mới, trống, hoặc thư mục "
+                         "của một dự án thads) cho dự án.")
+
+
 def create(folder: Path) -> list[str]:
     """Make a new project in `folder` (empty or new); the lines to print, the next command last."""
     from thads import sample
 
     folder = Path(folder)
+    _a_folder(folder)
     if (folder / project.FILE).exists():
         raise ThadsError(f"'{folder}' đã là một dự án thads (có {project.FILE}); để cập nhật notebook sau khi nâng "
                          f"cấp, dùng: thads init --update {folder}")
@@ -262,6 +270,7 @@ def update(folder: Path) -> list[str]:
     version's; keep those an analyst changed, with the package's version beside them (and say so); add new
     ones."""
     folder = Path(folder)
+    _a_folder(folder)
     if not (folder / project.FILE).is_file():
         raise ThadsError(f"'{folder}' không phải dự án thads (không có {project.FILE}); để tạo mới: thads init {folder}")
     recorded, legacy, since = _read_manifest(folder)

@@ -1,19 +1,35 @@
-"""Inside a batch worker's warm kernel: every report starts from the state the kernel had once warmed.
+"""Inside a batch's kernels: every report runs in a kernel that no other report ran in.
 
-`warm(data_dir, shared)` imports what reports use, loads and validates the data (or takes the folder the
-batch loaded, `dataset.share`), and takes a snapshot;
-`fresh(cwd, word)` puts the kernel back before each report: an empty user namespace (the variables, imports
-and functions of the previous report are gone), the working directory, matplotlib's rcParams and
-backend, pandas options, warnings filters, `sys.path`, environment variables and NumPy's print and
-error settings as they were, and no pyplot figure left open; `word` says whether the report's charts are
-also made as PNG, for a Word file. Imported modules and the loaded data stay (a report gets its own copy
-of the tables: see `dataset.load`), which is what makes the kernel warm.
+A report may do anything to its kernel's process: replace a function of thads, pandas or builtins, change the
+cached data, the decimal context, IPython's input transformers or event hooks, sys.stdout or sys.modules, or
+leave a thread running. None of it must reach the next report. So no kernel serves two reports:
 
-After each report the garbage it left is collected and memory given back (`release_memory`, also run by
-the batch's workers). What the process keeps is frozen out of the collector's reach (`gc.freeze`), after
-the warm-up and again every REFREEZE_EVERY reports: a full collection walks it all (25 ms in a kernel, 70 in
-a worker), 1-2 ms once frozen. Refreezing lets go of what was kept and later dropped (the objects of a kernel
-or browser started again after a crash).
+- On Linux a worker keeps a *template* process (`template`): it imports what reports use (IPython's kernel
+  machinery too), loads and validates the data once (or takes the folder the batch loaded, `dataset.share`),
+  makes one report of each kind and period of the batch with the package alone (`rehearse`: what every
+  report computes alike is then computed once), and then only forks. Each report's kernel is a child forked
+  from it (`_become_kernel`) that starts an IPython kernel and ends with its report: a fresh kernel, warm at
+  no cost. The template never runs a notebook's code, so what a report does dies with its kernel. Its memory
+  is shared with the kernels it forks (copy on write; what it keeps is frozen out of the collector's reach,
+  `freeze`, so that a collection in a kernel does not copy it).
+- Elsewhere (Windows, which has no fork; macOS, where a process that loaded some system libraries cannot
+  safely fork; a kernel other than IPython's; or THADS_FORK=0) each report gets a kernel started for it alone,
+  warmed up (`warm`) while the report before it is exported: as clean, slower.
+
+`begin(cwd, word)` is all a report's kernel is told before the report: the working directory, and whether the
+report's charts are also made as PNG, for a Word file.
+
+`fresh(cwd, word)` puts a kernel that already ran a report back for the next one, as far as it can: an empty
+user namespace, the working directory, matplotlib's rcParams and backend, pandas options, warnings filters,
+`sys.path`, environment variables and NumPy's print and error settings as they were, and no pyplot figure left
+open. It does not undo a change to a module's state: the batch does not use it (bench/floor.py does, to run
+notebooks in one process).
+
+`release_memory` collects the garbage of a report and gives memory back (run by the batch's workers after each
+report). What the process keeps is frozen out of the collector's reach (`gc.freeze`), after the warm-up and
+again every REFREEZE_EVERY reports: a full collection walks it all (25 ms in a kernel, 70 in a worker), 1-2 ms
+once frozen. Refreezing lets go of what was kept and later dropped (the objects of a browser started again
+after a crash).
 """
 
 from __future__ import annotations
@@ -91,6 +107,140 @@ def fresh(cwd: str | None = None, word: bool = True) -> None:
     np.seterr(**snapshot["np_err"])
     os.chdir(cwd or snapshot["cwd"])
     release_memory()
+
+
+def begin(cwd: str, word: bool = True) -> None:
+    """In a kernel new for one report: work in `cwd`, and draw the charts as PNG too when the report makes a
+    `word` file. Nothing else is to undo: no report ran here before."""
+    from thads import parts
+
+    parts.chart_png(word)
+    os.chdir(cwd)
+
+
+# What IPython's kernel imports as it starts (IPythonKernel imports its debugger, and with it debugpy: 0.3 s of
+# each kernel's start): the template imports them once, for every kernel it forks.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
+                  "IPython.core.completerlib", "IPython.core.oinspect", "IPython.extensions.storemagic")
+
+
+def template() -> None:
+    """The template of a worker's kernels (Linux), run as `python -c "..." FD DATA_DIR SHARED REHEARSALS`: warm up
+    (`warm`, then `rehearse` the reports REHEARSALS lists, as JSON), then for each line the worker writes on the
+    socket FD (a kernel's arguments, as JSON: what `python -m ipykernel_launcher` would be given) fork a kernel
+    and answer its process id, one line. Ends when the worker closes the socket. It never runs a notebook's
+    code: each kernel forked from it starts from the same state."""
+    import importlib
+    import json
+    import signal
+    import socket
+
+    fd, data_dir, shared = int(sys.argv[1]), sys.argv[2], sys.argv[3] or None
+    rehearsals = json.loads(sys.argv[4]) if len(sys.argv) > 4 else []
+    if sys.path and sys.path[0] in ("", os.getcwd()):    # as ipykernel_launcher does; the kernel puts it back
+        del sys.path[0]
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")   # as IPKernelApp does
+    try:
+        for name in KERNEL_MODULES:
+            importlib.import_module(name)
+        warm(data_dir, shared)
+        rehearse(data_dir, rehearsals)
+    except Exception:        # the data do not load, say: each report's notebook then fails with the reason
+        pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)         # the kernels are reaped as they end
+    with socket.socket(fileno=fd) as channel, channel.makefile("rb") as requests:
+        for line in requests:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)     # 3.12+: fork with threads (BLAS's) running
+                pid = os.fork()
+            if pid == 0:
+                _become_kernel(fd, json.loads(line))
+            channel.sendall(b"%d\n" % pid)
+    os._exit(0)
+
+
+def rehearse(data_dir: str, reports: list[dict]) -> None:
+    """In the template: make each of `reports` ({"kind", "subject", "period", "as_of", "notes_dir", "word": charts
+    as PNG too}: one report of each kind and period of the batch) with the package alone, no notebook, shown
+    nowhere, and forget it. What every report of the batch computes alike then comes with its kernel instead of
+    being computed again in each: the figures of every province for the period, the charts' blank figures, the
+    modules imported on first use, the fonts and the number formats loaded (0.4-0.5 s of processor time per
+    report). What a kernel's user could tell from it is undone: the report built last (`%%report_text` uses
+    it), pyplot figures, warnings already shown once, the PNG switch."""
+    import contextlib
+    import inspect
+
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from thads import parts, report
+
+    png = parts.CHART_PNG
+    # Under the rcParams of a kernel, whose inline backend makes matplotlib interactive: the charts keep their
+    # blank figures with the rcParams they were made under (charts._blank), and make them again under others.
+    with open(os.devnull, "w", encoding="utf-8") as nowhere, contextlib.redirect_stdout(nowhere), \
+            contextlib.redirect_stderr(nowhere), warnings.catch_warnings(), mpl.rc_context({"interactive": True}):
+        warnings.simplefilter("ignore")
+        for wanted in reports:
+            try:
+                parts.chart_png(bool(wanted.get("word")))
+                as_of = wanted.get("as_of") or ""
+                if wanted["kind"] == "national":
+                    made = report.NationalReport(wanted["period"], data_dir, "", as_of)
+                else:
+                    made = report.ProvinceReport(wanted["subject"], wanted["period"], data_dir,
+                                                 wanted.get("notes_dir") or "", "", as_of)
+                for name in dir(type(made)):            # each part it shows with no argument, as displayed
+                    function = inspect.getattr_static(made, name)
+                    if name.startswith("_") or not inspect.isfunction(function):
+                        continue
+                    method = getattr(made, name)
+                    signature = inspect.signature(method)
+                    if signature.return_annotation == "Part" and all(p.default is not p.empty
+                                                                      for p in signature.parameters.values()):
+                        method()._repr_mimebundle_()
+            except Exception:      # a report that cannot be made here fails in its notebook, with the reason
+                pass
+    report.CURRENT = None
+    parts.chart_png(png)
+    plt.close("all")
+    freeze()
+
+
+def _become_kernel(fd: int, argv: list[str]) -> None:
+    """In a child just forked from the template: become the IPython kernel `python -m ipykernel_launcher ARGV`
+    would start, serve its report, and end, never back in the template's loop."""
+    import signal
+    from importlib.util import find_spec
+
+    code = 1
+    try:
+        os.close(fd)
+        os.setsid()                 # its own process group, as a launched kernel: ending it ends what it started
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        from ipykernel.kernelapp import IPKernelApp
+
+        sys.argv = [find_spec("ipykernel_launcher").origin, *argv]
+        app = IPKernelApp.instance()
+        app.initialize(argv)
+        inline = sys.modules.get("matplotlib_inline.backend_inline")
+        if inline is not None:      # loaded before the kernel's shell existed: hook it to the shell now
+            inline._enable_matplotlib_integration()
+        app.start()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc(file=sys.__stderr__)
+    finally:
+        for stream in (sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        os._exit(code)
 
 
 def freeze() -> None:

@@ -266,8 +266,12 @@ class KeyFigures(_Figures):
     theo_ngay: date | None = None        # made for the provinces of this day (--as-of); None: the period's end
     gop_tu: list[str] = field(default_factory=list)   # the provinces of the period's end whose figures these sum
     # Rank among every province of the day on the figures a conference quotes ('viec_phai_thi_hanh': Rank);
-    # None when the data do not hold every province (a rank among some is never shown).
+    # None when the data do not hold every province (a rank among some is never shown), or not every office of
+    # this one.
     xep_thu: dict[str, "Rank"] | None = None
+    # The provinces that ranking leaves out, their data lacking some of their offices (`incomplete`); empty
+    # without a ranking.
+    ngoai_xep_hang: list["LeftOut"] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,7 @@ class NationalFigures(_Figures):
     du_lieu_mau: bool
     cung_ky: NationalLastYear | None
     theo_ngay: date | None = None        # provinces as organised on this day (--as-of)
+    ngoai_xep_hang: list["LeftOut"] = field(default_factory=list)   # left out of the ranking: some offices lack data
 
 
 def _known(value) -> int | None:
@@ -351,6 +356,7 @@ def key_figures(ds: Dataset, province: Province, period: Period, as_of: date | N
         cung_ky = LastYear(previous.code, previous.label, before["viec"], before["tien"],
                            [f"{p.full_name} ({p.code})" for p in merged_from(ds, province, previous)])
     made_of = [] if province.valid_on(period.end) else ds.units.lineage(province, period.end)
+    ranked = ranks(ds, province, period, as_of or period.end)
     return KeyFigures(
         tinh=province.code, ten_tinh=province.name, ten_day_du=province.full_name,
         ky=period.code, ten_ky=period.label, tu_ngay=period.start, den_ngay=period.end,
@@ -358,7 +364,7 @@ def key_figures(ds: Dataset, province: Province, period: Period, as_of: date | N
         don_vi=len(offices), don_vi_thieu_so_lieu=[o.code for o in offices if o.code not in reported],
         du_lieu_mau=ds.is_sample, cung_ky=cung_ky, theo_ngay=as_of,
         gop_tu=[f"{p.full_name} ({p.code})" for p in made_of],
-        xep_thu=ranks(ds, province, period, as_of or period.end))
+        xep_thu=ranked, ngoai_xep_hang=[] if ranked is None else incomplete(ds, period, as_of or period.end))
 
 
 # Rank among provinces -------------------------------------------------------------------------
@@ -388,19 +394,48 @@ def peers(ds: Dataset, period: Period, day: date) -> dict[str, dict[str, Result]
     return ds.memo(("peers", period.code, day), make)
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """A province left out of the ranking: it has data for the period, but not from every office."""
+
+    ma: str
+    ten: str                             # 'tỉnh Hậu Giang', as it reads inside a sentence
+    co_so_lieu: int                      # offices with a row for the period
+    don_vi: int                          # offices valid at the period's end (of its predecessors, for a later one)
+
+
+def incomplete(ds: Dataset, period: Period, day: date) -> list[LeftOut]:
+    """The provinces existing on `day` whose data for the period are incomplete: they have rows, but not one for
+    every office valid at the period's end (of each predecessor, for a province formed later). Ranked on partial
+    totals, such a province would take a wrong place and move every other one's: no ranking includes it. Computed
+    once per loaded folder, period and day."""
+    def make(loaded: Dataset):
+        reported = set(loaded.period_rows(period.year, period.month)["don_vi"])
+        out = []
+        for p in loaded.units.provinces_on(day):
+            codes = {o.code for o in _offices(loaded, p, period)}
+            if codes & reported and not codes <= reported:
+                out.append(LeftOut(p.code, p.label, len(codes & reported), len(codes)))
+        return out
+    return list(ds.memo(("incomplete", period.code, day), make))
+
+
 def coverage(ds: Dataset, period: Period, day: date) -> tuple[int, int]:
     """(provinces with data for the period, provinces existing on `day`)."""
     return len(peers(ds, period, day)), len(ds.units.provinces_on(day))
 
 
 def ranks(ds: Dataset, province: Province, period: Period, day: date) -> dict[str, Rank] | None:
-    """The province's rank on each figure of `RANKED` among every province of `day`, or None when the data do
-    not hold every province (a rank among some is never given). A figure the province lacks (no rate, no flow
-    columns) is not ranked; the others are ranked among the provinces that have it."""
+    """The province's rank on each figure of `RANKED` among the provinces of `day` whose data are complete, or
+    None when the data do not hold every province (a rank among some is never given) or not every office of this
+    one (`incomplete`: those are never ranked, and never counted in N). A figure the province lacks (no rate, no
+    flow columns) is not ranked; the others are ranked among the provinces that have it."""
     having, total = coverage(ds, period, day)
     table = peers(ds, period, day)
-    if having < total or province.code not in table:
+    left_out = {p.ma for p in incomplete(ds, period, day)}
+    if having < total or province.code not in table or province.code in left_out:
         return None
+    table = {code: r for code, r in table.items() if code not in left_out}
     out = {}
     for kind, figure in RANKED:
         mine = getattr(table[province.code][kind], figure)
@@ -489,11 +524,12 @@ def national_totals(ds: Dataset, period: Period, columns: list[str] = schema.FIG
 
 def province_ranking(ds: Dataset, period: Period, as_of: date | None = None) -> pd.DataFrame:
     """Every province of the period's end (or of `as_of`) with its rates against its own target, ranked by the
-    cases rate."""
+    cases rate; a province whose data lack some of its offices (`incomplete`) is left out, as in `ranks`."""
     records = []
+    left_out = {p.ma for p in incomplete(ds, period, as_of or period.end)}
     for province in ds.units.provinces_on(as_of or period.end):
         t = totals(ds, province, period)
-        if t is None or missing(ds, province, period):       # never a merged province ranked on a part of it
+        if t is None or missing(ds, province, period) or province.code in left_out:   # never ranked on a part
             continue
         r = _results(t, ds.target_of(period.year, province, period.end))
         previous = period.same_period_last_year
@@ -532,7 +568,8 @@ def national_key_figures(ds: Dataset, period: Period, ranking: pd.DataFrame | No
         tinh=schema.NATIONAL, ten_tinh="Toàn quốc", ten_day_du="Toàn quốc", ky=period.code, ten_ky=period.label,
         tu_ngay=period.start, den_ngay=period.end, viec=results["viec"], tien=results["tien"],
         so_tinh=len(ds.units.provinces_on(as_of or period.end)), so_tinh_co_so_lieu=len(ranking),
-        dat_chi_tieu=CasesMoney(met["viec"], met["tien"]), du_lieu_mau=ds.is_sample, cung_ky=cung_ky, theo_ngay=as_of)
+        dat_chi_tieu=CasesMoney(met["viec"], met["tien"]), du_lieu_mau=ds.is_sample, cung_ky=cung_ky, theo_ngay=as_of,
+        ngoai_xep_hang=incomplete(ds, period, as_of or period.end))
 
 
 RANKING_COLUMNS = ["hang", "ma", "tinh", "viec_ty_le", "viec_chi_tieu", "viec_dat", "tien_ty_le", "tien_chi_tieu",

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from thads.errors import ThadsError
-from thads.periods import Period
+from thads.periods import Period, parse_day
 from thads.text import slugify
 
 SECTIONS = {
@@ -50,6 +50,11 @@ def load(notes_dir: Path | str, period: Period, province_code: str, as_of: date 
         text = path.read_text("utf-8-sig")
     except UnicodeDecodeError:
         raise ThadsError(f"{path}: ghi chú phải là tệp văn bản UTF-8.") from None
+    pictures = _images(text)
+    if pictures:
+        raise ThadsError(f"{path}, dòng {', '.join(map(str, pictures))}: ghi chú không chứa hình ảnh (![...](...)): một "
+                         "hình trong ghi chú không hiện được như nhau trong HTML, PDF và Word. Hãy bỏ hình đó; biểu đồ "
+                         "hãy vẽ trong notebook (một ô có biểu đồ), ảnh chụp hay tài liệu hãy gửi kèm riêng.")
     sections: dict[str, list[str]] = {}
     current = None
     for number, line in enumerate(text.splitlines(), start=1):
@@ -75,22 +80,46 @@ def _markdown():
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
+def _images(text: str) -> list[int]:
+    """The lines of the images in a note's Markdown (![...](...), a data: URL or a file path): none is shown, in any
+    format."""
+    found = []
+    for token in _markdown().parse(text):
+        if token.type == "inline" and any(child.type == "image" for child in token.children or []):
+            line = token.map[0] + 1 if token.map else 0
+            if line not in found:
+                found.append(line)
+    return found
+
+
 def to_html(text: str) -> str:
     """Markdown to HTML: any HTML in the text shown as text, and only web or mail links kept."""
     return _UNSAFE_LINK.sub('href="#"', _markdown().render(text))
 
 
-def check(notes_dir: Path | str) -> list[str]:
+def _notes(folder: Path) -> list[Path]:
+    """The notes of a notes folder where reports look for them: <period>/<code>.md and <period>/theo-<day>/<code>.md."""
+    return sorted([*folder.glob("*/*.md"), *folder.glob("*/theo-*/*.md")]) if folder.is_dir() else []
+
+
+def check(notes_dir: Path | str, units=None) -> list[str]:
     """Every problem of every note under `notes_dir` (<period>/<code>.md, <period>/theo-<day>/<code>.md), as `load`
-    would meet them."""
+    would meet them; and every note no report reads, never ignored unseen: a Markdown file deeper in a period's
+    folder, and, given the data's `units`, a note whose name is no province code on the period's end (or its
+    theo- day)."""
     problems = []
     folder = Path(notes_dir)
-    found = sorted([*folder.glob("*/*.md"), *folder.glob("*/theo-*/*.md")]) if folder.is_dir() else []
+    found = _notes(folder)
+    where = ("ghi chú đặt ở <kỳ>/<mã tỉnh>.md, ví dụ 2024-M11/93.md, hoặc <kỳ>/theo-<ngày>/<mã tỉnh>.md cho báo cáo "
+             "theo --as-of")
+    problems += [f"{path}: không báo cáo nào đọc tệp này: {where}" for path in sorted(folder.rglob("*.md"))
+                 if folder.is_dir() and path not in found and len(path.relative_to(folder).parts) > 2
+                 and not any(part.startswith((".", "~$")) for part in path.relative_to(folder).parts)]
     for path in found:
         as_of = None
         if path.parent.name.startswith("theo-"):
             try:
-                as_of = date.fromisoformat(path.parent.name.removeprefix("theo-"))
+                as_of = parse_day(path.parent.name.removeprefix("theo-"))
             except ValueError:
                 problems.append(f"{path.parent}: tên thư mục phải là theo-NĂM-THÁNG-NGÀY, ví dụ theo-2025-07-01")
                 continue
@@ -99,8 +128,31 @@ def check(notes_dir: Path | str) -> list[str]:
         except ThadsError:
             problems.append(f"{path.parent}: tên thư mục phải là một kỳ NĂM-Mkk, ví dụ 2024-M11")
             continue
+        if units is not None and path.stem not in {p.code for p in units.provinces_on(as_of or period.end)}:
+            day = f"vào ngày {as_of:%d/%m/%Y}" if as_of else f"tại cuối kỳ {period.label} ({period.end:%d/%m/%Y})"
+            problems.append(f"{path}: không báo cáo nào đọc ghi chú này: không có tỉnh, thành phố mã '{path.stem}' "
+                            f"{day}; tên tệp là mã tỉnh, ví dụ 93.md (thads provinces --period {period.code} liệt kê "
+                            "các mã)")
+            continue
         try:
             load(folder, period, path.stem, as_of)
         except ThadsError as exc:
             problems.append(str(exc))
     return problems
+
+
+def waiting(notes_dir: Path | str, periods) -> list[str]:
+    """The periods that have notes but no figures in the data (`periods`: (year, month) pairs): no report reads those
+    notes yet. Said by `thads validate`, not an error: notes may be written before the figures come."""
+    folders = sorted({(path.parent.parent if path.parent.name.startswith("theo-") else path.parent)
+                      for path in _notes(Path(notes_dir))})
+    said = []
+    for folder in folders:
+        try:
+            period = Period.parse(folder.name)
+        except ThadsError:
+            continue            # said by `check`
+        if (period.year, period.month) not in set(periods):
+            said.append(f"{folder}: dữ liệu chưa có số liệu kỳ {period.code} ({period.label}): chưa báo cáo nào dùng "
+                        "các ghi chú trong thư mục này")
+    return said

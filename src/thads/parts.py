@@ -26,7 +26,7 @@ import pandas as pd
 from babel.numbers import format_decimal
 from IPython.core.formatters import JSONFormatter
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import escape
+from markupsafe import Markup, escape
 from traitlets import ObjectName, Unicode
 
 from thads import formatting as fmt
@@ -133,14 +133,16 @@ def paragraphs(*items: str | tuple[str, str] | None) -> Part:
     return Part({"kind": "paragraphs", "paragraphs": [{"text": t, "style": s} for t, s in kept]}, html)
 
 
-def text(blocks: list[tuple[str, str]], templates: dict) -> Part:
+def text(blocks: list[tuple[str, str]], templates: dict, label: str | None = None) -> Part:
     """Text rendered from the wording templates: Markdown blocks, each `(markdown, style)` with style "" or
     "footnote"; empty blocks are skipped. The record names the template files it came from (`templates`:
-    `shown`, `files`, `search`, as `ProvinceReport._used` gives them)."""
+    `shown`, `files`, `search`, as `ProvinceReport._used` gives them), and `label` names the part for a section
+    reference (`[mục ?](#label)`, see numbering)."""
     kept = [{"markdown": md, "style": style} for md, style in blocks if md and md.strip()]
     html = "".join(f'<div class="footnote">{to_html(b["markdown"])}</div>' if b["style"] == "footnote"
                    else to_html(b["markdown"]) for b in kept)
-    return Part({"kind": "text", "blocks": kept, "templates": dict(templates)}, f'<div class="thads-text">{html}</div>')
+    return Part({"kind": "text", "blocks": kept, "templates": dict(templates), "label": label},
+                f'<div class="thads-text"{f" id={chr(34)}{escape(label)}{chr(34)}" if label else ""}>{html}</div>')
 
 
 def to_html(markdown_text: str) -> str:
@@ -148,6 +150,15 @@ def to_html(markdown_text: str) -> str:
     from thads.notes import to_html as render_markdown
 
     return render_markdown(markdown_text)
+
+
+_REFERENCE = re.compile(r"\[([^\]]*)\]\(#([^)\s]+)\)")
+
+
+def link_references(text: str) -> str:
+    """Plain text (a table's note) as HTML, its cross-references (`[Bảng ?](#label)`, `[mục ?](#label)`, as the
+    report's `ref` and `muc` write them) made in-page links, which the export numbers (thads.numbering)."""
+    return _REFERENCE.sub(lambda m: f'<a href="#{m[2]}">{m[1]}</a>', str(escape(text)))
 
 
 NUMBERED = {"table": "Bảng", "figure": "Biểu đồ", "annex": "Phụ lục"}
@@ -171,7 +182,7 @@ def table(header: list[str], rows: list[list[str]], numeric: list[bool], caption
               "numeric": list(numeric), "highlighted": list(highlighted), "note": note,
               "numbering": numbering if caption else None, "label": label}
     return Part(record, render("table.html.j2", compact=compact, shown_number=number_label(record["numbering"], number),
-                               **record))
+                               note_html=Markup(link_references(note)) if note else None, **record))
 
 
 def figure(svg: bytes, png: bytes | None, alt: str, caption: str, width_inches: float, label: str | None = None
@@ -255,12 +266,21 @@ def _figure_title(fig) -> str:
     return next((t.strip() for t in titles if t and t.strip()), "")
 
 
+FIGURE_PIXELS = 16_000_000
+
+
 def figure_png(fig):
     """An analyst's matplotlib figure as the inline backend shows it, at twice the pixels (sharp on paper,
     at least 150 dpi at its printed size), with its title as the alt text and caption."""
     from IPython.core.pylabtools import retina_figure
 
-    found = retina_figure(fig, base64=True)
+    # At most FIGURE_PIXELS: a figure of 60 × 60 inches would be 144 million pixels (half a gigabyte to draw); it is
+    # drawn at a lower resolution instead, and still fills the page's width.
+    width, height = fig.get_size_inches()
+    dpi = fig.dpi * 2
+    if width * height * dpi * dpi > FIGURE_PIXELS:
+        dpi = (FIGURE_PIXELS / (width * height)) ** 0.5
+    found = retina_figure(fig, base64=True, dpi=dpi)
     if not found:
         return None
     data, metadata = found if isinstance(found, tuple) else (found, {})

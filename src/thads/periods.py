@@ -14,7 +14,20 @@ from datetime import date
 from thads.errors import ThadsError
 
 _CODE = re.compile(r"(\d{4})-M(\d{2})")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def parse_day(value) -> date:
+    """A day written YYYY-MM-DD (a date as it is); ValueError for any other form. Python alone would also read
+    20250701 or 2025-W27-2, which the data files, the notes' folder names and the documentation never use: every
+    option, batch file and notebook parameter refuses them alike."""
+    if type(value) is date:         # YAML's reading of 2025-07-01; a datetime is refused as its text is
+        return value
+    text = str(value)
+    if not _DAY.fullmatch(text):
+        raise ValueError(f"'{text}' không viết theo dạng YYYY-MM-DD")
+    return date.fromisoformat(text)
 
 
 @dataclass(frozen=True, order=True)

@@ -1,9 +1,10 @@
 """The worker processes of a batch, and how a batch stops.
 
-Each worker is a process with one `run.Runner`, so one warm kernel, for all the reports it makes. Each has
-its own one-process executor: a worker that dies (killed, out of memory) takes only the report it was
-making; the parent writes that report's failure log, ends the dead worker's kernel and starts a new worker
-for the reports still to make.
+Each worker is a process with one `run.Runner` for all the reports it makes, each report in a kernel of its own
+(forked from the worker's warm template process on Linux). Each has its own one-process executor: a worker
+that dies (killed, out of memory) takes only the report it was making; the parent writes that report's
+failure log, ends the dead worker's kernel (or template, with its kernels) and starts a new worker for the
+reports still to make.
 
 Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop a batch the same way: the workers interrupt their
 kernels and abandon the reports in progress (nothing is moved into place once the batch is stopping), the
@@ -70,9 +71,11 @@ def _children_ignore_stop_signals():
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events, stop, root, pdf) -> None:
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events, stop, root, pdf,
+                  rehearsals=()) -> None:
     """Each worker: leave the stop signals to the parent, keep one Runner (its browser opened at once when
-    the batch makes PDFs), shut its kernel and browser at exit."""
+    the batch makes PDFs; its kernels' template rehearsing `rehearsals`, run.rehearsals), shut its kernel and
+    browser at exit."""
     global _RUNNER
     ignore_stop_signals()
     # Exit handlers run last registered first: this one after those of the libraries the worker imports from here
@@ -88,7 +91,7 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events,
                          project_root=root, on_kernel=lambda kernel: events.put((pid, None, None, kernel)),
                          shared_data=shared_data)
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
-    _RUNNER.warm_up(pdf)
+    _RUNNER.warm_up(pdf, rehearsals)
 
 
 def _exit_at_once() -> None:
@@ -141,13 +144,20 @@ class _Slot:
 
 
 def _end_process(pid: int) -> None:
-    """End a kernel left by a dead worker, after checking the PID is still that kernel's."""
+    """End a kernel, or the template process kernels are forked from (with those kernels), left by a dead
+    worker, after checking the PID is still that process's."""
     import psutil
 
     try:
         process = psutil.Process(pid)
-        if "ipykernel" in " ".join(process.cmdline()):
-            process.kill()
+        if "ipykernel" not in " ".join(process.cmdline()):       # a template's command imports it too
+            return
+        for child in process.children(recursive=True):
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        process.kill()
     except (psutil.Error, OSError):
         pass
 
@@ -209,7 +219,9 @@ class Workers:
             manager.start()
         self.events, self.stop = manager.Queue(), manager.Event()
         pdf = any("pdf" in job.formats for job in self.todo)
-        slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root, pdf)) for _ in range(self.count)]
+        rehearsals = run.rehearsals(self.todo, Path(self.runner_args[2]))
+        slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root, pdf, rehearsals))
+                 for _ in range(self.count)]
         previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}
         stopped: Stopped | None = None
         try:

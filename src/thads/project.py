@@ -8,12 +8,13 @@ root, the nearest folder upwards that holds `thads.yml`; without one, from the c
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from thads.errors import ThadsError
+from thads.errors import ThadsError, visible
 from thads.export import FORMATS
 
 FILE = "thads.yml"
@@ -21,6 +22,7 @@ DEFAULTS = {"data": "data", "notes": "parameters/notes", "notebooks": "notebooks
             "signing": "parameters/signing.yml", "formats": ["html", "pdf"], "timeout": 600, "templates": "templates",
             "ranks_in_text": ["viec_ty_le", "tien_ty_le"]}
 ENVIRONMENT = "THADS_PROJECT"   # set by `thads run` for its kernels: notebooks anywhere use its project
+TIMEOUT_MAX = 7 * 24 * 3600     # seconds: a longer limit is none (1e308 overflows the timers), refused like infinity
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,14 @@ def _settings(path: Path) -> dict:
                 raise ThadsError(f"{path}: ranks_in_text cần là danh sách (có thể rỗng) trong {', '.join(known)}, "
                                  "ví dụ ranks_in_text: [viec_ty_le, tien_ty_le].")
         elif key == "timeout":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-                raise ThadsError(f"{path}: timeout cần là số giây dương, ví dụ timeout: 600.")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= TIMEOUT_MAX:
+                raise ThadsError(f"{path}: timeout cần là số giây dương, tối đa {TIMEOUT_MAX} (7 ngày), ví dụ "
+                                 "timeout: 600.")
         elif not isinstance(value, str) or not value.strip():
             raise ThadsError(f"{path}: {key} cần là đường dẫn thư mục (tính từ thư mục dự án).")
+        elif any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
+            raise ThadsError(f"{path}: {key} có ký tự điều khiển ({visible(value)}): đường dẫn thư mục chỉ gồm chữ, số "
+                             "và dấu; hãy sửa lại.")
     return {**DEFAULTS, **loaded}
 
 

@@ -23,6 +23,9 @@ import charset_normalizer
 from thads.errors import Problem, ThadsError
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+# A statistics file of every office in the country over a year is about 2 MB: one far larger is not one, and is
+# refused before it is read (a 2 GB sparse CSV took 2.3 GB of memory before it was found wrong).
+FILE_LIMIT = 200 * 2**20
 
 
 @dataclass
@@ -290,6 +293,11 @@ def read_tables(path: Path, name: str, required: tuple[str, ...]) -> list[RawTab
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ThadsError(f"{name}: {_unreadable(suffix, name.removesuffix(path.name) or './')}.")
+    size = path.stat().st_size
+    if size > FILE_LIMIT:
+        raise ThadsError(f"{name}: tệp quá lớn ({size / 2**20:.0f} MB; tối đa {FILE_LIMIT // 2**20} MB) cho một tệp số "
+                         "liệu: số liệu cả nước một năm chỉ khoảng 2 MB. Hãy kiểm tra lại tệp (có thể là tệp khác đặt "
+                         "nhầm vào thư mục, hoặc tệp bị hỏng).")
     if suffix == ".xlsx":
         return _read_xlsx(path, name, required)
     return [_read_csv(path, name) if suffix == ".csv" else _read_parquet(path, name)]

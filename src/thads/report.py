@@ -25,7 +25,7 @@ from markupsafe import Markup
 from thads import charts, dataset, metrics, narrative, notes, parts, project, signing
 from thads import formatting as fmt
 from thads.parts import Part
-from thads.periods import Period
+from thads.periods import Period, parse_day
 from thads.errors import ThadsError
 from thads.units import organised_on
 from thads.wording import Wording, unescape
@@ -81,7 +81,7 @@ def _register_magic() -> None:
 
 
 def _date(value) -> date:
-    return date.fromisoformat(str(value)) if value not in (None, "") else date.today()
+    return parse_day(value) if value not in (None, "") else date.today()
 
 
 def _table(header, rows, text_columns=1, caption=None, note=None, compact=False, highlighted=(), numbering="Bảng",
@@ -124,14 +124,19 @@ class _Document:
         """The fields every template of this report sees (docs/loi-van.md)."""
         raise NotImplementedError
 
-    def _fields(self, name: str, **extra) -> dict:
-        return self.wording.fields(name, **{**self.context(), **extra})
+    def _context(self) -> dict:
+        """`context()` and the cross-reference functions (`ref`, `muc`)."""
+        return {**self.context(), "ref": self.ref, "muc": self.muc}
 
-    def _text(self, *blocks: tuple[str, str] | None, **extra) -> Part:
-        """A text part from templates: each block `(template name, style)`; None blocks are skipped."""
-        fields = {**self.context(), "ref": self.ref, **extra}
+    def _fields(self, name: str, **extra) -> dict:
+        return self.wording.fields(name, **{**self._context(), **extra})
+
+    def _text(self, *blocks: tuple[str, str] | None, label: str | None = None, **extra) -> Part:
+        """A text part from templates: each block `(template name, style)`; None blocks are skipped. `label` names
+        it for a section reference (`muc`)."""
+        fields = {**self._context(), **extra}
         rendered = [(self.wording.text(name, **fields), style) for name, style in filter(None, blocks)]
-        return parts.text(rendered, self._used(*(name for name, _ in filter(None, blocks))))
+        return parts.text(rendered, self._used(*(name for name, _ in filter(None, blocks))), label=label)
 
     def ref(self, label: str) -> Markup:
         """A cross-reference to a numbered table, chart or annex by its label: a Markdown link `[Bảng 2](#label)`
@@ -139,10 +144,15 @@ class _Document:
         shown = self._labels.get(label, "?")
         return Markup(f"[{shown}](#{label})")
 
+    def muc(self, label: str) -> Markup:
+        """A reference to the section holding the part labelled `label`: a Markdown link `[mục ?](#label)` whose
+        words the export sets from the headings above that part ("mục 2 phần II")."""
+        return Markup(f"[mục ?](#{label})")
+
     def text(self, source: str) -> Part:
         """An analyst's templated text (the `%%report_text` cell magic): `source` rendered as a wording template
         with this report's fields, shown as Markdown."""
-        markdown = self.wording.text_from_string(source, **{**self.context(), "ref": self.ref})
+        markdown = self.wording.text_from_string(source, **self._context())
         return parts.text([(markdown, "")], {"shown": ["ô của chuyên viên (%%report_text)"], "files": {},
                                               "search": list(self.wording.search_path)})
 
@@ -206,7 +216,8 @@ class _Document:
         """What the monthly chart shows: last year's line only when there are last year's figures."""
         last = any(self.monthly[f"{k}_ty_le_cung_ky"].notna().any() for k in ("viec", "tien"))
         target = any(self.figures.result(k).chi_tieu is not None for k in ("viec", "tien"))
-        return self._text(("chung/dien-bien-thang.md.j2", ""), co_cung_ky=last, co_chi_tieu=target)
+        return self._text(("chung/dien-bien-thang.md.j2", ""), label="dien-bien-thang", co_cung_ky=last,
+                          co_chi_tieu=target)
 
     def key_figures(self) -> Part:
         """Two cards: the cases and money rates against their targets, met or not."""
@@ -304,7 +315,7 @@ class ProvinceReport(_Document):
         """Cases, then money, each against its target; for a province of a later day (`as_of`), a footnote saying
         whose figures these are."""
         return self._text(("tinh/ket-qua-viec.md.j2", ""), ("tinh/ket-qua-tien.md.j2", ""),
-                          ("tinh/theo-ngay.md.j2", "footnote") if self.figures.gop_tu else None)
+                          ("tinh/theo-ngay.md.j2", "footnote") if self.figures.gop_tu else None, label="ket-qua-chung")
 
     def rank_table(self) -> Part:
         """Where the province stands among all provinces on the figures a conference quotes; when the data do
@@ -322,8 +333,11 @@ class ProvinceReport(_Document):
                          if not figure.startswith("ty_le") else f"{RANK_LABELS[figure]} về {narrative.KINDS[kind]}",
                          shown, f"{rank.hang}/{rank.tren}"])
         total = max(r.tren for r in ranked.values())
+        note = self._caption("ghi_chu_xep_thu")
+        if self.figures.ngoai_xep_hang:          # provinces lacking some offices' data: named, never ranked
+            note += " " + self._caption("ngoai_xep_hang", self.figures.ngoai_xep_hang)
         return _table(["Chỉ tiêu", "Số liệu", "Xếp thứ"], rows, compact=True, label="xep-thu",
-                      caption=self._caption("bang_xep_thu", total), note=self._caption("ghi_chu_xep_thu"),
+                      caption=self._caption("bang_xep_thu", total), note=note,
                       number=self._number("Bảng", "xep-thu"), templates=self._used(CAPTIONS))
 
     def structure_table(self) -> Part:
@@ -356,11 +370,12 @@ class ProvinceReport(_Document):
 
     def against_last_year(self) -> Part:
         merged = self.figures.cung_ky is not None and bool(self.figures.cung_ky.gop_tu)
-        return self._text(("tinh/so-sanh-cung-ky.md.j2", ""), ("tinh/hop-nhat.md.j2", "footnote") if merged else None)
+        return self._text(("tinh/so-sanh-cung-ky.md.j2", ""), ("tinh/hop-nhat.md.j2", "footnote") if merged else None,
+                          label="so-sanh-cung-ky")
 
     # Offices ----------------------------------------------------------------------------------
     def offices_text(self) -> Part:
-        return self._text(("tinh/don-vi.md.j2", ""))
+        return self._text(("tinh/don-vi.md.j2", ""), label="ket-qua-don-vi")
 
     def office_table(self) -> Part:
         """Offices ranked by the cases rate; those below a target highlighted."""
@@ -379,7 +394,7 @@ class ProvinceReport(_Document):
 
     # Other work and notes ---------------------------------------------------------------------
     def other_work(self) -> Part:
-        return self._text(("tinh/cong-tac-khac.md.j2", ""))
+        return self._text(("tinh/cong-tac-khac.md.j2", ""), label="cong-tac-khac")
 
     def note(self, key: str, heading: bool = True) -> Part:
         """An analyst's note section, with its heading; nothing when the note has no such section."""
@@ -390,7 +405,7 @@ class ProvinceReport(_Document):
 
     def still_needed(self) -> Part:
         """What remains to reach the targets by 30/09, under its own heading."""
-        return self._text(("tinh/con-phai-thuc-hien.md.j2", ""))
+        return self._text(("tinh/con-phai-thuc-hien.md.j2", ""), label="con-phai-thuc-hien")
 
     # Charts -----------------------------------------------------------------------------------
     def chart_rates(self) -> Part:
@@ -475,17 +490,19 @@ class NationalReport(_Document):
         return self._signature("toan-quoc", "TỔNG CỤC TRƯỞNG" if self.date < DEPARTMENT else "CỤC TRƯỞNG")
 
     def results(self) -> Part:
-        return self._text(("toan-quoc/ket-qua.md.j2", ""))
+        return self._text(("toan-quoc/ket-qua.md.j2", ""), label="ket-qua-chung")
 
     def against_last_year(self) -> Part:
         last = self.figures.cung_ky
         other_count = last is not None and last.so_tinh != self.figures.so_tinh
         return self._text(("toan-quoc/so-sanh-cung-ky.md.j2", ""),
-                          ("toan-quoc/so-tinh-cung-ky.md.j2", "footnote") if other_count else None)
+                          ("toan-quoc/so-tinh-cung-ky.md.j2", "footnote") if other_count else None,
+                          label="so-sanh-cung-ky")
 
     def ranking_text(self) -> Part:
         return self._text(("toan-quoc/xep-hang.md.j2", ""),
-                          ("toan-quoc/theo-ngay.md.j2", "footnote") if self.as_of is not None else None)
+                          ("toan-quoc/theo-ngay.md.j2", "footnote") if self.as_of is not None else None,
+                          label="xep-hang-van-ban")
 
     def ranking_table(self) -> Part:
         """Provinces ranked by the cases rate, each against its own target."""
@@ -498,8 +515,11 @@ class NationalReport(_Document):
             rows.append([r.hang, r.ten, *(fmt.percent(v, "chưa giao" if i % 3 == 1 else "—", table=True) for i, v in
                                           enumerate((r.viec_ty_le, r.viec_chi_tieu, r.viec_ty_le_cung_ky, r.tien_ty_le,
                                                      r.tien_chi_tieu, r.tien_ty_le_cung_ky)))])
+        note = self._caption("ghi_chu_xep_hang_tinh")
+        if self.figures.ngoai_xep_hang:          # provinces lacking some offices' data: named, never ranked
+            note += " " + self._caption("ngoai_xep_hang", self.figures.ngoai_xep_hang)
         return _table(header, rows, text_columns=2, compact=True, highlighted=missed, label="xep-hang",
-                      caption=self._caption("bang_xep_hang_tinh"), note=self._caption("ghi_chu_xep_hang_tinh"),
+                      caption=self._caption("bang_xep_hang_tinh"), note=note,
                       number=self._number("Bảng", "xep-hang"), templates=self._used(CAPTIONS))
 
     def chart_rates(self) -> Part:

@@ -1,7 +1,8 @@
 """Generate one report: execute its notebook with papermill on a real kernel, then export it.
 
-A `Runner` keeps one Jupyter kernel alive between the reports it makes (papermill is given the
-kernel manager), so a batch pays the kernel's start and imports once per worker, not once per report.
+A `Runner` gives each report a Jupyter kernel of its own (papermill is given the kernel manager), forked on
+Linux from a template process that imported the package and loaded the data once per worker (thads.kernel):
+a batch pays the imports once per worker, and no report sees what another did to its kernel.
 Each report is built in a private folder under `<out>/.work/` and its files are moved into
 `<out>/<period>/<province code>/` only when all are ready: a failure never leaves a half-written file
 nor touches a good earlier report. A failed report keeps its executed notebook, with the error, as
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from jupyter_client import KernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.provisioning import LocalProvisioner
 
 from thads import export, files, kernel, kinds, notes, pdf, project
 from thads.errors import ThadsError
@@ -32,7 +35,7 @@ from thads.units import organised_label
 
 KERNEL = "thads"
 GRACE = 10                      # seconds between interrupting a kernel over its time limit and killing it
-FRESH_TIMEOUT = 120             # seconds a kernel may take to clean up between two reports
+WARM_TIMEOUT = 300              # seconds a new kernel may take to be ready (imports, the data loaded)
 
 
 @dataclass(frozen=True)
@@ -130,12 +133,55 @@ def inputs_digest(job: Job, data_dir: Path, notes_dir: Path, signing: Path | Non
 
 
 def made_before(folder: Path) -> dict:
-    """What the last good run recorded in the folder's inputs.json ({} when nothing or unreadable)."""
+    """What the last good run recorded in the folder's inputs.json ({} when nothing, unreadable or damaged: values
+    of the wrong kind would fail every later run of the report). Without it, a report.docx is taken as edited and
+    kept (`docx_place`)."""
     try:
         made = json.loads((Path(folder) / "inputs.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    return made if isinstance(made, dict) else {}
+    if not isinstance(made, dict):
+        return {}
+    formats, written, docx = made.get("formats", []), made.get("written", {}), made.get("docx", "report.docx")
+    if (not isinstance(formats, list) or not isinstance(written, dict)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in written.items())
+            or not isinstance(docx, str) or not _WORD_FILE.fullmatch(docx)):
+        return {}
+    return made
+
+
+_WORD_FILE = re.compile(r"report(\.new(-\d+)?)?\.docx")      # the names `docx_place` gives a Word file
+
+
+def put_files(work: Path, final: Path, names: list[str], places: dict[str, str], inputs: dict,
+              before: dict[str, str]) -> list[str]:
+    """Move a finished report's files from `work` into `final` (`places`: each file's name there) and record in
+    `inputs` where they went; return what to tell the user.
+
+    A file that cannot replace its old self (open in Word or a PDF reader on Windows) goes beside it
+    (`files.put_in_place`); the folder then mixes two runs and is not current. A Word file placed so has its
+    checksum recorded under the name it got, the file it did not replace keeps its own (`before`, the last run's),
+    and inputs.json names it for the index. Copies the tool wrote beside report.docx earlier and nobody edited
+    (report.new.docx: their checksum is the one recorded) are removed once the Word file is in place elsewhere."""
+    messages = []
+    for name in names:
+        placed, message = files.put_in_place(work / name, final / places[name])
+        if message:        # a file open elsewhere: the folder now mixes runs, so it is not current
+            if name == "report.docx":
+                checksum = inputs["written"].pop(places[name])
+                if places[name] in before:
+                    inputs["written"][places[name]] = before[places[name]]
+                inputs["written"][placed.name], inputs["docx"] = checksum, placed.name
+            places[name], inputs["fingerprint"] = placed.name, ""
+            messages.append(message)
+    if "report.docx" in names:
+        for name, checksum in list(inputs["written"].items()):
+            path = final / name
+            if (name != inputs["docx"] and name.startswith("report.new") and _WORD_FILE.fullmatch(name)
+                    and path.is_file() and not path.is_symlink() and _sha256(path) == checksum):
+                path.unlink()
+                del inputs["written"][name]
+    return messages
 
 
 def is_current(out_dir: Path, job: Job) -> bool:
@@ -278,6 +324,9 @@ def _position(executed: Path, index: int) -> int:
 def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed: Path | None = None) -> str:
     if timed_out:
         return f"quá thời gian cho phép ({limit:g} giây): báo cáo bị dừng"
+    if isinstance(exc, export.OverTime):
+        return (f"quá thời gian cho phép ({limit:g} giây, tính cả phần xuất báo cáo) trước bước {exc.stage}: báo cáo "
+                "bị dừng")
     if type(exc).__name__ == "PapermillExecutionError" and exc.ename in ("ThadsError", "DataError", "TemplateFailure"):
         return exc.evalue           # the package's own message says what to fix; the cell would only distract
     if type(exc).__name__ == "PapermillExecutionError":
@@ -289,7 +338,7 @@ def _failure(exc: BaseException, timed_out: bool, limit: float | None, executed:
     if type(exc).__name__ == "DeadKernelError":
         return "kernel dừng đột ngột khi đang chạy notebook"
     if isinstance(exc, OSError) and exc.errno is not None:      # disk full, read-only folder...
-        return files.describe(exc, exc.filename or "thư mục kết quả")
+        return files.describe(exc, exc.filename or files.full_temp() or "thư mục kết quả")
     return str(exc) if isinstance(exc, ThadsError) else f"{type(exc).__name__}: {exc}"
 
 
@@ -313,9 +362,8 @@ def _check_organisation(record: dict, job: Job) -> None:
 
 
 class _ReusedClient(AsyncKernelClient):
-    """papermill's client, kept for all the reports of one kernel. A client made afresh for each report
-    is never stopped by papermill when it is given the kernel manager: each one leaked a thread, about
-    fourteen file descriptors and 5 MB, and cost 0.2 s waiting for a kernel that was already ready.
+    """papermill's client of a kernel, made once by its manager and stopped with it: papermill never stops a
+    client it is given by a manager (each one leaked a thread, about fourteen file descriptors and 5 MB).
     (Asynchronous, so nbclient waits for messages without blocking its event loop and notices a kernel
     that died.)"""
 
@@ -326,15 +374,238 @@ class _ReusedClient(AsyncKernelClient):
             super().start_channels(*args, **kwargs)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
-        if not self._ready:
-            await super().wait_for_ready(timeout)
-            self._ready = True
+        """A kernel_info reply, then one IOPub message (the channel is connected): jupyter_client also waits for
+        0.2 s of silence on IOPub, which every report would pay, its kernel being new. nbclient reads only the
+        messages of its own requests, so the status messages of this one may stay."""
+        from queue import Empty
+
+        if self._ready:
+            return
+        deadline = time.monotonic() + (timeout if timeout is not None else WARM_TIMEOUT)
+        while True:
+            asked = self.kernel_info()
+            try:
+                reply = await self.get_shell_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["parent_header"].get("msg_id") == asked:
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+        self._ready = True
+
+
+def _launcher(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """A kernel's command `python [options] -m ipykernel_launcher ARGS` as (`python [options]`, ARGS); None for any
+    other kernel, which the template cannot fork."""
+    for i in range(1, len(argv) - 1):
+        if argv[i] == "-m" and argv[i + 1] in ("ipykernel_launcher", "ipykernel"):
+            return list(argv[:i]), list(argv[i + 2:])
+    return None
+
+
+REHEARSALS = 3        # kinds and periods of a batch whose reports the templates rehearse (kernel.rehearse)
+
+
+def rehearsals(jobs: list[Job], notes_dir: Path) -> list[dict]:
+    """For the templates of a batch's workers (kernel.rehearse): its first report of each kind, period and day of
+    the provinces (--as-of), up to REHEARSALS of them; with the charts as PNG too when the batch makes Word files."""
+    chosen: dict[tuple, dict] = {}
+    for job in jobs:
+        key = (job.kind, job.period.code, job.as_of)
+        if key not in chosen and len(chosen) < REHEARSALS:
+            chosen[key] = {"kind": job.kind, "subject": job.subject.code, "period": job.period.code,
+                           "as_of": job.as_of.isoformat() if job.as_of else "",
+                           "notes_dir": str(Path(notes_dir).resolve()), "word": False}
+    word = any("docx" in job.formats for job in jobs)
+    return [{**wanted, "word": word} for wanted in chosen.values()]
+
+
+class _Template:
+    """The warm process a Runner's kernels are forked from (Linux; see thads.kernel): started once, with the
+    environment a kernel would get; asked for a kernel with a line on a socket, it answers the kernel's pid."""
+
+    # The command names ipykernel, which the template imports: what looks for a batch's kernels finds it.
+    CODE = "import ipykernel.kernelapp, thads.kernel; thads.kernel.template()"
+
+    def __init__(self, python: list[str], env: dict, data_dir: Path, shared: Path | None, rehearsals: list[dict]):
+        import socket
+        import subprocess
+
+        self.python, self.env = python, env
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [*python, "-c", self.CODE, str(theirs.fileno()), str(data_dir), str(shared or ""),
+                 json.dumps(rehearsals)],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True,
+                env={**env, "JPY_PARENT_PID": str(os.getpid())})     # as jupyter_client's launcher: the kernels
+        except BaseException:                                         # end when their parent does
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        ours.settimeout(WARM_TIMEOUT)          # a template stuck warming up counts as dead
+        self.channel, self.replies = ours, ours.makefile("rb")
+        self.waiting: list[_Forked] = []
+        self.lock = threading.Lock()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def fork(self, args: list[str]) -> "_Forked":
+        """Ask for a kernel started with `args` (those of ipykernel_launcher); its pid is read when first needed."""
+        kernel = _Forked(self)
+        with self.lock:
+            self.channel.sendall(json.dumps(args).encode() + b"\n")
+            self.waiting.append(kernel)
+        return kernel
+
+    def answer(self, kernel: "_Forked") -> None:
+        """Read the template's answers up to `kernel`'s (they come in the order asked); a template that ended or
+        does not answer leaves every kernel still waiting dead."""
+        with self.lock:
+            while kernel in self.waiting:
+                try:
+                    line = self.replies.readline()
+                    pid = int(line)
+                except (OSError, ValueError):        # ended (nothing to read), or did not answer in time
+                    for waiting in self.waiting:
+                        waiting.forked(None)
+                    self.waiting.clear()
+                    self.process.kill()
+                    return
+                self.waiting.pop(0).forked(pid)
+
+    def close(self) -> None:
+        """End it (the kernels it forked are ended by their managers)."""
+        for closing in (self.replies.close, self.channel.close, self.process.kill, self.process.wait):
+            try:
+                closing()
+            except OSError:
+                pass
+
+
+class _Forked:
+    """A kernel forked by the template, with the part of `subprocess.Popen` jupyter_client's provisioner uses.
+    Its exit status goes to the template, its parent: a kernel that ended has returncode -9 when it was killed,
+    else 1."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, template: _Template):
+        self.template, self.returncode = template, None
+        self._pid: int | None = None
+        self._process = None        # psutil.Process, which notices a pid used again by another process
+        self._answered = self._killed = False
+
+    def forked(self, pid: int | None) -> None:
+        import psutil
+
+        self._pid, self._answered = pid, True
+        try:
+            self._process = psutil.Process(pid) if pid else None
+        except psutil.Error:
+            pass
+
+    @property
+    def pid(self) -> int | None:
+        if not self._answered:
+            self.template.answer(self)
+        return self._pid
+
+    def poll(self) -> int | None:
+        import psutil
+
+        if self.returncode is None:
+            self.pid           # noqa: B018  (the template's answer first)
+            try:
+                alive = (self._process is not None and self._process.is_running()
+                         and self._process.status() != psutil.STATUS_ZOMBIE)
+            except psutil.Error:
+                alive = False
+            if not alive:
+                self.returncode = -9 if self._killed else 1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import subprocess
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.002)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        import psutil
+        import signal
+
+        if self.poll() is None:
+            self._killed = self._killed or signum == getattr(signal, "SIGKILL", None)
+            try:
+                self._process.send_signal(signum)
+            except psutil.NoSuchProcess:
+                pass
+
+    def kill(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGTERM)
+
+
+class _ForkProvisioner(LocalProvisioner):
+    """Starts the kernel by asking the manager's template to fork it, instead of launching a new Python."""
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    pgid = pid           # the kernel leads its own process group (thads.kernel._become_kernel)
+
+    async def launch_kernel(self, cmd: list[str], **kwargs) -> dict:
+        python, args = _launcher(cmd)
+        self.process = self.parent.template(python, kwargs.get("env") or dict(os.environ)).fork(args)
+        self.cwd = kwargs.get("cwd") or Path.cwd()
+        return self.connection_info
+
+    async def kill(self, restart: bool = False) -> None:
+        """SIGKILL, then wait for the end in steps of 2 ms: the manager would poll every 0.1 s, at every report."""
+        import subprocess
+
+        await super().kill(restart)
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
 
 
 class _Manager(KernelManager):
-    """A kernel manager whose `client()` is always the same `_ReusedClient`, stopped with the kernel."""
+    """A kernel manager whose `client()` is always the same `_ReusedClient`, stopped with the kernel. Given a
+    `template` (a function of the kernel's interpreter command and environment giving a `_Template`), the
+    kernel is forked from that template."""
 
     _client_made = None
+    template = None
 
     def client(self, **kwargs):
         if self._client_made is None:
@@ -346,12 +617,21 @@ class _Manager(KernelManager):
             self._client_made.stop_channels()
             self._client_made = None
 
+    async def _async_pre_start_kernel(self, **kw):
+        if self.template is not None and self.provisioner is None:
+            import uuid
+
+            self.kernel_id = self.kernel_id or str(uuid.uuid4())
+            self.provisioner = _ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
 
 class Runner:
-    """Makes reports one after another in this process, on one kernel kept alive between them.
-
-    Before each report the kernel is made clean again (`thads.kernel.fresh`): nothing one report
-    defines or sets is seen by the next.
+    """Makes reports one after another in this process, each in a kernel of its own (see thads.kernel): nothing
+    a report does to its kernel (its variables, its options, a function of a module it replaced, the data it
+    changed, a thread it left) is seen by another report. On Linux each kernel is forked from a warm template
+    process; elsewhere (or with THADS_FORK=0) it is started and warmed up for its report. Either way the next
+    report's kernel gets ready while this report is exported.
     """
 
     def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path, time_limit: float | None = None,
@@ -369,16 +649,24 @@ class Runner:
         self.km = None
         self._kc = None
         self._warming = False
+        self._used = False                    # the kernel has begun a report: no other report may use it
+        self.kernel_peak = 0.0                # peak memory of the last report's kernel, in MB
+        self.fork = sys.platform.startswith("linux") and os.environ.get("THADS_FORK", "1") != "0"
+        self._template: _Template | None = None
+        self._kernel_name = ""                # the kernel's name, looked up once (kernel_name)
+        self.rehearsals: list[dict] = []      # what the template makes once before forking (kernel.rehearse)
         self.printer = pdf.Printer()          # one browser for all the PDFs of this runner
 
-    def warm_up(self, pdf: bool = True) -> None:
-        """Start the kernel and have it import the package and load the data, while this process imports
-        papermill and nbconvert, and with `pdf` opens the browser and prints a first page: a batch's first
-        report then waits for neither."""
-        shared = str(self.shared_data) if self.shared_data else None
-        self._client().execute(f"import thads.kernel\nthads.kernel.warm({str(self.data_dir.resolve())!r}, "
-                               f"{shared!r})", silent=True, store_history=False)
-        self._warming = True
+    def warm_up(self, pdf: bool = True, rehearsals: list[dict] = ()) -> None:
+        """Start the first report's kernel (and the template it is forked from, which makes `rehearsals` first:
+        see `rehearsals`), which imports the package and loads the data, while this process imports papermill
+        and nbconvert, and with `pdf` opens the browser and prints a first page: a batch's first report then
+        waits for neither."""
+        self.rehearsals = list(rehearsals)
+        try:
+            self._kernel()
+        except Exception:  # the first report tries again, and fails with the reason if it must
+            self._stop_kernel()
         import papermill  # noqa: F401
 
         try:
@@ -405,36 +693,78 @@ class Runner:
         return self._kc.get_shell_msg(timeout=timeout)["content"]
 
     def _fresh(self, cwd: Path, word: bool) -> None:
-        """Wait for the warm-up, then give the next report a clean kernel that works in `cwd` (and draws its
-        charts as PNG too when it makes a `word` file)."""
+        """Wait for the report's kernel to be ready (forked, or started and warmed up), then have it work in
+        `cwd` (and draw its charts as PNG too when the report makes a `word` file). From here on the kernel is
+        this report's alone."""
         kc = self._client()
+        self._used = True
         if self._warming:
             self._warming = False
             try:
-                self._reply(timeout=300)
-            except Exception:   # a kernel that failed to warm up is cleaned and used like any other
+                self._reply(timeout=WARM_TIMEOUT)
+            except Exception:   # a kernel that failed to warm up is used like any other: the notebook says why
                 pass
-        kc.execute(f"import thads.kernel\nthads.kernel.fresh({str(cwd)!r}, word={word})", silent=True,
+        kc.execute(f"import thads.kernel\nthads.kernel.begin({str(cwd)!r}, word={word})", silent=True,
                    store_history=False)
-        reply = self._reply(timeout=FRESH_TIMEOUT)
+        reply = self._reply(timeout=WARM_TIMEOUT)
         if reply.get("status") != "ok":
-            raise ThadsError(f"không làm sạch được kernel trước báo cáo: {reply.get('ename')}: {reply.get('evalue')}")
+            raise ThadsError(f"không chuẩn bị được kernel cho báo cáo: {reply.get('ename')}: "
+                             f"{reply.get('evalue')}")
 
     def _kernel(self):
-        """The kernel, started on first use and again after it died. Output caching and history are off:
-        a kernel that makes hundreds of reports must not keep every chart it displayed."""
-        if self.km is None or not self.km.is_alive():
+        """The next report's kernel: started when none is ready, or when the one there began a report or died.
+        Output caching and history are off: a report must not keep every chart it displayed."""
+        if self.km is None or self._used or not self.km.is_alive():
             self._stop_kernel()
-            self.km = _Manager(kernel_name=kernel_name(), client_factory=_ReusedClient)
+            self._kernel_name = self._kernel_name or kernel_name()
+            km = _Manager(kernel_name=self._kernel_name, client_factory=_ReusedClient)
+            forked = self.fork and _launcher(km.kernel_spec.argv) is not None
+            if forked:
+                km.template = self._template_for
             env = {**os.environ, **({project.ENVIRONMENT: str(self.project_root)} if self.project_root else {})}
-            self.km.start_kernel(env=env, extra_arguments=["--InteractiveShell.cache_size=0",
-                                                           "--HistoryManager.enabled=False"])
-            self.on_kernel(getattr(self.km.provisioner.process, "pid", None))
+            km.start_kernel(env=env, extra_arguments=["--InteractiveShell.cache_size=0",
+                                                      "--HistoryManager.enabled=False"])
+            self.km = km
+            if not forked:      # a kernel of its own process: it warms up now, while the report before is exported
+                self.on_kernel(getattr(km.provisioner.process, "pid", None))
+                shared = str(self.shared_data) if self.shared_data else None
+                self._client().execute(f"import thads.kernel\nthads.kernel.warm({str(self.data_dir.resolve())!r}, "
+                                       f"{shared!r})", silent=True, store_history=False)
+                self._warming = True
         return self.km
 
-    def close(self) -> None:
-        """End the kernel and the browser."""
+    def _template_for(self, python: list[str], env: dict) -> _Template:
+        """The template forking the kernels started with this interpreter command and environment: the one
+        running, or a new one (told to `on_kernel`: a batch whose worker died ends it, and its kernels)."""
+        if self._template is not None and not (self._template.alive() and self._template.python == python
+                                               and self._template.env == env):
+            self._template.close()
+            self._template = None
+        if self._template is None:
+            self._template = _Template(python, env, self.data_dir.resolve(), self.shared_data, self.rehearsals)
+            self.on_kernel(self._template.pid)
+        return self._template
+
+    def _done_with_kernel(self) -> None:
+        """The report's kernel has run its notebook: note its peak memory, end it, and start the next report's
+        kernel now, while this report is exported (unless the batch is stopping)."""
+        if not self._used:
+            return
+        self.kernel_peak = self._kernel_peak_mb()
         self._stop_kernel()
+        if self.stop.is_set():
+            return
+        try:
+            self._kernel()
+        except Exception:  # the next report tries again, and fails with the reason if it must
+            self._stop_kernel()
+
+    def close(self) -> None:
+        """End the kernel, its template and the browser."""
+        self._stop_kernel()
+        if self._template is not None:
+            self._template.close()
+            self._template = None
         self.printer.close()
 
     def _stop_kernel(self) -> None:
@@ -454,6 +784,7 @@ class Runner:
             except Exception:  # an already dead kernel cannot be shut down twice
                 pass
             self.km = None
+        self._used = False
 
     def _check_printer(self, job: Job, final: Path) -> None:
         """The browser must print before the notebook runs: a report that cannot have its PDF fails at once."""
@@ -480,7 +811,10 @@ class Runner:
         def on_stop():
             while not done.wait(0.2):
                 if self.stop.is_set():
-                    km.interrupt_kernel()
+                    try:
+                        km.interrupt_kernel()
+                    except Exception:  # the report's kernel already ended (its notebook had run)
+                        pass
                     return
 
         threading.Thread(target=on_stop, daemon=True).start()
@@ -495,18 +829,32 @@ class Runner:
 
     @staticmethod
     def _keep_failed(work: Path, final: Path, started_cells: list, outcome: Outcome) -> None:
-        """A failed attempt keeps its executed notebook as report.failed.ipynb, beside the good report."""
+        """A failed attempt keeps its executed notebook as report.failed.ipynb, beside the good report: papermill's
+        (the notebook of a cell that raised), else one of the cells that had started (a dead or killed kernel leaves
+        none). Never an empty or cut one: papermill's is kept only when it reads as a notebook (a full disk cuts it
+        short), and one written here is written whole or not at all. Outputs too long for a report are folded as
+        the exports fold them (`export.limited`): a cell printing 100 MB left a failed notebook of 148 MB."""
         import nbformat
 
-        if not (work / "report.ipynb").exists() and started_cells:
-            # papermill writes the notebook of a cell that raised; a dead or killed kernel leaves none
-            nbformat.write(nbformat.v4.new_notebook(cells=[*started_cells, nbformat.v4.new_markdown_cell(
-                f"**Báo cáo không hoàn thành:** {outcome.message}.")]), work / "report.ipynb")
-        if (work / "report.ipynb").exists():
-            files.make_folder(final)
-            files.no_link(final / "report.failed.ipynb")
-            os.replace(work / "report.ipynb", final / "report.failed.ipynb")
-            outcome.files = [str(final / "report.failed.ipynb")]
+        executed, kept = work / "report.ipynb", final / "report.failed.ipynb"
+        try:
+            notebook = json.loads(executed.read_bytes())
+            whole = isinstance(notebook, dict) and isinstance(notebook.get("cells"), list)
+        except (OSError, ValueError):
+            whole = False
+        if not whole:
+            if not started_cells:
+                return
+            notebook = nbformat.v4.new_notebook(cells=[*started_cells, nbformat.v4.new_markdown_cell(
+                f"**Báo cáo không hoàn thành:** {outcome.message}.")])
+        shown, _ = export.limited(notebook)
+        files.make_folder(final)
+        files.no_link(kept)
+        if whole and shown is notebook:
+            os.replace(executed, kept)
+        else:
+            files.write_whole(kept, json.dumps(shown, ensure_ascii=False, indent=1) + "\n")
+        outcome.files = [str(kept)]
 
     @staticmethod
     def _keep_log(work: Path, final: Path, log: list[str], outcome: Outcome) -> None:
@@ -584,9 +932,14 @@ class Runner:
             if kinds.get(job.kind).notes:
                 note = notes.note_path(self.notes_dir, job.period, job.folder, job.as_of)
                 log.append(f"ghi chú: {note}" if note.is_file() else f"ghi chú: không có ({note})")
+            self.kernel_peak = 0.0
             km = self._kernel()
-            log.append(f"kernel: {km.kernel_name}, pid {getattr(km.provisioner.process, 'pid', '?')}")
+            forked = f" (tách từ tiến trình mẫu pid {self._template.pid})" if km.template else ""
+            log.append(f"kernel: {km.kernel_name}, pid {getattr(km.provisioner.process, 'pid', '?')}, mới cho "
+                       f"báo cáo này{forked}")
             timers = self._watchdog(km, timed_out, done)
+            # The time limit covers the whole report: what the watchdog interrupts in the kernel, then the export.
+            deadline = time.monotonic() + self.time_limit if self.time_limit else None
             self._fresh(job.notebook.parent, word="docx" in formats)
             cells = nbformat.read(job.notebook, as_version=4).cells
             lap("kernel")
@@ -603,6 +956,10 @@ class Runner:
             for t in timers:
                 t.cancel()
             lap("notebook")
+            self._done_with_kernel()
+            lap("kernel")
+            executed, folded = export.limited(executed)     # report.ipynb keeps every output; the exports do not
+            log.extend(folded)
             record = parts.recorded(executed, job.kind, job.folder, job.period.code)
             if record is None:
                 raise ThadsError(f"notebook {job.notebook.name} không ghi lại số liệu chính của báo cáo "
@@ -616,6 +973,7 @@ class Runner:
             (work / "summary.json").write_text(json.dumps(record["figures"], ensure_ascii=False, indent=2), "utf-8")
             names = ["report.ipynb", "summary.json"]
             lap("ghi")
+            export.check_time(deadline, "xuất HTML")
             step("xuất HTML")
             page, hidden = export.to_html(executed)
             log.extend(f"không đưa vào báo cáo: {message}" for message in hidden)
@@ -624,6 +982,7 @@ class Runner:
                 names.append("report.html")
             lap("html")
             if "pdf" in formats:
+                export.check_time(deadline, "xuất PDF")
                 step("xuất PDF")
                 export.to_pdf(page, work / "report.pdf", self.printer)
                 log.append(f"PDF in bằng trình duyệt {self.printer.browser}")
@@ -636,11 +995,12 @@ class Runner:
                 log.append("dữ liệu, ghi chú, mẫu lời văn hoặc notebook đã thay đổi trong lúc tạo báo cáo: lần chạy "
                            "sau sẽ tạo lại")
             inputs = {"fingerprint": fingerprint, "formats": formats, "written": made.get("written", {}),
-                      "templates": used}
+                      "templates": used, "notebook": job.notebook.name}
             places = {name: name for name in names}
             if "docx" in formats:
+                export.check_time(deadline, "xuất DOCX")
                 step("xuất DOCX")
-                export.to_docx(executed, work / "report.docx")
+                export.to_docx(executed, work / "report.docx", deadline)
                 names.append("report.docx")
                 places["report.docx"] = inputs["docx"] = docx_place(final, inputs["written"])
                 inputs["written"] = {**inputs["written"], inputs["docx"]: _sha256(work / "report.docx")}
@@ -651,18 +1011,16 @@ class Runner:
                 lap("docx")
             step(f"xong sau {time.perf_counter() - started:.1f} giây")
             step(f"bộ nhớ đỉnh: tiến trình {peak_mb():.0f} MB, kernel "
-                 f"{self._kernel_peak_mb():.0f} MB")
+                 f"{self.kernel_peak:.0f} MB")
             if self.stop.is_set():       # the batch is stopping: a report finished now is not put in place
                 raise KeyboardInterrupt
+            export.check_time(deadline, "ghi kết quả")
             files.make_folder(final)
             for name in [*places.values(), "inputs.json"]:
                 files.no_link(final / name)
-            for name in names:
-                placed, message = files.put_in_place(work / name, final / places[name])
-                if message:        # a file open elsewhere: the folder now mixes runs, so it is not current
-                    places[name], inputs["fingerprint"] = placed.name, ""
-                    outcome.message = f"{outcome.message}; {message}" if outcome.message else message
-                    log.append(message)
+            for message in put_files(work, final, names, places, inputs, made.get("written", {})):
+                outcome.message = f"{outcome.message}; {message}" if outcome.message else message
+                log.append(message)
             for stale in ("report.failed.ipynb", "report.failed.log"):
                 (final / stale).unlink(missing_ok=True)
             (work / "inputs.json").write_text(json.dumps(inputs, ensure_ascii=False), "utf-8")
@@ -685,8 +1043,7 @@ class Runner:
                     self._keep_failed(work, final, started_cells, outcome)
                 except (OSError, ThadsError) as problem:     # a full disk must not hide the report's own failure
                     outcome.message += f" (không ghi được notebook lỗi: {problem})"
-            if self.km is not None and (timed_out.is_set() or not self.km.is_alive()):
-                self._stop_kernel()
+            self._done_with_kernel()
         finally:
             done.set()
             try:
@@ -697,5 +1054,5 @@ class Runner:
             kernel.release_memory()
             outcome.seconds = time.perf_counter() - started
             outcome.peak_mb = peak_mb()
-            outcome.kernel_peak_mb = self._kernel_peak_mb()
+            outcome.kernel_peak_mb = self.kernel_peak
         return outcome

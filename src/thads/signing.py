@@ -8,15 +8,19 @@ The file (`signing:` in thads.yml; `parameters/signing.yml` by default) maps a p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thads.errors import ThadsError
+from thads.errors import ThadsError, visible
 from thads.project import read_yaml
 
 DEFAULT = "mac-dinh"
+TEXT_LIMIT, RECIPIENTS_LIMIT = 300, 50     # characters of a name, a position or a recipient; recipients
 KEYS = ("nguoi_ky", "chuc_vu", "noi_nhan")
 BLANK_RECIPIENTS = ("………………………………", "………………………………", "Lưu: VT.")
+# Characters a Word file (XML 1.0) cannot hold: control characters but tab and line ends, and the like.
+CONTROL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ def _read(path: Path) -> dict:
         for name in ("nguoi_ky", "chuc_vu"):
             if not isinstance(entry.get(name, ""), str):
                 raise ThadsError(f"{where}: {name} cần là chữ.")
+            if len(entry.get(name, "")) > TEXT_LIMIT:
+                raise ThadsError(f"{where}: {name} dài {len(entry[name])} ký tự; tối đa {TEXT_LIMIT} (một tên, một chức "
+                                 "vụ).")
+        if len(recipients) > RECIPIENTS_LIMIT or any(len(r) > TEXT_LIMIT for r in recipients):
+            raise ThadsError(f"{where}: noi_nhan tối đa {RECIPIENTS_LIMIT} dòng, mỗi dòng tối đa {TEXT_LIMIT} ký tự.")
         settings[str(key).zfill(2) if str(key).isdigit() else str(key)] = entry
     return settings
 
@@ -60,3 +69,62 @@ def for_report(path: Path | None, code: str, position: str) -> Signing:
     entry = {**settings.get(DEFAULT, {}), **settings.get(code, {})}
     recipients = tuple(r.strip() for r in entry.get("noi_nhan", []) if r.strip()) or BLANK_RECIPIENTS
     return Signing(entry.get("chuc_vu", position).strip(), entry.get("nguoi_ky", "").strip(), recipients)
+
+
+def control_message(text: str) -> str | None:
+    """What `thads validate` says of a text holding characters a Word file cannot hold; None when it holds none."""
+    found = list(dict.fromkeys(visible(c) for c in CONTROL.findall(text)))
+    if not found:
+        return None
+    return (f"có ký tự điều khiển {', '.join(found)} (thường do chép từ phần mềm khác): tệp Word không chứa được "
+            "ký tự này, báo cáo sẽ bỏ nó đi; hãy xóa nó")
+
+
+def check(path: Path | None) -> list[str]:
+    """The problems of the signing file as `thads validate` lists them: what a report would refuse, and each value
+    holding a control character (escaped in YAML, such as "\\x01", "\\e", "\\v", or written as it is), with
+    its line and field."""
+    import yaml
+
+    from thads.project import _Loader
+
+    if path is None or not Path(path).is_file():
+        return []
+    path = Path(path)
+    problems = []
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"{path}: không đọc được ({exc}); cần tệp YAML UTF-8."]
+    for number, line in enumerate(text.split("\n"), start=1):     # as written: YAML refuses them unescaped
+        message = control_message(line)
+        if message:
+            key = line.split(":", 1)[0].strip(" -\t") if ":" in line else ""
+            problems.append(f"{path}, dòng {number}{f', {key}' if key else ''}: {message}.")
+    if problems:
+        return problems
+    try:
+        _read(path)
+    except ThadsError as exc:
+        return [str(exc)]
+
+    def scalars(node):
+        if isinstance(node, yaml.ScalarNode):
+            yield node
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                yield from scalars(child)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                yield from scalars(key)
+                yield from scalars(value)
+
+    root = yaml.compose(text, Loader=_Loader)
+    for entry_key, entry in root.value if isinstance(root, yaml.MappingNode) else []:
+        for name, value in entry.value if isinstance(entry, yaml.MappingNode) else []:
+            for scalar in scalars(value):
+                message = control_message(str(scalar.value).strip())
+                if message:
+                    problems.append(f"{path}, dòng {scalar.start_mark.line + 1}, mục {entry_key.value}, "
+                                    f"{name.value}: {message}.")
+    return problems

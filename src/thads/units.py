@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
-from thads.errors import ThadsError
-from thads.periods import Period
+from thads.errors import Problem, ThadsError
+from thads.periods import Period, parse_day
 from thads.text import modern_tones, slugify
 
 SHIPPED = Path(__file__).parent / "shipped_units"
@@ -24,7 +24,7 @@ PROVINCE_OFFICE_KINDS = ("cuc", "thads_tinh")
 
 
 def _date(text: str) -> date | None:
-    return date.fromisoformat(text) if text else None
+    return parse_day(text) if text else None
 
 
 def _vn_date(d: date) -> str:
@@ -112,6 +112,27 @@ def _field(path: Path, number: int, row: dict, column: str, pattern: re.Pattern 
     return value
 
 
+def name_problems(folder: Path | None) -> list[Problem]:
+    """Names (and every other cell) of a data folder's units tables holding characters a Word file cannot hold
+    (control characters), each with its file, line and column, for `thads validate`. A report is still made: the
+    Word file drops them. Nothing for a folder without units tables (the shipped ones are used)."""
+    from thads.signing import control_message
+
+    if folder is None or not (Path(folder) / "provinces.csv").is_file():
+        return []
+    problems = []
+    for name, columns in (("provinces.csv", PROVINCE_COLUMNS), ("offices.csv", OFFICE_COLUMNS)):
+        path = Path(folder) / name
+        if not path.is_file():
+            continue
+        for number, row in _read(path, columns):
+            for column, value in row.items():
+                message = control_message(value)
+                if message:
+                    problems.append(Problem(f"units/{name}", f"{message}.", number, column))
+    return problems
+
+
 def organised_on(period: Period, as_of: date | str | None, units: "Units | None" = None) -> date | None:
     """The day whose provinces a report is made for (`--as-of`, `as_of:` in a batch file), checked: None for
     the end of the period (the default); a day before the period's end, after today, or (given `units`) one
@@ -120,7 +141,7 @@ def organised_on(period: Period, as_of: date | str | None, units: "Units | None"
         return None
     asked = "--as-of (as_of: trong tệp khai báo)"
     try:
-        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
+        day = parse_day(as_of)
     except ValueError:
         raise ThadsError(f"{asked} '{as_of}' không phải một ngày: cần dạng YYYY-MM-DD và là ngày có thật, ví dụ "
                          "2025-07-01.") from None

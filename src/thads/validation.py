@@ -465,8 +465,8 @@ def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Pro
 TEMPLATE_PROVINCE = "93"                         # Hậu Giang, the sample's seed
 TEMPLATE_PERIOD, TEMPLATE_NATIONAL_PERIOD = "2024-M11", "2024-M12"
 TEMPLATE_DATE, TEMPLATE_NATIONAL_DATE = date(2024, 9, 26), date(2024, 10, 15)
-# The templates a report only reads fields and macros from (`_Document._fields`): they see the report's fields
-# without `ref`; every other template is rendered as a text part, which also has `ref`.
+# The templates a report only reads fields and macros from (`_Document._fields`); every other template is
+# rendered as a text part. Both see the report's fields with `ref` and `muc`.
 FIELD_TEMPLATES = {"chung/chu-thich.md.j2", "chung/the-so-lieu.md.j2", "chung/dau-van-ban.md.j2",
                    "tinh/tieu-de.md.j2", "toan-quoc/tieu-de.md.j2", "chung/ky.md.j2"}
 TEMPLATE_AREAS = ("chung", "tinh", "toan-quoc")
@@ -505,6 +505,9 @@ def template_contexts(data, ranks_in_text=None) -> dict[str, dict]:
     def ref(label: str) -> Markup:
         return Markup(f"[Bảng ?](#{label})")
 
+    def muc(label: str) -> Markup:
+        return Markup(f"[mục ?](#{label})")
+
     period = Period.parse(TEMPLATE_PERIOD)
     province = data.units.resolve(TEMPLATE_PROVINCE, period, None)
     figures = metrics.key_figures(data, province, period, None)
@@ -519,11 +522,13 @@ def template_contexts(data, ranks_in_text=None) -> dict[str, dict]:
     national = narrative.national_context(metrics.national_key_figures(data, national_period, ranking, None),
                                           national_period, ranking, metrics.national_path(data, national_period),
                                           ngay_bao_cao=TEMPLATE_NATIONAL_DATE)
-    return {"province": {**provincial, "ref": ref}, "national": {**national, "ref": ref},
+    links = {"ref": ref, "muc": muc}
+    provincial, national = {**provincial, **links}, {**national, **links}
+    return {"province": provincial, "national": national,
             "header": {**provincial, "ban_hanh": {"ten": agency.name, "loai": agency.kind},
                        "dia_danh": province.name, "du_lieu_mau": ""},
             "province_fields": provincial, "national_fields": national,
-            "monthly": {**provincial, "ref": ref, "co_cung_ky": True, "co_chi_tieu": True}}
+            "monthly": {**provincial, "co_cung_ky": True, "co_chi_tieu": True}}
 
 
 def _template_name(relative: Path, shipped: set[str]) -> tuple[str, tuple[str, ...]]:
@@ -540,8 +545,10 @@ def _template_name(relative: Path, shipped: set[str]) -> tuple[str, tuple[str, .
 def _macro_arguments(macro, kind: str, context: dict) -> list | None:
     """Plausible arguments for a macro of the package's templates (kind, r, key, so_tinh, co, tong, label); None
     when it takes one of another name."""
+    from thads import metrics
+
     known = {"kind": kind, "r": context.get(kind), "key": f"{kind}_ty_le", "so_tinh": 34, "co": 30, "tong": 34,
-             "label": "xep-thu"}
+             "label": "xep-thu", "ngoai": [metrics.LeftOut("93", "tỉnh Hậu Giang", 2, 9)]}
     if any(name not in known for name in macro.arguments):
         return None
     return [known[name] for name in macro.arguments]
@@ -623,3 +630,42 @@ def check_templates(folder: Path, data=None, ranks_in_text=None) -> tuple[int, l
                 except TemplateFailure as failure:
                     report(failure)
     return len(found), problems
+
+
+# --- characters no Word file can hold, in what reports quote (`thads validate`) ---------------------------------------
+def note_characters(notes_dir: Path | None) -> list[str]:
+    """Lines of the analysts' notes (<period>/<code>.md, <period>/theo-<day>/<code>.md) holding control characters,
+    each with its file, line and section."""
+    from thads.notes import _SECTION_HEADING
+    from thads.signing import control_message
+
+    folder = Path(notes_dir) if notes_dir is not None else None
+    if folder is None or not folder.is_dir():
+        return []
+    problems = []
+    for path in sorted([*folder.glob("*/*.md"), *folder.glob("*/theo-*/*.md")]):
+        try:
+            text = path.read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue                      # `notes.check` says so
+        section = None
+        for number, line in enumerate(text.split("\n"), start=1):       # the lines an editor shows
+            heading = _SECTION_HEADING.match(line)
+            if heading:
+                section = heading[1].strip()
+            message = control_message(line)
+            if message:
+                where = f"mục '{section}'" if section else "trước mục đầu tiên"
+                problems.append(f"{path}, dòng {number}, {where}: {message}.")
+    return problems
+
+
+def check_characters(signing_file: Path | None, units_folder: Path | None, notes_dir: Path | None) -> list[str]:
+    """What `thads validate` lists of the texts a report quotes besides the data: the signing file's problems (what
+    a report would refuse, and control characters), control characters in the units tables' names and in the
+    analysts' notes; each names its file, line and field. A report is never lost to a control character (the Word
+    file drops it and its log says so), but the text would not be what was written."""
+    from thads import signing, units
+
+    return [*signing.check(signing_file), *(str(p) for p in units.name_problems(units_folder)),
+            *note_characters(notes_dir)]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import logging
 import re
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -24,9 +26,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from lxml import etree
 
-from thads import notes, numbering, parts
-from thads.errors import ThadsError
+from thads import notes, numbering, parts, sanitize
+from thads.errors import ThadsError, visible
+from thads.signing import CONTROL
 
 FONT, MONO = "Times New Roman", "Courier New"
 BODY, SMALL, TABLE, COMPACT = Pt(14), Pt(12), Pt(11), Pt(9.5)
@@ -34,6 +38,45 @@ TEXT_WIDTH = Mm(210 - 30 - 15)
 PIXELS_PER_INCH = 96             # how the page shows an image without a size of its own
 RED, GREEN, GREY = RGBColor(0xB0, 0x3A, 0x2E), RGBColor(0x2E, 0x7D, 0x32), RGBColor(0x55, 0x55, 0x55)
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_dropped: list[str] = []          # what `_xml` took out of the document being written, for its log line
+log = logging.getLogger(__name__)
+
+
+def _xml(text) -> str:
+    """`text` as Word (XML) can hold it: of the control characters a signing file, a note, a units name or an analyst's
+    cell may bring (`signing.CONTROL`), a vertical tab or a form feed (a line break pasted from Word) becomes a space,
+    any other is dropped (`thads validate` names where they are)."""
+    text = str(text)
+    found = CONTROL.findall(text)
+    if not found:
+        return text
+    _dropped.extend(found)
+    return CONTROL.sub(lambda m: " " if m[0] in "\v\f" else "", text)
+
+
+class _BadImage(Exception):
+    """A picture Word cannot take (its bytes, or its width); `to_docx` names the cell that shows it."""
+
+
+def _inches(pixels) -> float | None:
+    """An output's width in pixels (its metadata) in inches; None without one; a width that is no number refused."""
+    if pixels in (None, ""):
+        return None
+    try:
+        value = float(pixels)
+    except (TypeError, ValueError):
+        value = 0.0
+    if isinstance(pixels, bool) or not 0 < value < float("inf"):
+        raise _BadImage(f"độ rộng hình '{pixels}' không phải số điểm ảnh (pixel) dương, ví dụ width=600")
+    return value / PIXELS_PER_INCH
+
+
+def _decoded(data) -> bytes:
+    """An output's picture (base64 text, in a notebook) as bytes."""
+    try:
+        return base64.b64decode(data if isinstance(data, str) else "".join(data))
+    except (TypeError, ValueError) as exc:           # binascii.Error is a ValueError
+        raise _BadImage(f"dữ liệu hình không phải base64 ({exc})") from None
 
 
 def _font(run_or_style, size=None, bold=None, italic=None, name=FONT, color=None):
@@ -118,7 +161,7 @@ def _paragraph(doc_or_cell, text: str = "", size=None, bold=None, italic=None, a
                color=None, space_after=None, style=None):
     paragraph = doc_or_cell.add_paragraph(style=style)
     if text:
-        _font(paragraph.add_run(text), size, bold, italic, color=color)
+        _font(paragraph.add_run(_xml(text)), size, bold, italic, color=color)
     if align is not None:
         paragraph.alignment = align
     if indent:
@@ -184,7 +227,7 @@ def _cell_text(cell, text: str, size, bold=False, italic=False, align=WD_ALIGN_P
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
     paragraph.paragraph_format.line_spacing = 1.0
-    _font(paragraph.add_run(text), size, bold, italic, color=color)
+    _font(paragraph.add_run(_xml(text)), size, bold, italic, color=color)
     return paragraph
 
 
@@ -257,12 +300,12 @@ class _Writer:
                 self.markdown(block["markdown"])
 
     def section(self, r: dict) -> None:
-        self.doc.add_heading(r["heading"], level=2)
+        self.doc.add_heading(_xml(r["heading"]), level=2)
         self.paragraphs(r)
 
     def note(self, r: dict) -> None:
         if r.get("heading"):
-            self.doc.add_heading(r["heading"], level=2)
+            self.doc.add_heading(_xml(r["heading"]), level=2)
         self.markdown(r["markdown"])
 
     def table(self, r: dict, numbered: numbering.Numbered | None = None) -> None:
@@ -300,7 +343,8 @@ class _Writer:
                     for paragraph in cell.paragraphs:
                         paragraph.paragraph_format.keep_with_next = True
         if r.get("note"):
-            _paragraph(self.doc, r["note"], Pt(11), italic=True, color=GREY)
+            note = BeautifulSoup(self.numbers.html(parts.link_references(r["note"])), "html.parser").get_text()
+            _paragraph(self.doc, note, Pt(11), italic=True, color=GREY)
         else:
             _paragraph(self.doc, space_after=Pt(0))
 
@@ -308,7 +352,11 @@ class _Writer:
         """A picture at its printed size, with its caption ("Biểu đồ n. caption", numbered as in the HTML) under it;
         a figure without a caption has none."""
         width = min(TEXT_WIDTH, Mm(width_inches * 25.4)) if width_inches else TEXT_WIDTH
-        self.doc.add_picture(io.BytesIO(png), width=width)
+        try:
+            self.doc.add_picture(io.BytesIO(png), width=width)
+        except Exception as exc:       # python-docx reads the picture's header: a broken or unknown image
+            raise _BadImage(f"hình không đọc được ({type(exc).__name__}{f': {exc}' if str(exc) else ''}): "
+                            "cần ảnh PNG hoặc JPEG hợp lệ") from None
         self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         if caption:
             self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
@@ -334,14 +382,16 @@ class _Writer:
         self.html(BeautifulSoup(self.numbers.html(notes.to_html(text)), "html.parser"))
 
     def html(self, soup) -> None:
+        """An analyst's HTML, made safe by `exporters.ReportOutputs` as for the page (`sanitize`): what the page does
+        not show (comments, the elements `sanitize` drops) is not written either."""
         for node in soup.children:
             if isinstance(node, NavigableString):
-                if node.strip():
+                if not isinstance(node, PreformattedString) and node.strip():
                     _paragraph(self.doc, node.strip(), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
                 continue
             name = node.name
             if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                self.doc.add_heading(node.get_text(" ", strip=True), level=min(3, max(1, int(name[1]) - 1)))
+                self.doc.add_heading(_xml(node.get_text(" ", strip=True)), level=min(3, max(1, int(name[1]) - 1)))
             elif name == "p":
                 self.inline(_paragraph(self.doc, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True), node)
             elif name in ("ul", "ol"):
@@ -354,7 +404,7 @@ class _Writer:
                 _paragraph(self.doc, node.get_text(" ", strip=True), italic=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
             elif name in ("div", "section", "figure", "main"):
                 self.html(node)
-            elif name not in ("style", "script", "hr", "img", "br"):
+            elif name not in sanitize.DROPPED and name not in ("hr", "img", "br"):
                 text = node.get_text(" ", strip=True)
                 if text:
                     _paragraph(self.doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
@@ -373,16 +423,18 @@ class _Writer:
 
     def inline(self, paragraph, node: Tag, bold=False, italic=False) -> None:
         for child in node.children:
+            if isinstance(child, PreformattedString) or isinstance(child, Tag) and child.name in sanitize.DROPPED:
+                continue
             if isinstance(child, NavigableString):
                 text = re.sub(r"\s+", " ", str(child))
                 if text:
-                    _font(paragraph.add_run(text), None, bold or None, italic or None)
+                    _font(paragraph.add_run(_xml(text)), None, bold or None, italic or None)
             elif child.name in ("strong", "b"):
                 self.inline(paragraph, child, True, italic)
             elif child.name in ("em", "i"):
                 self.inline(paragraph, child, bold, True)
             elif child.name == "code":
-                _font(paragraph.add_run(child.get_text()), Pt(12), name=MONO)
+                _font(paragraph.add_run(_xml(child.get_text())), Pt(12), name=MONO)
             elif child.name == "br":
                 paragraph.add_run().add_break()
             else:
@@ -401,11 +453,21 @@ class _Writer:
                     "caption": caption.get_text(" ", strip=True) if caption else None})
 
     def text(self, text: str) -> None:
-        """Text a cell printed, line for line, in a fixed-width font."""
-        for line in text.rstrip("\n").split("\n"):
-            paragraph = self.doc.add_paragraph()
-            paragraph.paragraph_format.space_after = Pt(0)
-            _font(paragraph.add_run(line), Pt(11), name=MONO)
+        """Text a cell printed, line for line, in a fixed-width font: one paragraph, its lines kept apart by line
+        breaks, in time linear in the text. (A paragraph per line was quadratic: python-docx looks through the
+        whole body for the place of each new paragraph, and 60 000 printed lines took 90 s.)"""
+        paragraph = self.doc.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = paragraph.add_run()
+        _font(run, Pt(11), name=MONO)
+        for number, line in enumerate(_xml(text.rstrip("\n")).split("\n")):
+            if number:
+                etree.SubElement(run._r, qn("w:br"))
+            for place, piece in enumerate(line.split("\t")):
+                if place:
+                    etree.SubElement(run._r, qn("w:tab"))
+                if piece:
+                    etree.SubElement(run._r, qn("w:t"), {qn("xml:space"): "preserve"}).text = piece
         _paragraph(self.doc, space_after=Pt(0))
 
     def output(self, output, numbered: numbering.Numbered | None = None) -> None:
@@ -427,7 +489,7 @@ class _Writer:
                         f"Biểu đồ «{record.get('caption', '')}» trong notebook chỉ có dạng SVG, Word không nhận: "
                         "notebook này được tạo bởi thads run không kèm Word. Tạo lại báo cáo kèm Word: "
                         "thads run ... --format docx (hoặc chạy lại notebook trong JupyterLab rồi xuất).")
-                self.figure(base64.b64decode(png), record.get("width_inches"), numbered.title if numbered else "")
+                self.figure(_decoded(png), record.get("width_inches"), numbered.title if numbered else "")
             elif record.get("kind") == "table":
                 self.table(record, numbered)
             elif record.get("kind") in self.parts:
@@ -436,10 +498,10 @@ class _Writer:
         if png:
             meta = metadata.get("image/png", {})
             width = meta.get("width")
-            self.figure(base64.b64decode(png), width / PIXELS_PER_INCH if width else None,
+            self.figure(_decoded(png), _inches(width),
                         numbered.title if numbered else "")
         elif "image/jpeg" in data:
-            self.figure(base64.b64decode(data["image/jpeg"]), None)
+            self.figure(_decoded(data["image/jpeg"]), None)
         elif data.get("text/html"):
             shown = data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"])
             self.html(BeautifulSoup(self.numbers.html(shown, numbered), "html.parser"))
@@ -449,16 +511,20 @@ class _Writer:
             self.text(data["text/plain"])
 
 
-def to_docx(notebook, target: Path | None = None) -> bytes | None:
+def to_docx(notebook, target: Path | None = None, deadline: float | None = None) -> bytes | None:
     """Write the report notebook as a Word document to `target`, or return its bytes.
 
-    Cells and outputs are chosen as for the HTML page (the same cell tags, the same outputs left out).
+    Cells and outputs are chosen as for the HTML page (the same cell tags, the same outputs left out). Past
+    `deadline` (time.monotonic(), the report's time limit) it stops with export.OverTime.
     """
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from thads.exporters import REMOVE_CELL, ReportOutputs
+    from thads.export import check_time
+    from thads.exporters import REMOVE_CELL, ReportOutputs, _numbered, _shown_as
 
     notebook = copy.deepcopy(notebook)
+    where = {id(cell): _shown_as(number, cell) for number, cell in _numbered(notebook)}   # as the analyst counts them
+    _dropped.clear()
     resources: dict = {}
     notebook, resources = ReportOutputs().preprocess(notebook, resources)
     notebook, resources = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL, remove_all_outputs_tags={"remove_output"},
@@ -468,14 +534,25 @@ def to_docx(notebook, target: Path | None = None) -> bytes | None:
     writer = _Writer(numbers)
     record = parts.recorded(notebook)
     if record:
-        writer.doc.core_properties.title = record["title"]
+        writer.doc.core_properties.title = _xml(record["title"])
     writer.doc.core_properties.language = "vi-VN"
     for i, cell in enumerate(notebook.cells):
+        check_time(deadline, "xuất DOCX")
         if cell.cell_type == "markdown":
             writer.markdown(cell.source)
         elif cell.cell_type == "code":
             for j, output in enumerate(cell.get("outputs", [])):
-                writer.output(output, numbers.at(i, j))
+                try:
+                    writer.output(output, numbers.at(i, j))
+                except _BadImage as exc:
+                    raise ThadsError(f"{where.get(id(cell), f'ô {i + 1}')}: không đưa được hình vào Word: {exc}. Sửa "
+                                     "ô đó, chạy lại notebook rồi xuất.") from None
+    if _dropped:
+        shown = ", ".join(dict.fromkeys(visible(c) for c in _dropped))
+        log.warning(f"{record['title'] if record else 'Báo cáo'}, tệp Word: đã bỏ {len(_dropped)} ký tự Word không nhận "
+                    f"({shown}) trong chữ của báo cáo (tệp ký, ghi chú, tên đơn vị hoặc ô của chuyên viên); thads "
+                    "validate chỉ ra chỗ của chúng.")
+        _dropped.clear()
     if target is not None:
         writer.doc.save(str(target))
         return None
