@@ -3,9 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := fonts-liberation2 chromium poppler-utils
-# `make test` also needs LibreOffice Writer (tests/test_word.py opens the Word reports with it); `make bench`
-# needs Pango for WeasyPrint, the PDF engine it compares with Chromium.
-test: EXTRA_SYSTEM_PACKAGES += libreoffice-writer-nogui
+# `make test` also needs LibreOffice Writer (tests/test_word.py opens the Word reports with it) and Impress
+# (tests/test_slides_e2e.py opens report.pptx with it); `make bench` needs Pango for WeasyPrint, the PDF engine it
+# compares with Chromium.
+test: EXTRA_SYSTEM_PACKAGES += libreoffice-writer-nogui libreoffice-impress-nogui
 bench: EXTRA_SYSTEM_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: setup system-deps report test check lab bench reliability clean
@@ -36,8 +37,9 @@ report: setup
 	$(BIN)/thads run --period 2024-M11 --province 93 --date 2024-09-26 --format html,pdf,docx
 	$(BIN)/thads run --period 2026-M12 --province 92 --format html,pdf,docx
 
+# The whole suite, as CI runs it, in two processes (pytest-xdist): about 15 minutes on a 2-core machine.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The fast loop: unit tests only (no kernel, no browser, no batch), in seconds, on every core (pytest-xdist).
 check: setup
@@ -48,11 +50,12 @@ lab: setup
 
 # Figures, not tests: batch speed and memory, and the table of bad inputs and faults.
 bench: setup
-	$(BIN)/python bench/batch.py
-	$(BIN)/python bench/export.py
+	$(BIN)/python -m bench.batch
+	$(BIN)/python -m bench.export
+	$(BIN)/python -m bench.cold
 
 reliability: setup
-	$(BIN)/python bench/reliability.py
+	$(BIN)/python -m bench.reliability
 
 clean:
 	rm -rf $(VENV) outputs/*/

@@ -1,7 +1,7 @@
 """Benchmark of batch report generation: speed against the naive loop, where the time goes, the in-process
 floor, and memory over long runs.
 
-    .venv/bin/python bench/batch.py [--period 2026-M12] [--naive 4] [--quick]
+    .venv/bin/python -m bench.batch [--period 2026-M12] [--naive 4] [--quick]     # from the repository root
 
 Prints, from one run on this machine:
   1. the naive way a user would script it (per report: the papermill CLI, `jupyter nbconvert --no-input`,
@@ -35,8 +35,7 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import floor  # noqa: E402  (bench/floor.py)
+from bench import floor
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

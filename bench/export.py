@@ -1,8 +1,9 @@
 """What each part of a report's output costs, in this process (no kernel), median of several rounds:
 
-    .venv/bin/python bench/export.py [--rounds 5] [--period 2026-M12] [--provinces 01 79 92]
+    .venv/bin/python -m bench.export [--rounds 5] [--period 2026-M12] [--provinces 01 79 92]
 
-  1. each format from an executed notebook: HTML (nbconvert), PDF (Chromium), Word (python-docx);
+  1. each format from an executed notebook: HTML (nbconvert), PDF (Chromium), Word (python-docx), and what a deck
+     adds: PowerPoint (python-pptx, native charts) and the HTML slides (reveal.js inline), with their sizes;
   2. the two PDF engines side by side on the same HTML pages: WeasyPrint and Chromium's print-to-PDF (one
      browser reused, driven by Playwright): seconds and CPU seconds per report, pages, fonts, and whether
      the layout holds (page numbers from page 2, the header block on page 1, no page ending on a table's
@@ -24,7 +25,8 @@ from pathlib import Path
 import nbformat
 import psutil
 
-from thads import export, pdf
+from thads import pdf
+from thads.exporters import Export
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,22 +139,29 @@ def main() -> None:
                             *args.provinces, "--format", "html,docx", "--out", str(out)], check=True, capture_output=True,
                            cwd=ROOT)
             notebooks = [nbformat.read(p, as_version=4) for p in sorted(out.glob(f"{args.period}/*/report.ipynb"))]
-        pages = [export.to_html(notebook)[0] for notebook in notebooks]
-        export.to_pdf(pages[0], printer=printer)                  # imports, browser start, first layout
+        pages = [Export(notebook).page for notebook in notebooks]
+        pdf.to_pdf(pages[0], printer=printer)                  # imports, browser start, first layout
         weasyprint_pdf(pages[0])
-        export.to_docx(notebooks[0])
+        Export(notebooks[0]).build("docx")
+        Export(notebooks[0], root=ROOT).build("pptx")
 
-        seconds = {"html": [], "pdf": [], "docx": []}
+        seconds = {"html": [], "pdf": [], "docx": [], "pptx": [], "slides": []}
+        sizes = {"pptx": [], "slides": []}
         for notebook, page in zip(notebooks, pages):
-            seconds["html"].append(timed(lambda: export.to_html(notebook), args.rounds)[0])
-            seconds["pdf"].append(timed(lambda: export.to_pdf(page, printer=printer), args.rounds)[0])
-            seconds["docx"].append(timed(lambda: export.to_docx(notebook), args.rounds)[0])
+            seconds["html"].append(timed(lambda: Export(notebook).page, args.rounds)[0])
+            seconds["pdf"].append(timed(lambda: pdf.to_pdf(page, printer=printer), args.rounds)[0])
+            seconds["docx"].append(timed(lambda: Export(notebook).build("docx"), args.rounds)[0])
+            for deck in ("pptx", "slides"):          # each from a new Export: its slides read again, as a report does
+                wall, _, data = timed(lambda: Export(notebook, root=ROOT).build(deck), args.rounds)
+                seconds[deck].append(wall)
+                sizes[deck].append(len(data if isinstance(data, bytes) else data.encode("utf-8")))
         print(f"1. {len(notebooks)} reports of {args.period} x {args.rounds} rounds, seconds per report (median, max):")
         for kind, values in seconds.items():
-            print(f"   {kind:5} {statistics.median(values):6.3f} {max(values):6.3f}")
+            size = f"  {statistics.median(sizes[kind]) // 1024:5.0f} KB" if kind in sizes else ""
+            print(f"   {kind:6} {statistics.median(values):6.3f} {max(values):6.3f}{size}")
 
         print("\n2. PDF engines on the same HTML pages (median of rounds; CPU includes the browser's processes):")
-        engines = {"WeasyPrint": weasyprint_pdf, "Chromium": lambda page: export.to_pdf(page, printer=printer)}
+        engines = {"WeasyPrint": weasyprint_pdf, "Chromium": lambda page: pdf.to_pdf(page, printer=printer)}
         for code, page in zip(sorted(args.provinces), pages):
             for engine, make in engines.items():
                 wall, cpu, data = timed(lambda: make(page), args.rounds)

@@ -23,7 +23,8 @@ def _make(codes: list[str], period: str, out: str) -> tuple[int, float]:
     from IPython.utils.capture import capture_output
 
     import thads.kernel
-    from thads import batch, dataset, export, pdf, project, run
+    from thads import batch, dataset, pdf, project, run
+    from thads.exporters import Export
     from thads.periods import Period
 
     started = time.perf_counter()
@@ -53,11 +54,11 @@ def _make(codes: list[str], period: str, out: str) -> tuple[int, float]:
                                 if captured.stdout else [])
                 cell.outputs += [nbformat.v4.new_output("display_data", data=o.data, metadata=o.metadata)
                                  for o in captured.outputs]
-            page, _ = export.to_html(notebook)
+            page = Export(notebook).page
             folder = Path(out) / job.period.code / job.folder
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "report.html").write_text(page, "utf-8")
-            export.to_pdf(page, folder / "report.pdf", printer)
+            pdf.to_pdf(page, folder / "report.pdf", printer)
             made += 1
     finally:
         printer.close()

@@ -14,14 +14,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 import pytest
 from pypdf import PdfReader
+
+from tests.support import thads
 
 pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
 
@@ -65,11 +65,6 @@ def chromium_path() -> str | None:
     candidates = [explicit] if explicit else [shutil.which("chromium"), shutil.which("chromium-browser"),
                                               "/usr/bin/chromium"]
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
-
-
-def thads(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
 
 
 @pytest.fixture(scope="module")

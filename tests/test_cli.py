@@ -2,19 +2,17 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from tests import support
+
 pytestmark = pytest.mark.slow   # the real command in a new process, as a user runs it: make test
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def thads(*args):
-    """Run the command line as a user would, from the project folder."""
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+thads = partial(support.thads, timeout=120)     # the command line as a user runs it, from the project folder
 
 
 @pytest.mark.parametrize("province", ["93", "Hậu Giang", "hau-giang"])

@@ -7,7 +7,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,35 +15,16 @@ import psutil
 import pytest
 from bs4 import BeautifulSoup
 
+from tests import support
+from tests.support import ROOT, counts, notebooks_with, thads
+from tests.support.batches import RECORD
+
 pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def thads(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=kwargs.pop("timeout", 600), **kwargs)
 
 
 def start(*args):
     """Start the command line in its own process group, as a terminal would run it."""
-    return subprocess.Popen([sys.executable, "-m", "thads", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def counts(stderr: str) -> tuple[int, int, int]:
-    return tuple(int(n) for n in re.search(r"Đã tạo (\d+), bỏ qua (\d+), lỗi (\d+)\.", stderr).groups())
-
-
-def notebooks_with(tmp_path: Path, code: str) -> Path:
-    """A copy of the project's notebooks with one more cell, after the report object is made."""
-    folder = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", folder)
-    path = folder / "province_report.ipynb"
-    notebook = nbformat.read(path, as_version=4)
-    notebook.cells.insert(3, nbformat.v4.new_code_cell(code))
-    nbformat.write(notebook, path)
-    return folder
+    return support.start(*args, session=True)
 
 
 def assert_nothing_half_written(out: Path) -> None:
@@ -75,7 +55,7 @@ def test_a_faulty_report_fails_alone_and_the_next_one_is_made(tmp_path, fault, w
     done = thads("run", "--period", "2026-M12", "--province", "92", "96", "--format", "html", "--jobs", "1",
                  "--timeout", "8", "--notebooks", str(notebooks_with(tmp_path, fault)), "--out", str(out))
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert counts(done.stderr) == (1, 0, 1)
+    assert counts(out) == (1, 0, 1)
     assert words in " ".join(done.stderr.split())
     assert (out / "2026-M12" / "92" / "report.failed.ipynb").is_file()
     assert (out / "2026-M12" / "96" / "report.html").is_file()          # same worker, next report: made
@@ -142,7 +122,7 @@ def test_a_signal_stops_the_batch_cleanly_and_the_next_run_does_only_what_is_mis
     again = thads("run", "--period", "2026-M12", "--province", "04", "92", "96", "08", "--format", "html",
                   "--out", str(out), "--notebooks", str(slow))
     assert again.returncode == 0, again.stderr
-    made, skipped, failed = counts(again.stderr)
+    made, skipped, failed = counts(out)
     assert (made, skipped, failed) == (2, 2, 0)          # 04 and 92 were whole: only 96 and 08 are redone
     assert_nothing_half_written(out)
 
@@ -191,7 +171,7 @@ def test_a_worker_that_dies_fails_only_its_report(tmp_path):
     workers[0].kill()
     _, err = batch.communicate(timeout=300)
     assert batch.returncode == 1 and "Traceback" not in err
-    assert counts(err) == (2, 0, 1)
+    assert counts(out) == (2, 0, 1)
     log = out / "2026-M12" / "92" / "report.failed.log"
     assert f"Lỗi 2026-M12 92 Cần Thơ: tiến trình làm báo cáo dừng đột ngột" in err and f"(xem {log})" in err
     assert log.is_file() and "dừng đột ngột" in log.read_text("utf-8")
@@ -215,12 +195,19 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
+def contents(out: Path) -> dict[str, bytes]:
+    """Every file under `out` with its bytes, but what a batch keeps for itself and every run may write anew: the
+    record of the last batch and the working folder (.work/)."""
+    return {path: p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and (path := p.relative_to(out).as_posix()) != RECORD and not path.startswith((".work/", ".thads/"))}
+
+
 def good_report_on(disk: Path, data: Path) -> tuple[Path, dict]:
     out = disk / "out"
     made = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html", "--data", str(data),
                  "--out", str(out))
     assert made.returncode == 0, made.stderr
-    return out, {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    return out, contents(out)
 
 
 def test_a_full_disk_fails_clearly_and_loses_nothing(small_disk, hau_giang_2024):
@@ -230,7 +217,7 @@ def test_a_full_disk_fails_clearly_and_loses_nothing(small_disk, hau_giang_2024)
     done = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html", "--data",
                  str(hau_giang_2024), "--out", str(out), "--force")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "ổ đĩa đã đầy" in done.stderr
-    after = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    after = contents(out)
     assert {k: v for k, v in after.items() if k in before} == before        # the good report whole
     leftovers = [k for k in after if k not in before and not k.startswith(("2024-M11/93/report.failed",))]
     assert leftovers == [] and not list(out.glob(".*.tmp"))                  # no half-written file anywhere
@@ -242,7 +229,7 @@ def test_a_read_only_output_folder_is_refused_clearly(small_disk, hau_giang_2024
     done = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html", "--data",
                  str(hau_giang_2024), "--out", str(out), "--force")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "ổ đĩa chỉ cho đọc" in done.stderr
-    assert {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert contents(out) == before
 
 
 def test_a_second_run_on_the_same_outputs_is_refused_clearly(tmp_path):

@@ -20,23 +20,23 @@ from datetime import date
 from pathlib import Path
 
 import nbformat
+from docx import Document
 import pytest
 from traitlets.config import Config
 
-from thads import batch, cli, dataset, export, files, index, init, notes, parts, project, run, signing, word
-from thads.errors import DataError, ThadsError
+from thads import batch, cli, dataset, engine, export, files, outputs, index, init, notes, parts, project, run, signing, word
+from thads.errors import DataError, OverTime, ThadsError, check_time
+from thads.exporters import Export
+from thads.folder import ReportFolder
 from thads.kinds import Subject
 from thads.periods import Period, parse_day
 from thads.units import Units, organised_on
 
+from tests.support import notebooks_with, thads
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 P11 = Period.parse("2024-M11")
-
-
-def thads(*args, cwd=ROOT, timeout=600):
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def sha(path: Path) -> str:
@@ -63,39 +63,47 @@ def report_folder(tmp_path: Path) -> Path:
 
 # --- 3. a clerk's edits are never overwritten by an export ----------------------------------------------------------
 
-def test_thads_export_refuses_a_report_folder_and_says_what_to_do(tmp_path, capsys):
+def test_thads_export_into_a_report_folder_keeps_the_clerks_word_file_and_marks_the_report_stale(tmp_path, capsys):
     folder = report_folder(tmp_path)
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert cli.main(["export", str(folder / "report.ipynb"), "--format", "docx"]) == 1
-    err = capsys.readouterr().err
-    assert "thư mục của một báo cáo do thads run tạo (có inputs.json)" in err and "thads run" in err and "--out" in err
-    assert cli.main(["export", str(folder / "report.ipynb"), "--format", "html", "--out", str(folder)]) == 1
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    edited = (folder / "report.docx").read_bytes()
+    assert cli.main(["export", str(folder / "report.ipynb"), "--format", "html,docx"]) == 0
+    assert (folder / "report.docx").read_bytes() == edited                    # the clerk's file, as it was
+    made = json.loads((folder / "inputs.json").read_text("utf-8"))
+    assert made["docx"] == "report.new.docx" and made["written"]["report.new.docx"] == sha(folder / "report.new.docx")
+    assert made["written"]["report.docx"] == "0" * 64 and made["fingerprint"] == ""     # thads run makes it again
+    assert (folder / "report.html").is_file()
+    # Exported again: report.new.docx was the tool's own (its checksum recorded), so it is replaced, not kept.
+    assert cli.main(["export", str(folder / "report.ipynb"), "--format", "docx", "--out", str(folder)]) == 0
+    assert not (folder / "report.new-2.docx").exists() and (folder / "report.docx").read_bytes() == edited
     elsewhere = tmp_path / "ban-xuat"
     assert cli.main(["export", str(folder / "report.ipynb"), "--format", "html,docx", "--out", str(elsewhere)]) == 0
     assert sorted(p.name for p in elsewhere.iterdir()) == ["report.docx", "report.html"]
 
 
-@pytest.mark.parametrize("exporter", ["ReportHTMLExporter", "ReportDOCXExporter"])
-def test_the_nbconvert_exporters_refuse_to_write_into_a_report_folder(tmp_path, exporter):
+@pytest.mark.parametrize("exporter, suffix", [("ReportHTMLExporter", ".html"), ("ReportDOCXExporter", ".docx")])
+def test_the_nbconvert_exporters_write_into_a_report_folder_under_the_clerks_rule(tmp_path, exporter, suffix):
     from thads import exporters
 
     folder = report_folder(tmp_path)
+    edited = (folder / "report.docx").read_bytes()
     notebook = nbformat.read(folder / "report.ipynb", as_version=4)
     made = getattr(exporters, exporter)
 
     def convert(config=None, **resources):
-        return made(config=Config(config or {})).from_notebook_node(notebook, resources=resources)
+        return made(config=Config(config or {})).from_notebook_node(notebook, resources=resources)[1]
 
     # `jupyter nbconvert` gives its resources a unique_key, and writes beside the notebook unless told otherwise.
     beside = {"unique_key": "report", "metadata": {"path": str(folder), "name": "report"}}
-    with pytest.raises(ValueError, match="có inputs.json.*--output-dir"):
-        convert(**beside)
-    with pytest.raises(ValueError, match="có inputs.json"):
-        convert({"FilesWriter": {"build_directory": str(folder)}}, unique_key="report", metadata={"path": "."})
-    with pytest.raises(ValueError, match="có inputs.json"):     # --output naming the report folder
-        convert(unique_key=str(folder / "report"), metadata={"path": str(tmp_path)})
-    convert({"FilesWriter": {"build_directory": str(tmp_path)}}, **beside)      # --output-dir elsewhere
+    resources = convert(**beside)
+    kept = "report.new" if suffix == ".docx" else "report"        # an edited Word file is kept: nbconvert is told
+    assert resources["unique_key"] == kept and (folder / f"{kept}{suffix}").is_file()
+    assert (folder / "report.docx").read_bytes() == edited
+    assert json.loads((folder / "inputs.json").read_text("utf-8"))["fingerprint"] == ""
+    resources = convert(unique_key=str(folder / "report"), metadata={"path": str(tmp_path)})   # --output there
+    assert resources["unique_key"] == str(folder / kept)
+    elsewhere = tmp_path / "khac"
+    assert convert({"FilesWriter": {"build_directory": str(elsewhere)}}, **beside)["unique_key"] == "report"
+    assert not elsewhere.exists()                                 # nbconvert's own writer makes that file
     convert({"NbConvertApp": {"writer_class": "StdoutWriter"}}, **beside)       # --stdout writes no file
     convert(metadata={"path": str(folder), "name": "report"})                   # JupyterLab: a download
 
@@ -106,12 +114,11 @@ def test_jupyter_nbconvert_keeps_a_clerks_word_file(tmp_path):
     before = (folder / "report.docx").read_bytes()
     done = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "thads_docx", str(folder / "report.ipynb")],
                           capture_output=True, text=True, timeout=300)
-    assert done.returncode != 0 and "có inputs.json" in done.stderr
-    assert (folder / "report.docx").read_bytes() == before
-    done = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "thads_docx", str(folder / "report.ipynb"),
-                           "--output-dir", str(tmp_path / "khac")], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "khac" / "report.docx").is_file() and (folder / "report.docx").read_bytes() == before
+    assert (folder / "report.docx").read_bytes() == before
+    assert Document(folder / "report.new.docx").paragraphs is not None
+    made = json.loads((folder / "inputs.json").read_text("utf-8"))
+    assert made["written"]["report.new.docx"] == sha(folder / "report.new.docx") and made["fingerprint"] == ""
 
 
 # --- 7. long outputs, a linear Word builder, a time limit over the export ------------------------------------------
@@ -123,27 +130,28 @@ def test_long_outputs_are_folded_in_every_format_and_the_log_says_so():
     huge_html = nbformat.v4.new_output("display_data", data={"text/html": "<p>x</p>" * (3 * 2**20),
                                                              "text/plain": "<IPython.core.display.HTML object>"})
     notebook = ran_notebook(*flushes, huge_html)
-    shown, said = export.limited(notebook)
+    shown, said = outputs.limited(notebook)
     assert len(notebook.cells[-1].outputs) == 601                      # the notebook given is left as it was
     stream, html = shown.cells[-1].outputs
-    assert stream.text.count("\n") <= export.OUTPUT_LINES and "dòng 0\n" in stream.text and "dòng 59999\n" in stream.text
+    assert stream.text.count("\n") <= outputs.OUTPUT_LINES and "dòng 0\n" in stream.text and "dòng 59999\n" in stream.text
     assert "bỏ bớt 58.100 dòng ở giữa" in stream.text and "text/html" not in html.data
     assert any(m.startswith("ô 2 («for i in range(60000):»): rút gọn kết quả in ra dài 60.000 dòng") for m in said)
     assert any("bỏ kết quả dạng text/html (24 MB)" in m for m in said)
-    assert export.limited(shown) == (shown, [])                        # folded once, never again
-    page, hidden = export.to_html(notebook)
+    assert outputs.limited(shown) == (shown, [])                        # folded once, never again
+    made = Export(notebook)
+    page, hidden = made.page, made.hidden
     assert "bỏ bớt 58.100 dòng ở giữa" in page and "dòng 59999" in page and "dòng 30000\n" not in page
     assert any("rút gọn kết quả in ra" in m for m in hidden)
     from docx import Document
 
-    document = Document(io.BytesIO(export.to_docx(notebook)))
+    document = Document(io.BytesIO(Export(notebook).build("docx")))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "bỏ bớt 58.100 dòng ở giữa" in text and "dòng 59999" in text and "dòng 30000\n" not in text
 
 
 def test_a_progress_bar_shows_as_a_terminal_shows_it():
     bar = nbformat.v4.new_output("stream", name="stdout", text="10%\r50%\r100%\nxong\r\n")
-    shown, said = export.limited(ran_notebook(bar))
+    shown, said = outputs.limited(ran_notebook(bar))
     assert shown.cells[-1].outputs[0].text == "100%\nxong\n" and said == []
 
 
@@ -164,25 +172,23 @@ def test_the_word_builder_takes_time_linear_in_the_printed_lines():
 
 
 def test_the_export_stops_at_the_reports_deadline():
-    with pytest.raises(export.OverTime) as caught:
+    with pytest.raises(OverTime) as caught:
         word.to_docx(ran_notebook(), deadline=time.monotonic() - 1)
     message = run._failure(caught.value, False, 20)
     assert message.startswith("quá thời gian cho phép (20 giây, tính cả phần xuất báo cáo) trước bước xuất DOCX")
-    export.check_time(None, "xuất HTML")
-    export.check_time(time.monotonic() + 60, "xuất HTML")
+    check_time(None, "xuất HTML")
+    check_time(time.monotonic() + 60, "xuất HTML")
 
 
 @pytest.mark.slow
 def test_the_time_limit_covers_the_export_and_long_outputs_are_folded(tmp_path):
-    from test_faults import notebooks_with
-
     out = tmp_path / "out"
     started = time.monotonic()
     done = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html,docx", "--jobs", "1",
                  "--timeout", "60", "--out", str(out),
                  "--notebooks", str(notebooks_with(tmp_path, "for i in range(60000):\n    print('dòng', i)")))
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - started < 60 + run.GRACE + 60           # the batch's own start-up besides
+    assert time.monotonic() - started < 60 + engine.GRACE + 60           # the batch's own start-up besides
     log = (out / "2024-M11" / "93" / "report.log").read_text("utf-8")
     assert "rút gọn kết quả in ra dài 60.000 dòng" in log
     assert "bỏ bớt" in (out / "2024-M11" / "93" / "report.html").read_text("utf-8")
@@ -190,8 +196,6 @@ def test_the_time_limit_covers_the_export_and_long_outputs_are_folded(tmp_path):
 
 @pytest.mark.slow
 def test_a_hundred_megabytes_printed_end_within_the_limit_and_leave_no_huge_failed_notebook(tmp_path):
-    from test_faults import notebooks_with
-
     out = tmp_path / "out"
     started = time.monotonic()
     done = thads("run", "--period", "2024-M11", "--province", "93", "--format", "html,docx", "--jobs", "1",
@@ -199,7 +203,7 @@ def test_a_hundred_megabytes_printed_end_within_the_limit_and_leave_no_huge_fail
                  "--notebooks", str(notebooks_with(tmp_path, "print('x' * 100_000_000)")))
     elapsed = time.monotonic() - started
     assert "Traceback" not in done.stderr
-    assert elapsed < 20 + run.GRACE + 60, elapsed
+    assert elapsed < 20 + engine.GRACE + 60, elapsed
     folder = out / "2024-M11" / "93"
     if done.returncode == 0:
         assert "rút gọn kết quả in ra" in (folder / "report.log").read_text("utf-8")
@@ -228,23 +232,23 @@ def test_a_word_file_locked_during_a_rebuild_is_recorded_under_the_name_the_new_
     (work / "report.docx").write_bytes(b"lan 2")
     inputs = {"fingerprint": "f", "written": {**before, "report.docx": sha(work / "report.docx")},
               "docx": "report.docx"}
-    places = {"report.docx": run.docx_place(final, before)}
+    places = {"report.docx": ReportFolder(final).place("docx", before)}
     monkeypatch.setattr(os, "replace", locked)
-    messages = run.put_files(work, final, ["report.docx"], places, inputs, before)
+    messages = ReportFolder(final).commit(work, ["report.docx"], places, inputs, before)
     monkeypatch.setattr(os, "replace", real_replace)
     assert len(messages) == 1 and "report.new.docx" in messages[0]
     assert inputs["docx"] == "report.new.docx" and inputs["fingerprint"] == ""
     assert inputs["written"] == {"report.docx": before["report.docx"], "report.new.docx": sha(final / "report.new.docx")}
     (final / "inputs.json").write_text(json.dumps(inputs), "utf-8")
-    assert index._docx(final) == "report.new.docx"                   # the index links the new file
+    assert ("DOCX", "report.new.docx") in index._links(final)[0]     # the index links the new file
 
     # Word closed: the next rebuild replaces report.docx (nobody edited it) and removes the copy beside it.
-    written = run.made_before(final)["written"]
-    assert run.docx_place(final, written) == "report.docx"
+    written = ReportFolder(final).recorded()["written"]
+    assert ReportFolder(final).place("docx", written) == "report.docx"
     (work / "report.docx").write_bytes(b"lan 3")
     inputs = {"fingerprint": "f", "written": {**written, "report.docx": sha(work / "report.docx")},
               "docx": "report.docx"}
-    assert run.put_files(work, final, ["report.docx"], {"report.docx": "report.docx"}, inputs, written) == []
+    assert ReportFolder(final).commit(work, ["report.docx"], {"report.docx": "report.docx"}, inputs, written) == []
     assert (final / "report.docx").read_bytes() == b"lan 3" and not (final / "report.new.docx").exists()
     assert inputs["written"] == {"report.docx": sha(final / "report.docx")} and inputs["docx"] == "report.docx"
 
@@ -256,10 +260,10 @@ def test_a_copy_beside_a_word_file_the_clerk_edited_stays(tmp_path):
     (final / "report.docx").write_bytes(b"van thu sua")
     (work / "report.docx").write_bytes(b"ban moi")
     written = {"report.docx": "0" * 64}
-    place = run.docx_place(final, written)
+    place = ReportFolder(final).place("docx", written)
     assert place == "report.new.docx"
     inputs = {"fingerprint": "f", "written": {**written, place: sha(work / "report.docx")}, "docx": place}
-    assert run.put_files(work, final, ["report.docx"], {"report.docx": place}, inputs, written) == []
+    assert ReportFolder(final).commit(work, ["report.docx"], {"report.docx": place}, inputs, written) == []
     assert (final / "report.docx").read_bytes() == b"van thu sua" and (final / "report.new.docx").read_bytes() == \
         b"ban moi"
 
@@ -272,10 +276,10 @@ def test_a_damaged_inputs_json_is_as_if_there_were_none(tmp_path, content):
     folder = run.output_folder(tmp_path, job)
     folder.mkdir(parents=True)
     (folder / "inputs.json").write_text(content, "utf-8", errors="surrogateescape")
-    assert run.made_before(folder) == {}
+    assert ReportFolder(folder).recorded() == {}
     assert run.is_current(tmp_path, job) is False
     (folder / "report.docx").write_bytes(b"x")
-    assert run.docx_place(folder, run.made_before(folder).get("written", {})) == "report.new.docx"   # kept, unknown
+    assert ReportFolder(folder).place("docx", ReportFolder(folder).recorded().get("written", {})) == "report.new.docx"   # kept, unknown
 
 
 # --- a full disk, a full temporary folder ------------------------------------------------------------------------------
@@ -288,18 +292,23 @@ def failing_notebook(tmp_path: Path, content: bytes | None) -> tuple[Path, Path,
     return work, final, run.Outcome("2024-M11", "93", "Hậu Giang", "failed", message="lỗi cố ý")
 
 
+def keep_failed(work: Path, final: Path, cells: list, outcome: run.Outcome) -> None:
+    kept = ReportFolder(final).keep_failed(work, cells, outcome.message)
+    outcome.files = [str(kept)] if kept else []
+
+
 @pytest.mark.parametrize("content", [b"", b'{"cells": [{"cell_type": "code", "sou', None])
 def test_a_cut_notebook_is_never_kept_as_the_failed_one(tmp_path, content):
     cells = [nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", name="stdout",
                                                                                       text="1\n")])]
     work, final, outcome = failing_notebook(tmp_path, content)
-    run.Runner._keep_failed(work, final, cells, outcome)
+    keep_failed(work, final, cells, outcome)
     kept = nbformat.read(final / "report.failed.ipynb", as_version=4)     # whole: the cells that had started
     assert kept.cells[0].source == "print(1)" and "lỗi cố ý" in kept.cells[-1].source
     shutil.rmtree(tmp_path)
     tmp_path.mkdir()
     work, final, outcome = failing_notebook(tmp_path, content)
-    run.Runner._keep_failed(work, final, [], outcome)
+    keep_failed(work, final, [], outcome)
     assert not (final / "report.failed.ipynb").exists() and outcome.files == []
 
 
@@ -320,14 +329,14 @@ def test_a_full_disk_leaves_no_failed_notebook_at_all(tmp_path, monkeypatch):
 
     monkeypatch.setattr(files, "open_for_writing", lambda path, **kw: Full(real_open(path, **kw)))
     with pytest.raises(ThadsError, match="ổ đĩa đã đầy|thư mục tạm"):
-        run.Runner._keep_failed(work, final, [nbformat.v4.new_code_cell("print(1)")], outcome)
+        keep_failed(work, final, [nbformat.v4.new_code_cell("print(1)")], outcome)
     assert not (final / "report.failed.ipynb").exists() and not list(final.glob(".*.tmp"))
 
 
 def test_a_long_failed_notebook_is_folded(tmp_path):
     notebook = ran_notebook(nbformat.v4.new_output("stream", name="stdout", text="x\n" * 3_000_000))
     work, final, outcome = failing_notebook(tmp_path, nbformat.writes(notebook).encode())
-    run.Runner._keep_failed(work, final, [], outcome)
+    keep_failed(work, final, [], outcome)
     kept = final / "report.failed.ipynb"
     assert kept.stat().st_size < 300_000 and "bỏ bớt" in kept.read_text("utf-8")
     nbformat.read(kept, as_version=4)

@@ -17,12 +17,12 @@ import pytest
 from docx import Document
 from markupsafe import Markup
 
-from thads import batch, cli, dataset, metrics, notes, parts, signing, units, validation, word
+from thads import batch, checks, cli, dataset, metrics, notes, parts, signing, units, validation, word
 from thads.errors import ThadsError
 from thads.periods import Period
 from thads.units import Units
 
-from ranking import independent_ranks
+from tests.support.ranking import independent_ranks
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTROL = "\x01\x1b\x0b"
@@ -70,12 +70,12 @@ def test_validate_names_the_line_and_section_of_control_characters_in_a_note(tmp
     note.parent.mkdir(parents=True)
     note.write_text("## Ý kiến chỉ đạo\n\nTập trung\x1b[31m thi hành\n\n## Nhiệm vụ, giải pháp\n\n- Rà soát\x0b hồ sơ\n",
                     "utf-8")
-    found = validation.note_characters(tmp_path / "notes")
+    found = checks.note_characters(tmp_path / "notes")
     assert [line.split(": có ký tự")[0] for line in found] == [f"{note}, dòng 3, mục 'Ý kiến chỉ đạo'",
                                                               f"{note}, dòng 7, mục 'Nhiệm vụ, giải pháp'"]
     assert "\\x1b" in found[0] and "\\x0b" in found[1] and "\x1b" not in "".join(found)
     assert notes.check(tmp_path / "notes") == []          # the note itself is valid: only its characters are not
-    assert validation.note_characters(tmp_path / "none") == []
+    assert checks.note_characters(tmp_path / "none") == []
 
 
 def units_folder(tmp_path: Path) -> Path:

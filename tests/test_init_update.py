@@ -82,8 +82,11 @@ def test_create_copies_notebooks_and_templates_and_records_content_digests(made,
         assert (made / "notebooks" / source.name).read_bytes() == source.read_bytes()
     manifest = _manifest(made)
     assert manifest["format"] == init.FORMAT
+    docs = {f"docs/{p.name}" for p in (package["notebooks"].parent / "docs").glob("*.md")}
+    assert "docs/du-lieu.md" in docs
     assert set(manifest["files"]) == {"notebooks/province_report.ipynb", "notebooks/national_overview.ipynb",
-                                      "templates/tinh/ket-qua-viec.md.j2", "templates/tieu-de.md.j2"}
+                                      "notebooks/office_report.ipynb", "templates/tinh/ket-qua-viec.md.j2", "templates/tieu-de.md.j2",
+                                      "requirements.lock", *docs}
     assert manifest["files"]["templates/tinh/ket-qua-viec.md.j2"] == init.text_digest(RESULT.encode("utf-8"))
     # The format earlier versions read is still written: byte hashes of the notebooks.
     assert manifest["notebooks"] == {p.name: init._sha256(p) for p in package["notebooks"].glob("*.ipynb")}
@@ -275,3 +278,47 @@ def test_the_name_beside_is_never_taken_for_a_variant(tmp_path):
         assert "~" in side.name and not variant.fullmatch(side.name)
         for slug in slugs:
             assert kind.variant(tmp_path, Subject("x", "X", "X", slug)) == shared, (kind.name, slug)
+
+
+# The user documentation and the pinned versions travel with the package -------------------------------------
+def test_create_copies_the_documentation_and_the_pins_into_the_project(made, package):
+    """An office with only the package: README's "xem docs/du-lieu.md" and `pip install -c requirements.lock`
+    name files of the project."""
+    shipped = package["notebooks"].parent
+    for page in (shipped / "docs").glob("*.md"):
+        assert (made / "docs" / page.name).read_bytes() == page.read_bytes(), page.name
+    assert (made / "docs" / "du-lieu.md").is_file() and (made / "docs" / "README.md").is_file()
+    assert (made / init.PINS).read_bytes() == (shipped / init.PINS).read_bytes()
+    assert "pandas==" in (made / init.PINS).read_text("utf-8")
+    manifest = _manifest(made)
+    assert manifest["files"]["docs/du-lieu.md"] == init.text_digest((shipped / "docs" / "du-lieu.md").read_bytes())
+    assert manifest["files"][init.PINS] == init.text_digest((shipped / init.PINS).read_bytes())
+
+
+def test_update_fixes_unedited_pages_keeps_edited_ones_and_adds_new_ones(made, package):
+    docs, shipped = made / "docs", package["notebooks"].parent / "docs"
+    (docs / "ky-bao-cao.md").write_bytes((docs / "ky-bao-cao.md").read_bytes().replace(b"\n", b"\r\n"))   # Windows
+    (docs / "du-lieu.md").write_text("# Dữ liệu\n\nGhi chú riêng của văn phòng.\n", "utf-8")
+    (shipped / "ky-bao-cao.md").write_text("# Kỳ báo cáo (bản mới)\n", "utf-8")
+    (shipped / "du-lieu.md").write_text("# Dữ liệu (bản mới)\n", "utf-8")
+    (shipped / "cai-dat.md").write_text("# Cài đặt\n", "utf-8")
+
+    text = "\n".join(init.update(made))
+
+    assert "cập nhật docs/ky-bao-cao.md" in text and (docs / "ky-bao-cao.md").read_text("utf-8") == "# Kỳ báo cáo (bản mới)\n"
+    assert "giữ nguyên docs/du-lieu.md: đã được sửa" in text and "docs/du-lieu~ban-moi.md" in text
+    assert (docs / "du-lieu.md").read_text("utf-8") == "# Dữ liệu\n\nGhi chú riêng của văn phòng.\n"
+    assert (docs / "du-lieu~ban-moi.md").read_text("utf-8") == "# Dữ liệu (bản mới)\n"
+    assert "thêm docs/cai-dat.md" in text and (docs / "cai-dat.md").is_file()
+    assert init.PINS not in text.split("Cập nhật notebook", 1)[1].split("\n", 1)[1]   # the pins did not change
+    # Once more: nothing new; the edited page is still kept.
+    again = "\n".join(init.update(made))
+    assert "cập nhật docs" not in again and "giữ nguyên docs/du-lieu.md" in again
+
+
+def test_update_brings_new_pins_and_says_how_to_install_them(made, package):
+    pins = package["notebooks"].parent / init.PINS
+    pins.write_text(pins.read_text("utf-8").replace("pandas==2.3.3", "pandas==2.3.4"), "utf-8")
+    text = "\n".join(init.update(made))
+    assert f"cập nhật {init.PINS}" in text and "pandas==2.3.4" in (made / init.PINS).read_text("utf-8")
+    assert f'python -m pip install -c {init.PINS} "thads-reports[lab]"' in text

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from thads import files, init, run
+from thads import engine, files, init, pdf, run
 from thads.errors import ThadsError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def test_init_makes_a_project_and_refuses_to_overwrite_one(tmp_path):
                      "data/targets.csv", "outputs"):
         assert (folder / relative).exists(), relative
     assert json.loads((folder / ".thads" / "manifest.json").read_text("utf-8"))["notebooks"].keys() == {
-        "province_report.ipynb", "national_overview.ipynb"}
+        "province_report.ipynb", "national_overview.ipynb", "office_report.ipynb"}
     assert lines[-1].startswith(f"Bước tiếp theo: cd {folder}")
     with pytest.raises(ThadsError, match="đã là một dự án thads.*thads init --update"):
         init.create(folder)
@@ -149,7 +149,7 @@ def test_reports_run_on_this_python_not_on_a_kernel_left_by_another_installation
 
     monkeypatch.setattr(kernelspec.KernelSpecManager, "get_kernel_spec",
                         lambda self, name: _Spec([interpreter, "-m", "ipykernel_launcher"]))
-    assert run.kernel_name() == expected
+    assert engine.kernel_name() == expected
 
 
 # A new environment, as an office installs it ---------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_without_a_browser_a_pdf_says_what_to_install_and_what_still_works(monke
     monkeypatch.setattr(pdf, "windows_places", lambda environ: [])
     with pytest.raises(ThadsError, match="không tìm thấy trình duyệt.*apt install chromium.*Edge.*THADS_BROWSER"
                                          ".*--format html,docx"):
-        export.to_pdf("<p>x</p>")
+        pdf.to_pdf("<p>x</p>")
 
 
 def test_the_browser_named_by_thads_browser_must_exist(monkeypatch, tmp_path):

@@ -13,16 +13,17 @@ that leaked.
 """
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+
+from tests import support
 
 pytestmark = pytest.mark.slow   # real kernels and whole batches: make test, not make check
 
@@ -62,9 +63,7 @@ WITNESS = ("from thads.metrics import rate\n"
            "print(f'Ô kiểm tra {province}: tỷ lệ 2/3 = {rate(2, 3)}; round(2.675, 2) = {round(2.675, 2)}')")
 
 
-def thads(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=900, env={**os.environ, **(env or {})})
+thads = partial(support.thads, timeout=900)     # whole batches
 
 
 def provinces(count: int) -> list[tuple[str, str]]:

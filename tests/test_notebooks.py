@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from thads import parts
 
-import seed
+from tests.support import seed, thads
 
 pytestmark = pytest.mark.slow
 
@@ -53,11 +53,6 @@ def readme_example() -> list[tuple[str, str]]:
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(blocks) == 2
     return [("code", block.strip()) for block in blocks]
-
-
-def thads(*args, cwd=ROOT, timeout=600):
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 PAGE_NUMBER = re.compile(r"^\s*\d+\s*\n|\n\s*\d+\s*$")     # a page's number, alone on its line
@@ -266,11 +261,11 @@ def test_papermill_then_nbconvert_gives_the_report_without_code(plain, name):
 
 
 def test_plain_jupyter_and_thads_run_give_the_same_report(plain):
-    from thads import export
+    from thads.exporters import Export
 
     made = text_of(plain / "run" / "2024-M11" / "93" / "report.html")
     for name in ("root.ipynb", "inside.ipynb"):
-        page, _ = export.to_html(nbformat.read(plain / name, as_version=4))
+        page = Export(nbformat.read(plain / name, as_version=4)).page
         (plain / f"{name}.html").write_text(page, "utf-8")
         assert text_of(plain / f"{name}.html") == made, name
 

@@ -5,8 +5,6 @@ deleting a cell never leaves a wrong number."""
 import base64
 import io
 import shutil
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -19,6 +17,8 @@ from pypdf import PdfReader
 
 from thads import numbering, parts, word
 from thads.exporters import ReportHTMLExporter
+
+from tests.support import thads
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
@@ -207,11 +207,6 @@ def test_word_prints_the_same_numbers_as_the_page():
 
 
 # End to end: thads run on a notebook without its rank table ------------------------------------------------------
-def thads(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
-
-
 def pdf_text(path: Path) -> str:
     text = " ".join(page.extract_text() or "" for page in PdfReader(path).pages)
     return unicodedata.normalize("NFC", " ".join(text.split()))

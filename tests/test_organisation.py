@@ -15,7 +15,7 @@ from thads.errors import ThadsError
 from thads.periods import Period
 from thads.units import organised_on
 
-from ranking import independent_ranks
+from tests.support.ranking import independent_ranks
 
 ROOT = Path(__file__).resolve().parents[1]
 P9 = Period.parse("2025-M09")            # 9 tháng năm 2025: 01/10/2024 - 30/06/2025, the day before the merger

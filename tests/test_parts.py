@@ -237,8 +237,8 @@ def test_batch_files_name_a_notebook_per_entry(tmp_path):
 def test_every_kind_of_report_has_its_notebook():
     for kind in kinds.KINDS.values():
         assert (ROOT / "notebooks" / kind.notebook).is_file()
-    with pytest.raises(ThadsError, match="chọn province, national"):
-        kinds.get("office")
+    with pytest.raises(ThadsError, match="chọn province, national, office"):
+        kinds.get("don-vi")
 
 
 def test_a_notebook_that_did_not_run_through_is_not_exported():

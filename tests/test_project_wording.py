@@ -20,6 +20,8 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from tests import support
+
 PERIOD = "2024-M11"
 ORIGINAL = "Tính từ ngày 01/10/2023 đến ngày 31/08/2024"
 EDITED = "Từ ngày 01/10/2023 đến ngày 31/08/2024"
@@ -32,10 +34,8 @@ OWN_PARAGRAPH = "Đoạn riêng của Tỉnh Hậu Giang: tỷ lệ về việc 
 
 def thads(project: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """`thads ARGS` run inside `project` (found by its thads.yml, not by a THADS_PROJECT of the caller)."""
-    env = {k: v for k, v in os.environ.items() if k != "THADS_PROJECT"}
-    env["COLUMNS"] = "250"         # the summary table's lines are not wrapped
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=project, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    # COLUMNS: the summary table's lines are not wrapped
+    return support.thads(*args, cwd=project, timeout=timeout, env={"THADS_PROJECT": None, "COLUMNS": "250"})
 
 
 def output(done: subprocess.CompletedProcess) -> str:

@@ -5,7 +5,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -16,17 +15,13 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-import seed
+from tests.support import seed
+from tests.support import start as thads     # the runs go together: each waited for later
 
 pytestmark = pytest.mark.slow   # real kernels, batches or a browser: make test, not make check
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-
-
-def thads(*args, cwd=ROOT):
-    return subprocess.Popen([sys.executable, "-m", "thads", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
 
 
 def html_text(path: Path) -> str:

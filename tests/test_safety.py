@@ -7,9 +7,8 @@ import io
 import os
 import re
 import shutil
-import subprocess
-import sys
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import openpyxl
@@ -20,11 +19,10 @@ from thads.errors import Problem, ThadsError, visible
 from thads.periods import Period
 from thads.units import Units
 
+from tests import support
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def thads(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+thads = partial(support.thads, timeout=120)
 
 
 # --- the file system ---------------------------------------------------------------------------------------

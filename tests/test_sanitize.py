@@ -196,9 +196,10 @@ def html_output(code: str, html: str, **data):
 
 
 def page_of(nb) -> tuple[str, list[str]]:
-    from thads import export
+    from thads.exporters import Export
 
-    return export.to_html(nb)
+    made = Export(nb)
+    return made.page, made.hidden
 
 
 def test_outputs_and_markdown_are_cleaned_and_what_went_is_logged_with_the_cell():

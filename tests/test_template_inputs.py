@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from thads import cli, dataset, parts, run, validation
+from thads import checks, cli, dataset, inputs, parts, run, validation
 from thads.periods import Period
 from thads.wording import PACKAGE
 
@@ -41,40 +41,40 @@ def recorded(folder: Path, name: str = NAME) -> list[dict]:
     """What inputs.json records of template `name` as it resolves now through the project's folder, then the
     package's."""
     search = [str(folder), str(PACKAGE)]
-    found = run.resolve_template(name, search)
+    found = inputs.resolve_template(name, search)
     return [{"name": name, "search": search, "file": str(found), "sha256": sha(found)}]
 
 
 def test_a_recorded_template_that_resolves_to_the_same_content_is_current(templates):
     made = recorded(templates)                       # the package's file: the project has none
-    assert not run.templates_changed(made)
+    assert not inputs.templates_changed(made)
     (templates / NAME).write_bytes((PACKAGE / NAME).read_bytes())
-    assert not run.templates_changed(made)           # a copy with the same words hides it: same report
-    assert not run.templates_changed([])             # a report that used no template
+    assert not inputs.templates_changed(made)           # a copy with the same words hides it: same report
+    assert not inputs.templates_changed([])             # a report that used no template
 
 
 def test_a_project_file_newly_hiding_the_packages_template_makes_the_report_stale(templates):
     made = recorded(templates)
     (templates / NAME).write_text("Lời văn riêng của dự án.\n", "utf-8")
-    assert run.templates_changed(made)
+    assert inputs.templates_changed(made)
 
 
 def test_an_edited_or_removed_project_template_makes_the_report_stale(templates):
     (templates / NAME).write_text("Lời văn riêng của dự án.\n", "utf-8")
     made = recorded(templates)
-    assert made[0]["file"] == str(templates / NAME) and not run.templates_changed(made)
+    assert made[0]["file"] == str(templates / NAME) and not inputs.templates_changed(made)
     (templates / NAME).write_text("Lời văn đã sửa.\n", "utf-8")
-    assert run.templates_changed(made)
+    assert inputs.templates_changed(made)
     (templates / NAME).write_text("Lời văn riêng của dự án.\n", "utf-8")
-    assert not run.templates_changed(made)           # the edit undone: the report is current again
+    assert not inputs.templates_changed(made)           # the edit undone: the report is current again
     (templates / NAME).unlink()                      # the package's words are used again
-    assert run.templates_changed(made)
+    assert inputs.templates_changed(made)
 
 
 def test_nothing_recorded_or_a_broken_record_counts_as_changed(templates):
-    assert run.templates_changed(None)
-    assert run.templates_changed([{"name": NAME}])
-    assert run.templates_changed([{"name": "khong-co.md.j2", "search": [str(PACKAGE)], "sha256": "0"}])
+    assert inputs.templates_changed(None)
+    assert inputs.templates_changed([{"name": NAME}])
+    assert inputs.templates_changed([{"name": "khong-co.md.j2", "search": [str(PACKAGE)], "sha256": "0"}])
 
 
 def test_is_current_checks_the_recorded_templates(tmp_path, templates):
@@ -106,16 +106,16 @@ def test_the_templates_of_the_parts_are_collected_once_in_order(tmp_path, templa
         nbformat.v4.new_code_cell("", outputs=[part(["gói thads: chung/cum-tu.md.j2"],
                                                     {"chung/cum-tu.md.j2": str(PACKAGE / "chung/cum-tu.md.j2")})]),
     ])
-    shown, entries = run.templates_used(notebook, templates)
+    shown, entries = inputs.templates_used(notebook, templates)
     assert shown == ["gói thads: tinh/tieu-de.md.j2", f"gói thads: {NAME}", "gói thads: chung/cum-tu.md.j2"]
     assert [e["name"] for e in entries] == ["tinh/tieu-de.md.j2", "chung/cum-tu.md.j2", NAME]
     entry = next(e for e in entries if e["name"] == NAME)
     # The project's folder did not exist when the report was made: it is searched anyway, before the package's.
     assert entry == {"name": NAME, "search": [str(templates), str(PACKAGE)], "file": package_file,
                      "sha256": sha(PACKAGE / NAME)}
-    assert not run.templates_changed(entries)
+    assert not inputs.templates_changed(entries)
     (templates / NAME).write_text("Lời văn riêng.\n", "utf-8")
-    assert run.templates_changed(entries)
+    assert inputs.templates_changed(entries)
 
 
 # --- thads validate ----------------------------------------------------------------------------------------------
@@ -181,10 +181,10 @@ def test_validate_accepts_the_packages_templates_and_says_so(tmp_path, capsys, s
 def test_without_the_sample_periods_in_the_data_the_package_sample_is_used(tmp_path, sample_data, monkeypatch):
     folder = project_with_templates(tmp_path / "du-an")
     made = []
-    monkeypatch.setattr(validation, "_sample_data", lambda: made.append(1) or sample_data)
-    checked, problems = validation.check_templates(folder, data=None)
+    monkeypatch.setattr(checks, "_sample_data", lambda: made.append(1) or sample_data)
+    checked, problems = checks.check_templates(folder, data=None)
     assert made == [1] and problems == [] and checked > 0
-    assert validation.check_templates(tmp_path / "khong-co") == (0, [])       # no templates: nothing generated
+    assert checks.check_templates(tmp_path / "khong-co") == (0, [])       # no templates: nothing generated
     assert made == [1]
 
 

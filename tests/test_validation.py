@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,6 +23,8 @@ import pytest
 
 from thads import cli, dataset, metrics
 from thads.periods import Period
+
+from tests.support import installed_thads
 
 REPO = Path(__file__).resolve().parents[1]
 STATS = "stats/2024.csv"
@@ -79,7 +79,7 @@ def assert_problem(problems: list[str], file: str, row: int | None, column: str 
 
 # --- editing a copy of the data folder ------------------------------------------------------------
 
-from tables import Csv as Table  # noqa: E402
+from tests.support.tables import Csv as Table  # noqa: E402
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def _sorted(stats: pd.DataFrame) -> pd.DataFrame:
     return stats.sort_values(list(KEYS)).reset_index(drop=True)
 
 
-from tables import cp1258  # noqa: E402, F401  (shared with test_bad_inputs)
+from tests.support.tables import cp1258  # noqa: E402, F401  (shared with test_bad_inputs)
 
 
 def period_containing(day: date) -> Period:
@@ -121,10 +121,7 @@ def test_small_folder_validates_clean(folder, capsys):
 
 def run_thads(*args: str) -> subprocess.CompletedProcess:
     """The installed `thads` command (the venv's, beside the running Python) as a real process."""
-    beside = Path(sys.executable).with_name("thads")
-    command = str(beside) if beside.exists() else shutil.which("thads")
-    return subprocess.run([command, *args], cwd=REPO, capture_output=True, encoding="utf-8", timeout=120,
-                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    return installed_thads(*args, timeout=120)
 
 
 def test_sample_data_validates_clean():

@@ -7,7 +7,6 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -19,19 +18,15 @@ from PIL import Image
 from pypdf import PdfReader
 
 from thads import parts, run, signing, word
+from thads.folder import ReportFolder
 from thads.errors import ThadsError
 
-import seed
+from tests.support import seed, thads
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = [*seed.SEED_SENTENCES,
         "tiếp 209 lượt công dân; thụ lý 41 đơn khiếu nại, tố cáo thuộc thẩm quyền, đã giải quyết 96,97% đơn khiếu nại "
         "và 75% đơn tố cáo"]
-
-
-def thads(*args):
-    return subprocess.run([sys.executable, "-m", "thads", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
 
 
 def document_text(doc) -> str:
@@ -116,14 +111,14 @@ def test_signing_settings_fill_the_end_of_the_document(tmp_path):
 
 
 def test_a_word_file_a_clerk_changed_is_never_overwritten(tmp_path):
-    assert run.docx_place(tmp_path, {}) == "report.docx"
+    assert ReportFolder(tmp_path).place("docx", {}) == "report.docx"
     (tmp_path / "report.docx").write_bytes(b"made")
     made = hashlib.sha256(b"made").hexdigest()
-    assert run.docx_place(tmp_path, {"report.docx": made}) == "report.docx"
+    assert ReportFolder(tmp_path).place("docx", {"report.docx": made}) == "report.docx"
     (tmp_path / "report.docx").write_bytes(b"edited by the clerk")
-    assert run.docx_place(tmp_path, {"report.docx": made}) == "report.new.docx"
+    assert ReportFolder(tmp_path).place("docx", {"report.docx": made}) == "report.new.docx"
     (tmp_path / "report.new.docx").write_bytes(b"edited too")
-    assert run.docx_place(tmp_path, {"report.docx": made}) == "report.new-2.docx"
+    assert ReportFolder(tmp_path).place("docx", {"report.docx": made}) == "report.new-2.docx"
 
 
 # End to end: thads run, python-docx, LibreOffice ------------------------------------------------------------
@@ -182,8 +177,9 @@ def test_every_format_ends_with_the_recipients_and_the_signer(made, kind):
     assert "Nơi nhận:" in before and "CỤC TRƯỞNG" in before and "Lê Phước Toàn" in before
     assert "Ban Chỉ đạo Thi hành án dân sự tỉnh (để báo cáo)" in before
     assert before.index("Lê Phước Toàn", before.index("Nơi nhận:")) < before.index("Phụ lục 1")
-    # Cần Thơ signed in 2026: a THADS thành phố, nothing set: blanks for the clerk.
+    # Cần Thơ signed in 2026: a THADS thành phố, its head's title; no signer set: dotted lines for the clerk.
     assert "Nơi nhận:" in after and "………" in after and "CỤC TRƯỞNG" not in after
+    assert "TRƯỞNG THI HÀNH ÁN DÂN SỰ THÀNH PHỐ" in after
 
 
 @pytest.mark.slow

@@ -78,6 +78,34 @@ def _f(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _plain(value) -> float | None:
+    """A drawn value as its record holds it: a float, None where nothing is drawn (missing, NaN)."""
+    if value is None or value is pd.NA:
+        return None
+    number = float(value)
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _series(fig: Figure, *panels: dict) -> None:
+    """Record on `fig` the numbers it draws, one dict per panel (axes), so that another format can draw the same chart
+    again (PowerPoint's own charts, `powerpoint`): "title"; "type" ("bar": horizontal bars, "column", "stacked_bar",
+    "line"); "unit" ("percent", "count", "billion": tỷ đồng); "categories" in reading order (top to bottom, left to
+    right); "series": [{"name", "values", "color" or "colors" (one per category)}]; optionally "target" (a rate drawn
+    as a line) and "target_label". The report's key figures and the chart's record are the same numbers."""
+    for panel in panels:
+        for series in panel["series"]:
+            series["values"] = [_plain(v) for v in series["values"]]
+        if panel.get("target") is not None:
+            panel["target"] = _plain(panel["target"])
+    fig.thads_chart = {"panels": list(panels)}
+
+
+def recorded(fig) -> dict | None:
+    """What a chart of the package draws (`_series`), or None for a figure it did not draw (an analyst's)."""
+    found = getattr(fig, "thads_chart", None)
+    return found if isinstance(found, dict) else None
+
+
 def svg(fig: Figure) -> bytes:
     """The figure as SVG, drawn under the report's style (whatever the notebook's rcParams).
 
@@ -94,9 +122,9 @@ def png(fig: Figure, dpi: int = 200) -> bytes:
     """The figure as PNG bytes, drawn once under the report's style (whatever the notebook's rcParams).
 
     Opaque RGB, not matplotlib's RGBA: the charts have a white background, and a PDF keeps an RGBA image
-    twice (colour and alpha mask). zlib level 3 encodes in about half the time of the default 6 for 10%
-    more bytes. Titles sit at a fixed height (`y=1`), where matplotlib would put them anyway: placing them
-    automatically measured every tick label again, a quarter of the drawing time.
+    twice (colour and alpha mask). zlib level 3 encodes faster than the default 6, for slightly more bytes.
+    Titles sit at a fixed height (`y=1`), where matplotlib would put them anyway: placing them automatically
+    measures every tick label again.
     """
     from PIL import Image
 
@@ -143,7 +171,7 @@ def _blank(rows: int, cols: int, ticks: tuple[int, int]) -> bytes:
 
 def _figure(rows: int = 1, cols: int = 1, *, ticks: tuple[int, int], height: float = 3.0, left: float = 0.8,
             bottom: float = 0.4, top: float = 0.35, wspace: float = 0.25):
-    """A figure with fixed margins, in inches (a layout engine would cost half the drawing time), as a copy
+    """A figure with fixed margins, in inches (a layout engine would cost much of the drawing time), as a copy
     of a blank one. Called under `rc_context(STYLE)`, which each chart function holds around all its work.
 
     `ticks` is how many ticks each axes usually draws, x then y: a hint for speed only, as matplotlib
@@ -176,6 +204,11 @@ def rates_vs_targets(kf: KeyFigures | NationalFigures) -> Figure:
         ax.set_xlim(0, 105)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
         ax.set_title("Tỷ lệ thi hành xong so với chỉ tiêu", y=1)
+        _series(fig, {"title": "Tỷ lệ thi hành xong so với chỉ tiêu", "type": "bar", "unit": "percent",
+                      "categories": ["Về việc", "Về tiền"],
+                      "series": [{"name": "Tỷ lệ thi hành xong", "colors": colors,
+                                  "values": [kf.result(k).ty_le for k in kinds]},
+                                 {"name": "Chỉ tiêu", "color": TARGET, "values": [kf.result(k).chi_tieu for k in kinds]}]})
     return fig
 
 
@@ -209,7 +242,25 @@ def structure(kf: KeyFigures) -> Figure:
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
         ax.set_title("Cơ cấu số phải thi hành (% trên tổng số phải thi hành)", y=1)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
+        _series(fig, {"title": "Cơ cấu số phải thi hành (% trên tổng số phải thi hành)", "type": "stacked_bar",
+                      "unit": "percent", "categories": ["Về việc", "Về tiền"],
+                      "series": [{"name": name, "color": color, "values": [round(row[j], 2) for row in shares]}
+                                 for j, (name, color) in enumerate(zip(names, colors))]})
     return fig
+
+
+LABEL_SIZE, LABEL_PITCH = 9.0, 1.5       # a row label's size (pt) and the row's height in label sizes
+ROWS_HEIGHT = 8.8                        # inches: the most the rows of a ranked chart take (it fits an A4 page)
+
+
+def _label_size(rows: int) -> tuple[float, float]:
+    """A ranked chart's label size in points and row height in inches, sized to the number of rows: the body's 9 pt
+    (8,4 pt printed at the text's width) up to 46 rows, a 25-office chart included; smaller only as needed for the
+    rows to fit a page (63 provinces: 6,7 pt)."""
+    rows = max(rows, 1)
+    size = min(LABEL_SIZE, ROWS_HEIGHT * 72 / (LABEL_PITCH * rows))
+    # A few offices get airier rows: 0,28 inch each, the rows never more than 3,6 inches together.
+    return round(size, 1), max(size * LABEL_PITCH / 72, min(0.28, 3.6 / rows))
 
 
 def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None, by_row_target: bool = False,
@@ -222,12 +273,11 @@ def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None, by_ro
     with mpl.rc_context(STYLE):
         ranked = table.assign(_r=table[f"{kind}_ty_le"].map(lambda v: -1 if v is None else float(v)))
         ranked = ranked.sort_values("_r")
-        many = len(ranked) > 20
+        size, pitch = _label_size(len(ranked))
         longest = max((len(str(name)) for name in ranked["don_vi"]), default=10)
-        fig, (ax,) = _figure(height=max(2.4, (0.14 if many else 0.28) * len(ranked) + 1),
-                             left=0.35 + longest * (0.055 if many else 0.07), ticks=(6, 16))
-        if many:
-            ax.tick_params(axis="y", labelsize=6.5)
+        fig, (ax,) = _figure(height=max(2.4, pitch * len(ranked) + 1), left=0.35 + longest * size * 0.0075,
+                             ticks=(6, 16))
+        ax.tick_params(axis="y", labelsize=size)
         rates = [float(v) if v is not None else 0 for v in ranked[f"{kind}_ty_le"]]
         own = list(ranked[f"{kind}_chi_tieu"]) if by_row_target else [target] * len(ranked)
         colors = [NEUTRAL if t is None or v is None else (MET if v >= t else MISSED)
@@ -241,10 +291,18 @@ def offices_ranked(table: pd.DataFrame, kind: str, target: Decimal | None, by_ro
             label = f"Chỉ tiêu {'toàn quốc ' if by_row_target else ''}{fmt.percent(target)}"
             ax.axvline(float(target), color=TARGET, lw=1.5, ls="--", label=label)
         if target is not None or by_row_target:
-            ax.legend(loc="lower right", fontsize=7)
+            ax.legend(loc="lower right", fontsize=8)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(PERCENT_AXIS)
         ax.set_title(title or f"Tỷ lệ thi hành xong về {'việc' if kind == 'viec' else 'tiền'} theo đơn vị", y=1)
+        # Recorded top to bottom, as read: the highest rate first.
+        series = [{"name": f"Tỷ lệ thi hành xong về {'việc' if kind == 'viec' else 'tiền'}", "colors": colors[::-1],
+                   "values": list(ranked[f"{kind}_ty_le"])[::-1]}]
+        if by_row_target:
+            series.append({"name": "Chỉ tiêu của tỉnh", "color": "#000000", "values": own[::-1]})
+        _series(fig, {"title": ax.get_title(), "type": "bar", "unit": "percent",
+                      "categories": [str(name) for name in ranked["don_vi"]][::-1], "series": series,
+                      "target": target, "target_label": label if target is not None else None})
     return fig
 
 
@@ -266,6 +324,16 @@ def monthly(path: pd.DataFrame, kf: KeyFigures | NationalFigures) -> Figure:
             ax.set_title(title, y=1)
             ax.tick_params(axis="x", rotation=45, labelsize=7)
         axes[0].legend(loc="lower right", fontsize=7)
+        panels = []
+        for kind, title in (("viec", "Về việc"), ("tien", "Về tiền")):
+            series = [{"name": "Cùng kỳ năm trước", "color": LAST_YEAR, "values": list(path[f"{kind}_ty_le_cung_ky"])}
+                      ] if path[f"{kind}_ty_le_cung_ky"].notna().any() else []
+            series.append({"name": "Năm nay", "color": CURRENT, "values": list(path[f"{kind}_ty_le"])})
+            if kf.result(kind).chi_tieu is not None:
+                series.append({"name": "Chỉ tiêu", "color": TARGET, "values": [kf.result(kind).chi_tieu] * len(path)})
+            panels.append({"title": title, "type": "line", "unit": "percent",
+                           "categories": [str(x) for x in path["nhan"]], "series": series})
+        _series(fig, *panels)
     return fig
 
 
@@ -287,6 +355,14 @@ def against_last_year(kf: KeyFigures) -> Figure:
             ax.set_xticks(list(xs), names)
             ax.yaxis.set_major_formatter(NUMBER_AXIS)
             ax.set_title(title, y=1)
+        _series(fig, *({"title": title, "type": "column", "unit": unit, "categories": ["Có điều kiện", "Thi hành xong"],
+                        "series": ([{"name": last.ten_ky, "color": LAST_YEAR,
+                                     "values": [getattr(last.result(kind), k) / scale for k in keys]}] if last else [])
+                        + [{"name": kf.ten_ky, "color": CURRENT,
+                            "values": [getattr(kf.result(kind), k) / scale for k in keys]}]}
+                       for kind, title, scale, unit in (("viec", "Số việc", 1, "count"),
+                                                        ("tien", "Số tiền (tỷ đồng)", fmt.THOUSANDS_PER_BILLION,
+                                                         "billion"))))
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=2)
     return fig

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from thads import __version__, project
+from thads import __version__, formats, kinds, project
 from thads.errors import DataError, ThadsError, visible
 from thads.periods import Period, parse_periods
 from thads.units import organised_on
@@ -80,6 +80,37 @@ def _command(commands, name: str, summary: str) -> argparse.ArgumentParser:
     return commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
 
 
+def _run_command(commands) -> None:
+    """`thads run` and its options."""
+    run = _command(commands, "run", "tạo báo cáo (HTML, PDF, Word, trình chiếu) cho một hoặc nhiều tỉnh, kỳ")
+    run.add_argument("batch", nargs="?", type=Path, metavar="TỆP_KHAI_BÁO", help="tệp khai báo YAML trong parameters/ (thay cho --period)")
+    run.add_argument("--period", nargs="+", metavar="KỲ", help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
+    run.add_argument("--province", nargs="+", default=None, metavar="TỈNH",
+                     help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
+    run.add_argument("--office", nargs="+", default=None, metavar="ĐƠN_VỊ",
+                     help="báo cáo của các đơn vị này (--report office): mã (933, 92-KV01) hoặc tên duy nhất trong các "
+                          "đơn vị có tại cuối kỳ (\"huyện Châu Thành\" trùng ở nhiều tỉnh: thêm --province); không "
+                          "ghi thì mọi đơn vị của các tỉnh --province")
+    run.add_argument("--report", choices=list(kinds.known()), default=None, metavar="LOẠI",
+                     help="; ".join(f"{k.name}: {k.label}" + (" (mặc định)" if k.name == "province" else "")
+                                    for k in kinds.known().values()))
+    run.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG",
+                     help=f"{', '.join(formats.names())} hoặc nhiều định dạng: {','.join(formats.names())} (mặc định: theo thads.yml, "
+                          "html,pdf)")
+    run.add_argument("--jobs", type=_positive_int, default=None, metavar="SỐ", help="số báo cáo làm song song (mặc định: số lõi CPU)")
+    run.add_argument("--force", action="store_true", help="làm lại cả những báo cáo không thay đổi")
+    run.add_argument("--timeout", type=_seconds, default=None, metavar="GIÂY", help="giới hạn thời gian mỗi báo cáo, tính bằng giây (mặc định: timeout trong thads.yml, 600)")
+    run.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: outputs/ của dự án)")
+    run.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
+    run.add_argument("--date", default="", metavar="NGÀY", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay trong mùa báo cáo của kỳ, "
+                     "kỳ đã qua thì một ngày trong mùa của nó; xem docs/van-ban.md)")
+    _as_of_option(run)
+    run.add_argument("--notebooks", type=Path, default=None, metavar="THƯ_MỤC",
+                     help=f"thư mục chứa {', '.join(k.notebook for k in kinds.known().values())} (mặc định: "
+                          "notebooks/ của dự án)")
+    _data_option(run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thads", description="Báo cáo công tác thi hành án dân sự.")
     parser.add_argument("--version", action="version", version=f"thads {__version__}", help="hiện phiên bản rồi thoát")
@@ -98,42 +129,35 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC",
                           help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
 
-    run = _command(commands, "run", "tạo báo cáo (HTML, PDF, Word) cho một hoặc nhiều tỉnh, kỳ")
-    run.add_argument("batch", nargs="?", type=Path, metavar="TỆP_KHAI_BÁO", help="tệp khai báo YAML trong parameters/ (thay cho --period)")
-    run.add_argument("--period", nargs="+", metavar="KỲ", help="một hoặc nhiều kỳ, hoặc khoảng: 2024-M11 2024-M12, 2025-M10..2026-M03")
-    run.add_argument("--province", nargs="+", default=None, metavar="TỈNH",
-                     help="mã, tên, tên không dấu, hoặc all (mọi tỉnh có tại cuối kỳ); mặc định all")
-    run.add_argument("--report", choices=["province", "national"], default=None, metavar="LOẠI",
-                     help="province: báo cáo từng tỉnh (mặc định); national: báo cáo tổng hợp toàn quốc")
-    run.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG",
-                     help="html, pdf, docx hoặc nhiều định dạng: html,pdf,docx (mặc định: theo thads.yml, html,pdf)")
-    run.add_argument("--jobs", type=_positive_int, default=None, metavar="SỐ", help="số báo cáo làm song song (mặc định: số lõi CPU)")
-    run.add_argument("--force", action="store_true", help="làm lại cả những báo cáo không thay đổi")
-    run.add_argument("--timeout", type=_seconds, default=None, metavar="GIÂY", help="giới hạn thời gian mỗi báo cáo, tính bằng giây (mặc định: timeout trong thads.yml, 600)")
-    run.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: outputs/ của dự án)")
-    run.add_argument("--notes", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi chú (mặc định: parameters/notes/ của dự án)")
-    run.add_argument("--date", default="", metavar="NGÀY", help="ngày ký báo cáo YYYY-MM-DD (mặc định: hôm nay)")
-    _as_of_option(run)
-    run.add_argument("--notebooks", type=Path, default=None, metavar="THƯ_MỤC",
-                     help="thư mục chứa province_report.ipynb và national_overview.ipynb (mặc định: notebooks/ "
-                          "của dự án)")
-    _data_option(run)
+    _run_command(commands)
 
     export = _command(commands, "export", "xuất một notebook đã chạy (papermill, JupyterLab) ra HTML, PDF, Word")
     export.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="notebook đã chạy, ví dụ out.ipynb")
-    export.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG", help="html, pdf, docx (mặc định: theo thads.yml, html,pdf)")
+    export.add_argument("--format", default=None, metavar="ĐỊNH_DẠNG",
+                        help=f"{', '.join(formats.names())} (mặc định: theo thads.yml, html,pdf)")
     export.add_argument("--out", type=Path, default=None, metavar="THƯ_MỤC", help="thư mục ghi kết quả (mặc định: cạnh notebook)")
 
-    init = _command(commands, "init", "tạo một dự án mới (notebook, mẫu lời văn, dữ liệu mẫu, tham số) hoặc cập nhật notebook và mẫu lời văn")
+    init = _command(commands, "init", "tạo một dự án mới (notebook, mẫu lời văn, dữ liệu mẫu, tham số, tài liệu) hoặc "
+                                      "cập nhật notebook, mẫu lời văn và tài liệu")
     init.add_argument("folder", type=Path, metavar="THƯ_MỤC", help="thư mục của dự án, ví dụ bao-cao-thads")
     init.add_argument("--update", action="store_true",
-                      help="cập nhật các notebook và mẫu lời văn chưa sửa của một dự án có sẵn sau khi nâng cấp thads "
+                      help="cập nhật các notebook, mẫu lời văn, tài liệu docs/ và requirements.lock chưa sửa của một "
+                           "dự án có sẵn sau khi nâng cấp thads "
                            "(tệp đã sửa được giữ nguyên, bản mới ghi bên cạnh)")
 
     provinces = _command(commands, "provinces", "danh sách tỉnh/thành phố tại cuối một kỳ (hoặc vào ngày --as-of)")
     provinces.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2026-M12")
     _as_of_option(provinces)
     _data_option(provinces)
+
+    lab = _command(commands, "lab", "mở JupyterLab trên thư mục dự án, notebook chạy bằng kernel thads của dự án "
+                                    "(cần phần [lab] của gói)")
+    lab.add_argument("--port", type=_positive_int, default=None, metavar="CỔNG",
+                     help="cổng của JupyterLab (mặc định: 8888, hoặc cổng trống kế tiếp)")
+    lab.add_argument("--no-browser", dest="browser", action="store_false",
+                     help="không tự mở trình duyệt (JupyterLab in địa chỉ để mở)")
+    lab.add_argument("jupyter", nargs="*", metavar="TÙY_CHỌN_JUPYTER",
+                     help="tùy chọn chuyển nguyên cho JupyterLab, đặt sau --, ví dụ: thads lab -- --ServerApp.ip=0.0.0.0")
     return parser
 
 
@@ -143,7 +167,8 @@ def _where(args) -> project.Project:
 
 
 def _data(args, where: project.Project) -> Path:
-    return args.data if args.data is not None else where.data
+    """--data, else the project's data folder; outside any project (and no data/ here), what to do about it."""
+    return args.data if args.data is not None else where.path(None, where.data)
 
 
 def _summary(args) -> int:
@@ -158,23 +183,23 @@ def _summary(args) -> int:
 
 
 def _check_templates(where: project.Project, data=None) -> bool:
-    """The project's wording templates rendered against sample figures (`validation.check_templates`); True when
+    """The project's wording templates rendered against sample figures (`checks.check_templates`); True when
     they hold no error. Nothing is printed for a project without templates of its own."""
-    from thads import validation
+    from thads import checks
 
-    checked, problems = validation.check_templates(where.templates, data, where.ranks_in_text)
+    checked, problems = checks.check_templates(where.templates, data, where.ranks_in_text)
     if problems:
         print(f"Mẫu lời văn ({where.templates}) có {len(problems)} lỗi:", file=sys.stderr)
         for problem in problems:
             print(visible(f"  - {problem}"), file=sys.stderr)
     elif checked:
         print(visible(f"Mẫu lời văn hợp lệ: {checked} tệp trong {where.templates} (thử với số liệu của Hậu Giang 11 "
-                      "tháng năm 2024 và toàn quốc năm 2024)."))
+                      "tháng năm 2024, một Chi cục của tỉnh và toàn quốc năm 2024)."))
     return not problems
 
 
 def _validate(args) -> int:
-    from thads import dataset, notes, validation
+    from thads import checks, dataset, notes, signing, validation
 
     where = _where(args)
     try:
@@ -199,20 +224,84 @@ def _validate(args) -> int:
         print(visible(f"Ghi chú của chuyên viên ({folder}) có {len(problems)} lỗi:"), file=sys.stderr)
         for problem in problems:
             print(visible(f"  - {problem}"), file=sys.stderr)
-    texts = validation.check_characters(where.signing, _data(args, where) / "units", folder)   # signing, units, notes
+    texts = checks.check_characters(where.signing, _data(args, where) / "units", folder)   # signing, units, notes
+    texts += signing.unknown_offices(where.signing, ds.units)       # an office's entry naming no office
     for problem in texts:
         print(visible(f"Lỗi: {problem}"), file=sys.stderr)
     return 0 if _check_templates(where, ds) and not problems and not texts else 1
 
 
 def _run(args) -> int:
-    from thads import batch, export
+    from thads import unchanged
+    from thads.formats import parse as parse_formats
 
     where = _where(args)
-    formats = export.parse_formats(args.format or ",".join(where.formats))
+    formats = parse_formats(args.format or ",".join(where.formats))
+    out_dir = Path(args.out or where.outputs)
+    request, read = _request(args, where, formats)
+    if not args.force and (known := unchanged.check(out_dir, request)) is not None:
+        return _nothing_changed(known, out_dir, vars(args))
+    outcomes = _run_batch(args, where, formats)
+    if outcomes and any(o.status in ("ok", "skipped") for o in outcomes) and all(
+            o.status in ("ok", "skipped", "nodata") for o in outcomes):
+        unchanged.remember(out_dir, request, read, [{"period": o.period, "province": o.province, "name": o.name,
+                                                     "notebook": o.notebook, "folder": o.folder, "status": o.status}
+                                                    for o in outcomes])
+    else:
+        unchanged.forget(out_dir)
+    if outcomes and all(o.status == "nodata" for o in outcomes):
+        print("Lỗi: không có báo cáo nào được tạo: thư mục dữ liệu không có số liệu của kỳ đã chọn cho tỉnh nào "
+              "(thads validate liệt kê các kỳ có số liệu).", file=sys.stderr)
+        return 1
+    return 0 if all(o.status != "failed" for o in outcomes) else 1
+
+
+def _request(args, where: project.Project, formats: tuple[str, ...]) -> tuple[dict, list[Path]]:
+    """What a `thads run` asks (for `unchanged`: the same command finds its last batch), and the files and folders
+    its reports read."""
+    data, notes, notebooks = _data(args, where), args.notes or where.notes, args.notebooks or where.notebooks
+    request = {"batch": str(Path(args.batch).resolve()) if args.batch else None, "period": args.period,
+               "province": args.province, "office": args.office, "report": args.report, "formats": formats,
+               "date": args.date,
+               "as_of": args.as_of, "timeout": args.timeout or where.timeout, "root": str(where.root),
+               **{name: str(Path(path).resolve()) for name, path in (("data", data), ("notes", notes),
+                                                                     ("notebooks", notebooks))}}
+    read = [Path(p) for p in (data, notes, notebooks, where.templates, where.signing, where.root / project.FILE,
+                              where.slides_reference, args.batch) if p is not None]
+    return request, read
+
+
+def _nothing_changed(reports: list[dict], out_dir: Path, options: dict) -> int:
+    """What a rerun with nothing to do prints: the table of the reports the last batch left, all current; and what
+    it records (`record`: last-run.json, the kinds of report as the last batch recorded them)."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from thads import record
+    from thads.summary import summary_table
+
+    started = datetime.now().astimezone()
+    shown = [SimpleNamespace(**{**r, "status": "nodata" if r["status"] == "nodata" else "skipped", "seconds": 0.0,
+                                "message": ""}) for r in reports]
+    problem = record.write(out_dir, shown, options, started, record.kinds_of(out_dir))
+    console = Console(stderr=True)
+    console.print(summary_table(shown))
+    if problem is not None:
+        console.print(visible(f"Cảnh báo: không ghi được {record.RECORD}: {problem}"), highlight=False, markup=False)
+    console.print("Không có gì thay đổi từ lần chạy trước (dữ liệu, ghi chú, notebook, mẫu lời văn, báo cáo): không làm "
+                  "lại báo cáo nào; --force để làm lại.", highlight=False)
+    console.print(f"Mục lục các báo cáo: {visible(out_dir / 'index.html')}", highlight=False, markup=False)
+    return 0
+
+
+def _run_batch(args, where: project.Project, formats: tuple[str, ...]) -> list:
+    from thads import batch
+
     if args.batch is not None:
         given = [option for option, value in (("--period", args.period), ("--province", args.province),
-                                              ("--report", args.report)) if value]
+                                              ("--report", args.report), ("--office", args.office)) if value]
         if given:
             raise ThadsError(f"Tệp khai báo đã nêu loại báo cáo, kỳ và tỉnh: bỏ {', '.join(given)}, hoặc bỏ tệp khai báo.")
         # thads.yml < the batch file < the command line: --format and --date given here win over the file's.
@@ -221,24 +310,24 @@ def _run(args) -> int:
                                         as_of=args.as_of or r.as_of)
                     for r in batch.load_requests(args.batch, formats)]
     elif args.period:
-        requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province or ["all"]), formats,
-                                  batch.parse_date(args.date), args.report or "province", as_of=args.as_of)]
+        # --office alone means office reports, its names looked up among every province's offices.
+        requests = [batch.Request(tuple(parse_periods(args.period)), tuple(args.province or ([] if args.office
+                                                                                          else ["all"])),
+                                  formats, batch.parse_date(args.date),
+                                  args.report or ("office" if args.office else "province"), as_of=args.as_of,
+                                  offices=tuple(args.office or ()))]
     else:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
-    outcomes = batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
-                             notebooks=args.notebooks or where.notebooks, jobs=args.jobs, force=args.force,
-                             time_limit=args.timeout or where.timeout, where=where)
-    if outcomes and all(o.status == "nodata" for o in outcomes):
-        print("Lỗi: không có báo cáo nào được tạo: thư mục dữ liệu không có số liệu của kỳ đã chọn cho tỉnh nào "
-              "(thads validate liệt kê các kỳ có số liệu).", file=sys.stderr)
-        return 1
-    return 0 if all(o.status != "failed" for o in outcomes) else 1
+    return batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
+                         notebooks=args.notebooks or where.notebooks, jobs=args.jobs, force=args.force,
+                         time_limit=args.timeout or where.timeout, where=where, options=vars(args))
 
 
 def _export(args) -> int:
     from thads import export
+    from thads.formats import parse as parse_formats
 
-    formats = export.parse_formats(args.format or ",".join(_where(args).formats))
+    formats = parse_formats(args.format or ",".join(_where(args).formats))
     written, hidden = export.export_notebook(args.notebook, formats, args.out)
     for message in hidden:
         print(visible(f"Không đưa vào báo cáo: {message}"), file=sys.stderr)
@@ -259,7 +348,7 @@ def _provinces(args) -> int:
     from thads.units import Units
 
     period = Period.parse(args.period)
-    units = Units.load(_data(args, _where(args)) / "units")
+    units = Units.load((args.data or _where(args).data) / "units")   # outside a project: the shipped tables
     as_of = organised_on(period, args.as_of, units)
     day = as_of or period.end
     listed = units.provinces_on(day)
@@ -270,6 +359,12 @@ def _provinces(args) -> int:
                   if p.merged else "")
         print(visible(f"{p.code}  {p.full_name:<28} {p.slug}{before}"))
     return 0
+
+
+def _lab(args) -> int:
+    from thads import lab
+
+    return lab.open_lab(_where(args), port=args.port, browser=args.browser, extra=args.jupyter)
 
 
 def _speak_utf8() -> None:
@@ -287,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     _speak_utf8()
     args = build_parser().parse_args(argv)
     handler = {"summary": _summary, "validate": _validate, "run": _run, "export": _export, "init": _init,
-               "provinces": _provinces}[args.command]
+               "provinces": _provinces, "lab": _lab}[args.command]
     try:
         return handler(args)
     except DataError as exc:

@@ -52,6 +52,8 @@ class Dataset:
     _original: "Dataset | None" = field(default=None, repr=False, compare=False)
     _copied: dict = field(default_factory=dict, repr=False, compare=False)
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # An office's own target (targets.csv `don_vi`): (nam, office code) -> (cases, money).
+    office_targets: dict[tuple[int, str], tuple[Decimal, Decimal]] = field(default_factory=dict)
 
     @property
     def stats(self) -> pd.DataFrame:
@@ -71,6 +73,11 @@ class Dataset:
     def target(self, year: int, province_code: str) -> tuple[Decimal | None, Decimal | None]:
         """(cases, money) targets in percent for `year`, or (None, None) when none was set."""
         return self.targets.get((year, province_code), (None, None))
+
+    def office_target(self, year: int, office_code: str) -> tuple[Decimal | None, Decimal | None] | None:
+        """The (cases, money) targets of its own that an office has for `year` (targets.csv `don_vi`), or None: the
+        report then compares with its province's."""
+        return getattr(self, "office_targets", {}).get((year, office_code))    # a folder shared by an older version
 
     def target_of(self, year: int, province, day: date) -> tuple[Decimal | None, Decimal | None]:
         """(cases, money) targets of `province` (a units.Province) for `year`, in a report whose figures end on
@@ -119,6 +126,7 @@ class Dataset:
         are copied when first read: a report reads the two dozen periods it needs, not the whole folder."""
         return replace(self, _stats=None, targets=dict(self.targets), organised_targets=dict(self.organised_targets),
                        description=copy.deepcopy(self.description),
+                       office_targets=dict(getattr(self, "office_targets", {})),
                        notes=list(self.notes), _original=self._original or self, _copied={})
 
     @cached_property
@@ -178,15 +186,25 @@ def share(data: Dataset, path: Path) -> None:
     write_whole(path, pickle.dumps((key, loaded), protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def shared_as(path: Path, data: Dataset) -> bool:
+    """Whether `path` already holds the loaded folder of `data` (`share`), as it is now: read by this process from
+    there (`load` with `shared`), it need not be written again."""
+    loaded = data._original or data
+    return getattr(loaded, "_shared_from", None) == str(path) and Path(path).is_file()
+
+
 def _shared(path: Path | str | None, key: tuple) -> Dataset | None:
     """The folder a batch loaded (`share`), if it is this folder as it is now; else None, and it is read again."""
-    if path is None:
+    if path is None or Path(path).is_symlink():
         return None
     try:
         found, data = pickle.loads(Path(path).read_bytes())
     except Exception:     # gone, or not a file `share` wrote: read the folder itself
         return None
-    return data if found == key else None
+    if found != key:
+        return None
+    data._shared_from = str(path)
+    return data
 
 
 CONTRACT = {"stats": "stats/", "targets.csv": "targets.csv", "units": "units/", "dataset.yml": "dataset.yml"}
@@ -235,6 +253,7 @@ def _load(folder: Path, today: date) -> Dataset:
         problems += check_across_rows(stats)
     targets: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
     organised: dict[tuple[int, str, date], tuple[Decimal, Decimal]] = {}
+    offices: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
     try:
         table = read_table(folder / "targets.csv", "targets.csv", tuple(schema.TARGET_COLUMNS))
         frame, found = parse_targets(table, units)
@@ -242,7 +261,10 @@ def _load(folder: Path, today: date) -> Dataset:
         problems += found
         for r in frame.itertuples():
             day = getattr(r, schema.TARGET_ORGANISATION)
-            if day is None or pd.isna(day):
+            office = getattr(r, schema.TARGET_OFFICE)
+            if isinstance(office, str) and office:
+                offices[(int(r.nam), office)] = (r.chi_tieu_viec, r.chi_tieu_tien)
+            elif day is None or pd.isna(day):
                 targets[(int(r.nam), r.tinh)] = (r.chi_tieu_viec, r.chi_tieu_tien)
             else:
                 organised[(int(r.nam), r.tinh, day)] = (r.chi_tieu_viec, r.chi_tieu_tien)
@@ -254,4 +276,4 @@ def _load(folder: Path, today: date) -> Dataset:
     stats[schema.ALWAYS] = stats[schema.ALWAYS].astype("int64")
     stats[schema.MAYBE] = stats[schema.MAYBE].astype("Int64")          # <NA> where not reported
     stats[["nam", "thang"]] = stats[["nam", "thang"]].astype("int64")
-    return Dataset(folder, units, stats, targets, organised, description, notes)
+    return Dataset(folder, units, stats, targets, organised, description, notes, office_targets=offices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -49,3 +50,17 @@ class DataError(ThadsError):
         if len(self.problems) > 200:
             lines.append(f"  ... và {len(self.problems) - 200} lỗi khác")
         super().__init__("\n".join(lines))
+
+
+class OverTime(ThadsError):
+    """The report's time limit passed while it was being exported (`check_time`)."""
+
+    def __init__(self, stage: str):
+        super().__init__(stage)
+        self.stage = stage
+
+
+def check_time(deadline: float | None, stage: str) -> None:
+    """Raise OverTime when `deadline` (time.monotonic()) has passed: the time limit covers a report's export too."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise OverTime(stage)

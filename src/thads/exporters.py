@@ -1,49 +1,40 @@
-"""The nbconvert exporters of a report, registered by the package as `thads_html`, `thads_pdf` and
-`thads_docx`.
+"""The exporters of a report: `Export`, which every path uses (`thads run`, `thads export`), and the nbconvert
+exporters registered by the package as `thads_html`, `thads_pdf`, `thads_docx`, `thads_pptx` and `thads_slides`
+(`jupyter nbconvert --to thads_html report.ipynb`, JupyterLab's "Save and Export Notebook As" menu).
 
-`jupyter nbconvert --to thads_html report.ipynb` and JupyterLab's "Save and Export Notebook As" menu
-use them, and so do `thads run` and `thads export` (through `export`). The page shows what the notebook
-shows in JupyterLab (Markdown, figures, tables, text printed by a cell), never its code; the usual cell
-tags `remove_cell`, `remove_input` and `remove_output` hide what an analyst chooses. Anything else left
-out is said in the log (see `ReportOutputs`), and so are outputs too long for a report, folded or left out
-(`export.limited`).
+An executed notebook is prepared once (`outputs.prepare`: what JupyterLab would show, never the code, long outputs
+folded, tables and charts numbered); the HTML page is rendered from it by `ReportHTMLExporter`'s template, the PDF
+is that page printed, the Word file and the two decks (PowerPoint, HTML slides) are built from the same prepared
+notebook (`formats`; the decks share its slides, `deck`).
 
-`jupyter nbconvert` never writes into a report folder of `thads run` (one holding inputs.json): the exporters
-refuse when nbconvert's command line would write the file there, beside the notebook or through --output-dir
-or --output (`_refuse_report_folder`), so that a clerk's edited report.docx is not overwritten and inputs.json
-describes every file beside it; `thads export` refuses likewise. Printing (--stdout) and JupyterLab's export,
-a download, write nothing there and are not refused.
+Into a report folder of `thads run` (one holding inputs.json) every path writes under the clerk's rule
+(`folder.ReportFolder.export`): an edited report.docx is kept and the new file goes beside it, and the report is
+marked as no longer current. nbconvert writes the file itself: its exporters rename the output (the resources'
+`unique_key`) and record it. Printing (--stdout) and JupyterLab's export, a download, write nothing there.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import re
 from pathlib import Path
 
 from jinja2 import pass_context
 from nbconvert import HTMLExporter
-from nbconvert.exporters import Exporter, TemplateExporter
+from nbconvert.exporters import Exporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, default
 
-from thads import __version__, export, numbering, parts, sanitize
+from thads import __version__, formats, numbering, outputs, parts, sanitize
 from thads.errors import ThadsError
+from thads.folder import ReportFolder
 
 TEMPLATES = Path(__file__).parent / "templates"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
-TOC_MARK = "<!-- toc -->"
-# What a report can show, in nbconvert's order of preference; an output's other mimetypes are dropped.
-SHOWN = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain")
-RECORDS = (parts.PART, parts.FIGURES)
-REMOVE_CELL = {"remove_cell", "parameters", "injected-parameters"}
-# An execute_result that is only an object's description: '<BarContainer object of 3 artists>'.
-_OBJECT_REPR = re.compile(r"\[?<[\w.]+[ >].*>\]?|\w+\(<[\w.]+ object at 0x[0-9a-f]+>\)", re.S)
-# The template writes an image's base64 data into a src="..." attribute: data holding any of these is no image.
-_NOT_BASE64 = ('"', "'", "<", ">", "&")
+TOC_MARK = outputs.TOC_MARK
 # The page's body (`_check_whole`): what would make a browser read the rest of the page as something else than the
 # report (a comment, an element read as text, a <select>, a <template>) or leave the page. `sanitize` writes none of
 # them, the template none but in the page's head.
@@ -53,30 +44,75 @@ _SWALLOWS = re.compile(r"<(?:!--(?! toc -->)|/?(?:script|style|textarea|title|se
                        r"[\s/>])", re.I)
 
 
-def _numbered(nb):
-    """Cells with their position in the notebook the analyst edits (papermill's own cells not counted)."""
-    number = 0
-    for cell in nb.cells:
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if not tags & {"injected-parameters", "papermill-error-cell-tag"}:
-            number += 1
-        yield number, cell
+class Export:
+    """One executed notebook being exported: prepared once (`prepared`, `resources`), its page rendered once
+    (`page`), each format built from them (`build`). `printer` prints PDFs (a `pdf.Printer` kept by the caller; one
+    is opened for this export otherwise); past `deadline` (time.monotonic()) a step stops with OverTime. Refuses
+    (ValueError, with what to do) a notebook that did not run through. `root`: a folder of the report's project (its
+    settings: the reference deck of report.pptx); without it, the notebook's folder (nbconvert's resources) or the
+    current one."""
+
+    def __init__(self, notebook, printer=None, deadline: float | None = None, resources: dict | None = None,
+                 root: Path | None = None):
+        self.prepared, self.resources = outputs.prepare(notebook, resources)
+        self.printer, self.deadline = printer, deadline
+        self._page: str | None = None
+        self._deck = None
+        self._root, self._project = root, None
+
+    @property
+    def deck(self):
+        """The report's slides (`deck.Deck`), read once for both decks."""
+        if self._deck is None:
+            from thads import deck
+
+            self._deck = deck.build(self.prepared, self.resources)
+        return self._deck
+
+    @property
+    def project(self):
+        """The report's project (`project.Project`): the one holding `root`, or the notebook's folder, or the current
+        folder."""
+        if self._project is None:
+            from thads import project
+
+            start = self._root or (self.resources.get("metadata") or {}).get("path") or None
+            self._project = project.find(Path(start) if start else None)
+        return self._project
+
+    @property
+    def page(self) -> str:
+        if self._page is None:
+            self._page, self.resources = html_exporter().render(self.prepared, self.resources)
+        return self._page
+
+    @property
+    def hidden(self) -> list[str]:
+        """What was left out of the report or folded, one message each, naming the cell (for the log)."""
+        return list(self.resources.get("thads_hidden", []))
+
+    def build(self, name: str) -> str | bytes:
+        from thads.errors import check_time
+
+        wanted = formats.get(name)
+        check_time(self.deadline, wanted.label)
+        return wanted.build(self)
 
 
-def check_ran(nb) -> None:
-    """Refuse, with what to do, a notebook that was not run through: never run, building no report object,
-    or stopped by a cell that raised. A report is only made from a notebook that ran to the end."""
-    for number, cell in _numbered(nb):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                raise ValueError(f"Notebook có ô bị lỗi khi chạy ({_shown_as(number, cell)}: {output.get('ename')}: "
-                                 f"{output.get('evalue')}): sửa ô đó, chạy lại notebook rồi xuất.")
-    if parts.recorded(nb) is None:
-        if not any(cell.get("outputs") for cell in nb.cells):
-            raise ValueError("Notebook chưa được chạy: hãy chạy hết notebook (JupyterLab: Run All Cells, hoặc "
-                             "papermill) rồi xuất.")
-        raise ValueError("Notebook không ghi lại số liệu chính của báo cáo: notebook cần tạo đối tượng báo cáo, "
-                         "ví dụ r = ProvinceReport(province, period).")
+@functools.cache
+def html_exporter() -> "ReportHTMLExporter":
+    """The page renderer, made once per process (loading nbconvert's templates takes a while)."""
+    try:
+        return ReportHTMLExporter()
+    except ValueError as exc:       # nbconvert's own templates (share/jupyter/nbconvert) are missing
+        if "template" not in str(exc):
+            raise
+        import jupyter_core.paths
+
+        raise ThadsError(
+            "Không tìm thấy các mẫu trang của nbconvert (thư mục nbconvert/templates) trong: "
+            f"{', '.join(jupyter_core.paths.jupyter_path())}. Môi trường Python này cài nbconvert chưa đủ: "
+            "cài lại bằng 'python -m pip install --force-reinstall --no-deps nbconvert' rồi chạy lại.") from None
 
 
 def _target_folder(exporter, resources) -> Path | None:
@@ -96,143 +132,27 @@ def _target_folder(exporter, resources) -> Path | None:
     return Path(str(build or ".")) / Path(str(resources["unique_key"])).parent
 
 
-def _refuse_report_folder(exporter, resources) -> None:
-    """Refuse, as check_ran does, an export `jupyter nbconvert` would write into a report folder of `thads run`."""
+def _nbconvert(exporter, name: str, nb, resources):
+    """What a `thads_*` nbconvert exporter returns for format `name`: the file's content and its resources. Into a
+    report folder the clerk's rule applies (`ReportFolder.export`): the file is written and recorded here, and
+    nbconvert is given its name (`unique_key`), so that it writes the same content to the same file."""
+    try:
+        made = Export(nb, resources=resources)
+        content = made.build(name)
+    except ValueError as exc:        # not run through: nbconvert shows the message
+        raise ValueError(str(exc)) from None
+    resources = made.resources
+    resources["output_extension"] = suffix = formats.get(name).suffix
+    for message in made.hidden:
+        exporter.log.warning("%s", message)
     folder = _target_folder(exporter, resources)
-    if folder is not None:
-        try:
-            export.refuse_report_folder(folder, "jupyter nbconvert --to ... NOTEBOOK --output-dir THƯ_MỤC_KHÁC")
-        except ThadsError as exc:
-            raise ValueError(str(exc)) from None
-
-
-def _shown_as(cell_number: int, cell) -> str:
-    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
-    return f"ô {cell_number}" + (f" («{first[:60]}{'…' if len(first) > 60 else ''}»)" if first else "")
-
-
-class ReportOutputs(Preprocessor):
-    """Keep what JupyterLab would show, once, and say in `resources['thads_hidden']` what was left out:
-    text written to stderr (warnings), outputs the page cannot show (widgets, JavaScript, LaTeX), what
-    the last line of a cell returned when it is only text beside a chart ('Text(0.5, 1.0, ...)' from
-    ax.set_title) or an object's description ('<BarContainer object of 3 artists>'), an image shown
-    twice by one cell (a pyplot figure left as the last expression is also shown by the inline
-    backend), HTML that needs JavaScript, and raw cells. Every HTML output kept is parsed and written out
-    again by `sanitize` (the parts' JupyterLab style taken off first), and what it dropped is said too (Markdown,
-    rendered by the template, is cleaned there: `_cleaned`); `_check_whole` then refuses a page whose end a browser
-    would not show."""
-
-    def preprocess(self, nb, resources):
-        hidden = resources.setdefault("thads_hidden", [])
-        cells = resources.setdefault("thads_cells", {})      # where each cell is, for `_cleaned`'s messages
-        for number, cell in _numbered(nb):
-            tags = set(cell.get("metadata", {}).get("tags", []))
-            if tags & REMOVE_CELL:
-                continue
-            where = cells[id(cell)] = _shown_as(number, cell)
-            if cell.cell_type == "raw":
-                hidden.append(f"{where}: ô dạng raw không được đưa vào báo cáo")
-            if cell.cell_type != "code" or "remove_output" in tags:
-                continue
-            kept, seen = [], set()
-            drawn = any(m.startswith("image/") for o in cell.get("outputs", []) for m in o.get("data", {}))
-            for output in cell.get("outputs", []):
-                reason = self._left_out(output, seen, drawn)
-                if reason:
-                    hidden.append(f"{where}: {reason}")
-                else:
-                    self._clean(output, where, hidden)
-                    kept.append(output)
-            cell.outputs = kept
-        return nb, resources
-
-    @staticmethod
-    def _clean(output, where: str, hidden: list[str]) -> None:
-        """HTML made safe (`sanitize`: nothing in it can leave the page, restyle it or cut it short), and an image
-        whose data is not base64 left out (the template writes it into an attribute); what went is logged."""
-        data = output.get("data")
-        if not data:
-            return
-        shown = data.get("text/html")
-        if shown:
-            text = shown if isinstance(shown, str) else "".join(shown)
-            data["text/html"], dropped = sanitize.clean(text, (TOC_MARK,))
-            if dropped:
-                hidden.append(sanitize.message(where, dropped))
-        for mimetype in ("image/png", "image/jpeg"):
-            image = data.get(mimetype)
-            if image is not None:
-                text = image if isinstance(image, str) else "".join(image)
-                if any(char in text for char in _NOT_BASE64):
-                    del data[mimetype]
-                    hidden.append(f"{where}: bỏ ảnh {mimetype} có dữ liệu không phải base64")
-
-    @staticmethod
-    def _left_out(output, seen: set, drawn: bool) -> str | None:
-        kind = output.get("output_type")
-        if kind == "stream":
-            if output.get("name") == "stderr":
-                text = next((line for line in output.get("text", "").splitlines() if line.strip()), "")
-                return f"ẩn dòng ghi ra stderr (cảnh báo) «{text[:100]}»"
-            return None
-        if kind not in ("display_data", "execute_result"):
-            return None
-        data = output.get("data", {})
-        shown = {m: v for m, v in data.items() if m in SHOWN}
-        if not shown:
-            other = sorted(m for m in data if m not in RECORDS)
-            return f"ẩn kết quả dạng {', '.join(other)}: báo cáo tĩnh không hiển thị được" if other else None
-        if "text/html" in shown:     # the parts' scoped style for JupyterLab: the page has the report's stylesheet
-            html_text = shown["text/html"] if isinstance(shown["text/html"], str) else "".join(shown["text/html"])
-            shown["text/html"] = parts.without_lab_style(html_text)
-        output["data"] = {**shown, **{m: v for m, v in data.items() if m in RECORDS}}
-        best = next(m for m in SHOWN if m in shown)
-        text = shown[best] if isinstance(shown[best], str) else "".join(shown[best])
-        if best == "text/plain" and kind == "execute_result" and (drawn or _OBJECT_REPR.fullmatch(text.strip())):
-            # What the last line returned, printed by Jupyter under a chart ('Text(0.5, 1.0, ...)' from
-            # ax.set_title) or alone ('<BarContainer object of 3 artists>'): not report content.
-            return (f"ẩn giá trị trả về của dòng cuối ô «{text.strip()[:80]}» (thêm plt.show() hoặc dấu ; cuối "
-                    "dòng để Jupyter không in ra)")
-        if best.startswith("image/"):
-            if (best, text) in seen:
-                return "bỏ một hình lặp lại (ô hiện cùng một hình hai lần)"
-            seen.add((best, text))
-        if best == "text/html" and "<script" in text.lower():
-            return "ẩn kết quả HTML có JavaScript (biểu đồ tương tác): báo cáo tĩnh không chạy mã"
-        return None
-
-
-class ReportNumbers(Preprocessor):
-    """Number the captioned tables, charts and annexes in document order, once the cells that are not shown are
-    removed (`numbering`): each table's `thads-number` span, each cross-reference's words, and each chart's caption
-    (metadata `thads_caption` of its image, printed by the template under it, with `thads_label` as its id). The
-    numbering is left in `resources['thads_numbering']` for the Markdown cells, which the template renders; a
-    reference to a part no longer in the report is said in `resources['thads_hidden']`."""
-
-    def preprocess(self, nb, resources):
-        found = numbering.number(nb, resources.setdefault("thads_hidden", []))
-        resources["thads_numbering"] = found
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            for j, output in enumerate(cell.get("outputs", [])):
-                data = output.get("data")
-                if not data:
-                    continue
-                part = found.at(i, j)
-                shown = data.get("text/html")
-                if shown:
-                    text = shown if isinstance(shown, str) else "".join(shown)
-                    data["text/html"] = found.html(text, part)
-                if part is not None and part.shown.startswith(numbering.FIGURE):
-                    metadata = output.setdefault("metadata", {})
-                    for mimetype in ("image/svg+xml", "image/png"):
-                        if mimetype in data:
-                            about = metadata.setdefault(mimetype, {})
-                            about["thads_caption"] = part.title
-                            if part.label:
-                                about["thads_label"] = part.label
-        return nb, resources
+    if folder is not None and ReportFolder(folder).is_report():
+        path = ReportFolder(folder).export(name, content)
+        key = Path(str(resources["unique_key"]))
+        if not path.name.endswith(suffix):            # slides.html in a report folder, report.slides.html elsewhere
+            resources["output_extension"] = suffix = path.suffix
+        resources["unique_key"] = str(key.parent / path.name[:-len(suffix)])
+    return content, resources
 
 
 class ReportHTMLExporter(HTMLExporter):
@@ -257,48 +177,35 @@ class ReportHTMLExporter(HTMLExporter):
         self.register_filter("svg_data_uri", _svg_data_uri)
         self.register_filter("thads_numbers", _with_numbers)
         self.register_filter("thads_clean", _cleaned)
-        self.register_preprocessor(ReportOutputs(), enabled=True)
-        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL,
-                                                         remove_all_outputs_tags={"remove_output"},
-                                                         remove_input_tags={"remove_input"}), enabled=True)
-        self.register_preprocessor(ReportNumbers(), enabled=True)
-
-    def _preprocess(self, nb, resources):
-        """nbconvert's, without two more copies of the notebook (a deep copy, then a normalised one):
-        `from_notebook_node` has already copied it for the preprocessors, and each copy cost 20 ms a report."""
-        for preprocessor in self._preprocessors:
-            nb, resources = preprocessor(nb, resources)
-        return nb, resources
-
-    def _validate_preprocessor(self, nbc, preprocessor):
-        """Not again: the notebook was validated when read or written, and nbformat compiles its schema anew
-        for every validation nbconvert asks for after its preprocessors (half the HTML's time)."""
 
     def from_notebook_node(self, nb, resources=None, **kwargs):
-        check_ran(nb)
-        _refuse_report_folder(self, resources)
-        nb, folded = export.limited(nb)
-        resources = dict(resources or {})
-        if folded:
-            resources["thads_hidden"] = [*resources.get("thads_hidden", []), *folded]
-        record = parts.recorded(nb)
+        return _nbconvert(self, "html", nb, resources)
+
+    def render(self, prepared, resources: dict) -> tuple[str, dict]:
+        """The page of a prepared notebook (`outputs.prepare`), rendered by the template without copying it again:
+        nbconvert's from_notebook_node would copy it twice more and then parse the whole page again with
+        BeautifulSoup for alt texts and tab stops this template does not need."""
+        record = parts.recorded(prepared)
         metadata = dict(resources.get("metadata") or {})
         if record:
             metadata["name"] = record["title"]
         metadata["name"] = html.escape(str(metadata.get("name", "Báo cáo")))
-        resources.update(metadata=metadata, thads_version=__version__)
-        # HTMLExporter.from_notebook_node without its last step, which parses the whole page again with
-        # BeautifulSoup to give images without alt text a placeholder and JupyterLab's cell classes a tab stop:
-        # this template writes every alt text and uses none of those classes, and the pass cost a tenth of a
-        # second a report (pages of half a megabyte).
+        resources = self._init_resources({**resources, "metadata": metadata, "thads_version": __version__})
+        self._nb_metadata[""] = prepared.metadata
         self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(parent=self)))
-        resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
-        body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kwargs)
-        for message in resources.get("thads_hidden", []):
-            self.log.warning("%s", message)
-        page = _with_toc(body)
+        resources.setdefault("raw_mimetypes", self.raw_mimetypes)
+        resources.setdefault("output_mimetype", self.output_mimetype)
+        resources["global_content_filter"] = {
+            "include_code": not self.exclude_code_cell, "include_markdown": not self.exclude_markdown,
+            "include_raw": not self.exclude_raw, "include_unknown": not self.exclude_unknown,
+            "include_input": not self.exclude_input, "include_output": not self.exclude_output,
+            "include_output_stdin": not self.exclude_output_stdin,
+            "include_input_prompt": not self.exclude_input_prompt,
+            "include_output_prompt": not self.exclude_output_prompt,
+            "no_prompt": self.exclude_input_prompt and self.exclude_output_prompt}
+        page = _with_toc(self.template.render(nb=prepared, resources=resources).lstrip("\r\n"))
         _check_whole(page)
         return page, resources
 
@@ -314,11 +221,7 @@ class ReportPDFExporter(Exporter):
         return ".pdf"
 
     def from_notebook_node(self, nb, resources=None, **kwargs):
-        page, resources = ReportHTMLExporter(parent=self).from_notebook_node(nb, resources, **kwargs)
-        resources["output_extension"] = ".pdf"
-        from thads.pdf import to_pdf
-
-        return to_pdf(page), resources
+        return _nbconvert(self, "pdf", nb, resources)
 
 
 class ReportDOCXExporter(Exporter):
@@ -332,16 +235,35 @@ class ReportDOCXExporter(Exporter):
         return ".docx"
 
     def from_notebook_node(self, nb, resources=None, **kwargs):
-        from thads.word import to_docx
+        return _nbconvert(self, "docx", nb, resources)
 
-        check_ran(nb)
-        _refuse_report_folder(self, resources)
-        nb, folded = export.limited(nb)
-        for message in folded:
-            self.log.warning("%s", message)
-        _, resources = super().from_notebook_node(nb, resources, **kwargs)
-        resources["output_extension"] = ".docx"
-        return to_docx(nb), resources
+
+class ReportPPTXExporter(Exporter):
+    """The report's slides as a PowerPoint deck an office finishes and presents (`powerpoint`)."""
+
+    export_from_notebook = "Báo cáo THADS (PowerPoint)"
+    output_mimetype = formats.Pptx.mimetype
+
+    @default("file_extension")
+    def _file_extension(self):
+        return ".pptx"
+
+    def from_notebook_node(self, nb, resources=None, **kwargs):
+        return _nbconvert(self, "pptx", nb, resources)
+
+
+class ReportSlidesExporter(Exporter):
+    """The report's slides as one offline HTML page to present from a browser (`slideshow`)."""
+
+    export_from_notebook = "Báo cáo THADS (trình chiếu HTML)"
+    output_mimetype = "text/html"
+
+    @default("file_extension")
+    def _file_extension(self):
+        return ".slides.html"
+
+    def from_notebook_node(self, nb, resources=None, **kwargs):
+        return _nbconvert(self, "slides", nb, resources)
 
 
 def _svg_data_uri(svg: str | list[str]) -> str:

@@ -3,15 +3,18 @@
 
 A project holds `thads.yml`, `notebooks/`, `templates/` (the report's wording, Jinja2 templates of Markdown),
 `parameters/` (a batch file, the signing file, an example note), `data/` (the sample data, made by the
-package's generator and marked as sample) and `outputs/`.
+package's generator and marked as sample), `outputs/`, `docs/` (the user documentation, in Vietnamese) and
+`requirements.lock` (the versions of every dependency the package was tested with: `pip install -c
+requirements.lock` in an environment made from the wheel alone).
 
-The files an analyst may edit and the package may later fix, notebooks and wording templates, are handled by
-one mechanism (SHIPPED: a package folder, the project folder thads.yml names, how to compare two versions).
+The files the package may later fix, notebooks, wording templates, documentation and pins, are handled by one
+mechanism (SHIPPED: a package folder, the project folder thads.yml names, how to compare two versions).
 `.thads/manifest.json` records the package version and, per file, a digest of its content as the package
 made it:
 
     {"format": 2, "version": "0.3.0",
-     "files": {"notebooks/province_report.ipynb": "<sha256>", "templates/tinh/ket-qua-viec.md.j2": "<sha256>"},
+     "files": {"notebooks/province_report.ipynb": "<sha256>", "templates/tinh/ket-qua-viec.md.j2": "<sha256>",
+               "docs/du-lieu.md": "<sha256>", "requirements.lock": "<sha256>"},
      "notebooks": {"province_report.ipynb": "<sha256 of the bytes>"}}
 
 `notebooks` is what versions before format 2 wrote and read (a hash of the bytes); it is still read, so that
@@ -19,7 +22,7 @@ projects they made update, and still written, so that they can update a project 
 
 A notebook's content is its cells' types, sources and tags: what JupyterLab changes when an analyst only
 opens and saves it (language_info and other metadata, execution counts, outputs, cell ids, indentation)
-does not make it edited. A template's content is its text, whatever its line endings. `--update` replaces
+does not make it edited. A template's (a page's, the pins') content is its text, whatever its line endings. `--update` replaces
 the files nobody edited with the package's, adds new ones and keeps edited ones, writing the package's
 version beside each as `<name>~ban-moi<suffix>`: a name no variant lookup can take (a province's variant is
 `<notebook>.<slug>.ipynb`; slugs hold only a-z, 0-9 and '-').
@@ -77,6 +80,16 @@ class Shipped:
     recursive: bool                    # subfolders kept (templates/tinh/...) or the folder alone
     digest: Callable[[bytes], str]     # a file's content, as compared
     hashed: bool = False               # byte hashes also kept under its name (manifests before format 2)
+    fixed: str | None = None           # a folder thads.yml does not name: its path from the root ("" the root)
+
+    def folder(self, where: project.Project) -> Path:
+        """Where the files go in the project."""
+        return getattr(where, self.name) if self.fixed is None else where.root / self.fixed
+
+    def key(self, relative: Path) -> str:
+        """A file's name in the manifest: its path from the project root as the package places it."""
+        return "/".join(part for part in (self.fixed if self.fixed is not None else self.name, relative.as_posix())
+                        if part)
 
     def files(self) -> list[Path]:
         """The package's files, relative to its folder."""
@@ -90,7 +103,11 @@ class Shipped:
 SHIPPED = (
     Shipped("notebooks", lambda: TEMPLATE / "notebooks", ".ipynb", False, notebook_digest, hashed=True),
     Shipped("templates", lambda: WORDING, ".md.j2", True, text_digest),
+    Shipped("docs", lambda: TEMPLATE / "docs", ".md", False, text_digest, fixed="docs"),
+    Shipped("pins", lambda: TEMPLATE, ".lock", False, text_digest, fixed=""),
 )
+PINS = "requirements.lock"
+INSTALL = f'python -m pip install -c {PINS} "thads-reports[lab]"'   # in the project: pinned versions, JupyterLab
 
 
 def beside(path: Path, suffix: str) -> Path:
@@ -155,10 +172,11 @@ def _bring(folder: Path, recorded: dict[str, str], legacy: dict[str, str]):
             return str(path)
 
     for kind in SHIPPED:
-        destination = getattr(where, kind.name)
-        _inside(root, destination, f"Thư mục {kind.name} ({kind.name}: trong {project.FILE})")
+        destination = kind.folder(where)
+        _inside(root, destination, f"Thư mục {kind.name}" + (f" ({kind.name}: trong {project.FILE})" if kind.fixed is None
+                                                             else ""))
         for relative in kind.files():
-            key, source, target = f"{kind.name}/{relative.as_posix()}", kind.source() / relative, destination / relative
+            key, source, target = kind.key(relative), kind.source() / relative, destination / relative
             package = source.read_bytes()
             new = kind.digest(package)
             _writable(root, target, show(target))
@@ -195,6 +213,26 @@ def _bring(folder: Path, recorded: dict[str, str], legacy: dict[str, str]):
             else:
                 lines.append(f"giữ nguyên {show(target)}: đã được sửa sau khi tạo (gói không có bản mới cho tệp này)")
     return writes, digests, hashes, lines
+
+
+def _reference_deck(folder: Path) -> list[str]:
+    """The plain reference deck of report.pptx (`plain_deck`) put where thads.yml's `slides_reference` names it, when
+    nothing is there yet: an office then restyles it (docs/trinh-chieu.md). Never replaced once there; the lines to
+    print."""
+    from thads.plain_deck import DECK
+
+    where = project.find(folder)
+    target = where.slides_reference
+    if target.exists() or not DECK.is_file():
+        return []
+    _writable(where.root, target, str(target))
+    files.make_folder(target.parent)
+    files.write_whole(target, DECK.read_bytes())
+    try:
+        shown = target.relative_to(where.root).as_posix()
+    except ValueError:
+        shown = str(target)
+    return [f"thêm {shown} (mẫu trình chiếu của report.pptx)"]
 
 
 def _write(writes: list[tuple[Path, bytes]]) -> None:
@@ -242,9 +280,10 @@ def create(folder: Path) -> list[str]:
     if folder.exists() and any(p for p in folder.iterdir() if not p.name.startswith(".")):
         raise ThadsError(f"Thư mục '{folder}' không trống: hãy chọn một thư mục mới hoặc trống cho dự án.")
     files.make_folder(folder)
+    shipped = {kind.source() / relative for kind in SHIPPED for relative in kind.files()}
     for source in sorted(TEMPLATE.rglob("*")):
         relative = source.relative_to(TEMPLATE)
-        if relative.parts[0] == "notebooks":      # shipped files: below, with the templates
+        if relative.parts[0] == "notebooks" or source in shipped:     # shipped files: below, with the templates
             continue
         target = folder / relative
         if source.is_dir():
@@ -256,13 +295,26 @@ def create(folder: Path) -> list[str]:
     _write(writes)
     where = project.find(folder)
     for kind in SHIPPED:
-        files.make_folder(getattr(where, kind.name))
+        files.make_folder(kind.folder(where))
+    _reference_deck(folder)
     sample.generate(folder / "data")
     files.make_folder(folder / "outputs")
     _write_manifest(folder, digests, hashes)
-    return [f"Đã tạo dự án thads {__version__} trong {folder}: notebooks/, templates/ (mẫu lời văn), parameters/, "
-            "data/ (dữ liệu mẫu), outputs/, thads.yml.", ensure_kernel(),
+    return [f"Đã tạo dự án thads {__version__} trong {folder}: notebooks/, templates/ (mẫu lời văn, mẫu trình chiếu), "
+            "parameters/, "
+            f"data/ (dữ liệu mẫu), outputs/, docs/ (hướng dẫn), {PINS} (các phiên bản đã kiểm thử), thads.yml.",
+            ensure_kernel(), *_lab_missing(),
             f"Bước tiếp theo: cd {folder}   rồi   thads run --period 2024-M11 --province 93"]
+
+
+def _lab_missing() -> list[str]:
+    """A line saying how to install JupyterLab and the pinned versions, when JupyterLab is missing here."""
+    from importlib.util import find_spec
+
+    if find_spec("jupyterlab") is not None:
+        return []
+    return [f"JupyterLab (lệnh thads lab) chưa được cài; trong thư mục dự án, chạy: {INSTALL}   (cài JupyterLab và "
+            f"đúng các phiên bản trong {PINS})"]
 
 
 def update(folder: Path) -> list[str]:
@@ -276,6 +328,10 @@ def update(folder: Path) -> list[str]:
     recorded, legacy, since = _read_manifest(folder)
     writes, digests, hashes, lines = _bring(folder, recorded, legacy)
     _write(writes)
+    lines += _reference_deck(folder)
     _write_manifest(folder, digests, hashes)
-    return [f"Cập nhật notebook từ thads {since} lên {__version__} (kèm mẫu lời văn):",
-            *(f"  - {line}" for line in lines or ["không có gì thay đổi"]), ensure_kernel()]
+    pins = project.find(folder).root / PINS
+    changed = [f"{PINS} có các phiên bản mới: trong thư mục dự án, chạy {INSTALL} để cài đúng các phiên bản ấy"
+               ] if any(target.resolve() == pins for target, _ in writes) else []
+    return [f"Cập nhật notebook từ thads {since} lên {__version__} (kèm mẫu lời văn, tài liệu docs/ và {PINS}):",
+            *(f"  - {line}" for line in lines or ["không có gì thay đổi"]), ensure_kernel(), *changed]

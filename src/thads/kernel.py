@@ -27,8 +27,8 @@ notebooks in one process).
 
 `release_memory` collects the garbage of a report and gives memory back (run by the batch's workers after each
 report). What the process keeps is frozen out of the collector's reach (`gc.freeze`), after the warm-up and
-again every REFREEZE_EVERY reports: a full collection walks it all (25 ms in a kernel, 70 in a worker), 1-2 ms
-once frozen. Refreezing lets go of what was kept and later dropped (the objects of a browser started again
+again every REFREEZE_EVERY reports: a full collection would walk it all, and once it is frozen walks only what is
+new. Refreezing lets go of what was kept and later dropped (the objects of a browser started again
 after a crash).
 """
 
@@ -118,8 +118,8 @@ def begin(cwd: str, word: bool = True) -> None:
     os.chdir(cwd)
 
 
-# What IPython's kernel imports as it starts (IPythonKernel imports its debugger, and with it debugpy: 0.3 s of
-# each kernel's start): the template imports them once, for every kernel it forks.
+# What IPython's kernel imports as it starts (IPythonKernel imports its debugger, and with it debugpy, a large part
+# of a kernel's start): the template imports them once, for every kernel it forks.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
                   "IPython.core.completerlib", "IPython.core.oinspect", "IPython.extensions.storemagic")
 
@@ -164,8 +164,7 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
     as PNG too}: one report of each kind and period of the batch) with the package alone, no notebook, shown
     nowhere, and forget it. What every report of the batch computes alike then comes with its kernel instead of
     being computed again in each: the figures of every province for the period, the charts' blank figures, the
-    modules imported on first use, the fonts and the number formats loaded (0.4-0.5 s of processor time per
-    report). What a kernel's user could tell from it is undone: the report built last (`%%report_text` uses
+    modules imported on first use, the fonts and the number formats loaded. What a kernel's user could tell from it is undone: the report built last (`%%report_text` uses
     it), pyplot figures, warnings already shown once, the PNG switch."""
     import contextlib
     import inspect
@@ -187,6 +186,10 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
                 as_of = wanted.get("as_of") or ""
                 if wanted["kind"] == "national":
                     made = report.NationalReport(wanted["period"], data_dir, "", as_of)
+                elif wanted["kind"] == "office":
+                    from thads.office import OfficeReport     # the office kind's own module, on first use
+
+                    made = OfficeReport(wanted["subject"], wanted["period"], data_dir, wanted.get("notes_dir") or "")
                 else:
                     made = report.ProvinceReport(wanted["subject"], wanted["period"], data_dir,
                                                  wanted.get("notes_dir") or "", "", as_of)
@@ -255,9 +258,9 @@ def freeze() -> None:
 def release_memory() -> None:
     """Free what the last report left and give it back to the system. Its garbage comes in reference cycles
     (exceptions caught inside libraries, with the frames that hold its notebook, page or PDF; the PDF
-    driver's tasks) that a process with a large heap collects only every 40 reports or so: a worker grew
-    about 0.5 MB a report between two. Without the trim glibc keeps the holes the large, short-lived strings
-    left (the pages, the charts) and a process grew about 1.5 MB a report."""
+    driver's tasks) that a process with a large heap collects only every few dozen reports, growing in between.
+    Without the trim glibc keeps the holes the large, short-lived strings left (the pages, the charts), and a
+    process would grow with every report."""
     global _since_frozen
     if _since_frozen is None or _since_frozen >= REFREEZE_EVERY:
         freeze()

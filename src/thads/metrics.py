@@ -11,27 +11,18 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from thads import schema
+from thads.rates import CENT, rate
 from thads.dataset import Dataset
 from thads.errors import ThadsError
 from thads.periods import Period
 from thads.units import Office, Province
 
-CENT = Decimal("0.01")
-
-
-def rate(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
-    """numerator / denominator × 100, rounded half-up to 2 decimals; None when denominator is 0."""
-    if not denominator:
-        return None
-    numerator = numerator if isinstance(numerator, Decimal) else Decimal(int(numerator))
-    denominator = denominator if isinstance(denominator, Decimal) else Decimal(int(denominator))
-    return (numerator * 100 / denominator).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -112,8 +103,8 @@ PARTIAL_UNKNOWN = [f"{kind}_{name}" for kind in ("viec", "tien") for name in (*F
 def totals(ds: Dataset, province: Province, period: Period, columns: list[str] = schema.FIGURES) -> pd.Series | None:
     """Summed figures (`columns`) of the province (or its predecessors) for the period; None without data.
 
-    Summed as arrays made once per period (`Dataset.period_figures`): a report sums two dozen periods, and
-    pandas took five milliseconds for each.
+    Summed as arrays made once per period (`Dataset.period_figures`): a report sums two dozen periods, which
+    pandas, filtering and grouping for each, does slowly.
     """
     figures = ds.period_figures(period.year, period.month, tuple(columns))
     mine = np.isin(figures.offices, [o.code for o in _offices(ds, province, period)])
@@ -376,9 +367,7 @@ class Rank:
     tren: int                            # provinces ranked on it (those with the figure)
 
 
-# (kind, Result attribute): the figures a conference quotes with their rank.
-RANKED = [(kind, figure) for kind in ("viec", "tien")
-          for figure in ("thu_ly", "phai_thi_hanh", "co_dieu_kien", "ty_le_co_dieu_kien", "thi_hanh_xong", "ty_le")]
+RANKED = schema.RANKED
 
 
 def peers(ds: Dataset, period: Period, day: date) -> dict[str, dict[str, Result]]:
@@ -587,3 +576,165 @@ def national_summary(ds: Dataset, period: Period, as_of: date | None = None) -> 
 def national_path(ds: Dataset, period: Period) -> pd.DataFrame:
     """The country's cumulative rates month by month, beside the same months last year."""
     return _path(period, lambda p: national_totals(ds, p, RATE_FIGURES))
+
+
+# One enforcement office -----------------------------------------------------------------------------------------
+# An office's report (`office.OfficeReport`) reads the office's own row of each period: the same flow, rates, targets
+# and absent-figure rules as a province, over one office. The rows of an office code count only for the office that
+# held the code at each period's end: a province's own office code is the Cục THADS's until 30/06/2025 and the THADS
+# tỉnh's after, and office figures are never compared across the 2025 reorganisation (docs/sap-xep-2025.md).
+@dataclass(frozen=True)
+class Targets:
+    """The cases and money targets (percent) of a province: those an office without its own is compared with."""
+
+    viec: Decimal | None
+    tien: Decimal | None
+
+
+@dataclass(frozen=True)
+class OfficeFigures(_Figures):
+    """The key figures of one office for one period (its summary.json). `tinh`, `ten_tinh`: its province at the
+    period's end; `ten_day_du`: the office's name as the index shows it."""
+
+    don_vi: str                          # the office's code
+    ten_don_vi: str                      # 'Chi cục Thi hành án dân sự huyện Châu Thành'
+    loai_don_vi: str                     # cuc, chi_cuc, thads_tinh, phong_khu_vuc
+    cap_tinh: bool                       # the province's own office (code = the province code)
+    khac: Indicators
+    du_lieu_mau: bool
+    cung_ky: LastYear | None
+    chi_tieu_cua: str | None             # whose target `viec.chi_tieu` is: "don_vi" (its own), "tinh" (the
+                                         # province's, the office having none of its own) or None (no target)
+    chi_tieu_tinh: Targets               # the province's targets
+    so_don_vi: int                       # offices of the province at the period's end
+    don_vi_thieu_so_lieu: list[str]      # those without a row for the period: no rank in the province then
+    # Rank among the offices of the province on the figures of RANKED; None unless every office has data.
+    xep_thu: dict[str, Rank] | None = None
+    khong_cung_ky: str | None = None     # why there is no last year: "thanh_lap" (the office did not exist then,
+                                         # or its code was another office's) or "khong_co_so_lieu"
+
+
+def holds(ds: Dataset, office: Office, day: date) -> bool:
+    """Whether `office` is the one holding its code on `day`: rows of that day's periods are its own."""
+    return ds.units.office(office.code, day) == office
+
+
+def office_totals(ds: Dataset, office: Office, period: Period, columns: list[str] = schema.FIGURES
+                  ) -> pd.Series | None:
+    """The office's own figures (`columns`) for the period, as `totals` gives a province's; None without its row, or
+    when the code belonged to another office at the period's end."""
+    if not holds(ds, office, period.end):
+        return None
+    figures = ds.period_figures(period.year, period.month, tuple(columns))
+    mine = figures.offices == office.code
+    if not mine.any():
+        return None
+    unknown = ~figures.known[mine].any(axis=0)
+    return pd.Series(pd.arrays.IntegerArray(figures.values[mine].sum(axis=0), unknown), index=list(columns))
+
+
+def office_province(ds: Dataset, office: Office, day: date) -> Province:
+    """The province the office belongs to on `day`."""
+    return ds.units.province(office.province, day)
+
+
+def office_target(ds: Dataset, office: Office, period: Period) -> tuple[tuple[Decimal | None, Decimal | None],
+                                                                       str | None]:
+    """((cases, money) target, whose): the office's own target of the year (targets.csv `don_vi`), else its
+    province's ("tinh"), else (None, None) and None."""
+    own = ds.office_target(period.year, office.code)
+    if own is not None:
+        return own, "don_vi"
+    province = ds.target_of(period.year, office_province(ds, office, period.end), period.end)
+    return province, ("tinh" if any(t is not None for t in province) else None)
+
+
+def office_results(ds: Dataset, province: Province, period: Period) -> dict[str, dict[str, Result]]:
+    """Cases and money ({'viec', 'tien'}, without targets) of every office of the province at the period's end that
+    has a row for it, by code: what an office's rank in its province compares. Computed once per loaded folder."""
+    def make(loaded: Dataset):
+        out = {}
+        for o in loaded.units.offices_of(province, period.end):
+            t = office_totals(loaded, o, period)
+            if t is not None:
+                out[o.code] = _results(t, (None, None))
+        return out
+    return ds.memo(("office results", period.code, province.code), make)
+
+
+def office_ranks(ds: Dataset, office: Office, period: Period) -> dict[str, Rank] | None:
+    """The office's place among the offices of its province ("xếp thứ k/N trong tỉnh") on each figure of RANKED, or
+    None unless every office of the province at the period's end has data for the period (a rank among some is never
+    given). A figure the office lacks is not ranked; the others among the offices that have it."""
+    province = office_province(ds, office, period.end)
+    table = office_results(ds, province, period)
+    if len(table) < len(ds.units.offices_of(province, period.end)) or office.code not in table:
+        return None
+    out = {}
+    for kind, figure in RANKED:
+        mine = getattr(table[office.code][kind], figure)
+        if mine is None:
+            continue
+        values = [v for v in (getattr(r[kind], figure) for r in table.values()) if v is not None]
+        out[f"{kind}_{figure}"] = Rank(1 + sum(v > mine for v in values), len(values))
+    return out
+
+
+def _office_last_year(ds: Dataset, office: Office, period: Period) -> tuple[LastYear | None, str | None]:
+    """The same period a year earlier for the same office, or (None, why): never another office's figures."""
+    previous = period.same_period_last_year
+    if not holds(ds, office, previous.end):
+        return None, "thanh_lap"
+    last = office_totals(ds, office, previous)
+    if last is None:
+        return None, "khong_co_so_lieu"
+    before = _results(last, office_target(ds, office, previous)[0])
+    return LastYear(previous.code, previous.label, before["viec"], before["tien"], []), None
+
+
+def office_key_figures(ds: Dataset, office: Office, period: Period) -> OfficeFigures:
+    """The key figures of an office valid at the period's end (docs/bao-cao-don-vi.md)."""
+    current = office_totals(ds, office, period)
+    province = office_province(ds, office, period.end)
+    if current is None:
+        raise ThadsError(f"Không có số liệu của {office.name} (mã {office.code}, {province.label}) kỳ {period.label} "
+                         f"(đến {period.end:%d/%m/%Y}) trong thư mục dữ liệu {ds.folder}.")
+    target, whose = office_target(ds, office, period)
+    results = _results(current, target)
+    cung_ky, why = _office_last_year(ds, office, period)
+    offices = ds.units.offices_of(province, period.end)
+    reported = set(office_results(ds, province, period))
+    return OfficeFigures(
+        tinh=province.code, ten_tinh=province.name, ten_day_du=office.name + _in_province(office, province),
+        ky=period.code, ten_ky=period.label, tu_ngay=period.start, den_ngay=period.end,
+        viec=results["viec"], tien=results["tien"], don_vi=office.code, ten_don_vi=office.name,
+        loai_don_vi=office.kind, cap_tinh=office.is_provincial, khac=_indicators(current, [office]),
+        du_lieu_mau=ds.is_sample, cung_ky=cung_ky, chi_tieu_cua=whose,
+        chi_tieu_tinh=Targets(*ds.target_of(period.year, province, period.end)), so_don_vi=len(offices),
+        don_vi_thieu_so_lieu=[o.code for o in offices if o.code not in reported],
+        xep_thu=office_ranks(ds, office, period), khong_cung_ky=why)
+
+
+def _in_province(office: Office, province: Province) -> str:
+    """', tỉnh Hậu Giang' after a local office's name (the province's own office names its province already)."""
+    return "" if office.is_provincial or province.name in office.name else f", {province.label}"
+
+
+def office_summary(ds: Dataset, office: Office, period: Period) -> dict:
+    """`office_key_figures` as plain JSON values (the content of an office report's summary.json)."""
+    return office_key_figures(ds, office, period).to_json()
+
+
+def office_path(ds: Dataset, office: Office, period: Period) -> pd.DataFrame:
+    """The office's cumulative rates month by month this statistical year, beside the same months last year; a month
+    when the office did not hold its code (before it was formed) has none."""
+    return _path(period, lambda p: office_totals(ds, office, p, RATE_FIGURES))
+
+
+def province_results(ds: Dataset, province: Province, period: Period) -> dict[str, Result] | None:
+    """Cases and money ({'viec', 'tien'}) of the whole province against its target, for an office's report to set
+    its rates beside; None without data, or when a predecessor of the province lacks it (never a part for a whole)."""
+    t = totals(ds, province, period)
+    if t is None or missing(ds, province, period):
+        return None
+    return _results(t, ds.target_of(period.year, province, period.end))

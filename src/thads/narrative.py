@@ -56,9 +56,19 @@ def offices_words(province: Province, kf: KeyFigures) -> dict[str, str]:
     return {"tinh": f"Thi hành án dân sự {province.kind}", "don_vi": "Phòng Thi hành án dân sự khu vực"}
 
 
+def _dated(period: Period, extra: dict) -> dict:
+    """`chua_het_nam` (the statistical year still running on the report's date: "từ nay đến ngày 30/09" can be said)
+    from `ngay_bao_cao`, where the caller gave the date and not that field; True without a date."""
+    if "chua_het_nam" in extra:
+        return extra
+    signed = extra.get("ngay_bao_cao")
+    return {**extra, "chua_het_nam": signed is None or signed < period.year_end.end}
+
+
 def province_context(kf: KeyFigures, province: Province, period: Period, offices: pd.DataFrame | None = None,
                      monthly: pd.DataFrame | None = None, ranks_in_text=RANKS_IN_TEXT, **extra) -> dict:
     """The fields of a province report's templates (docs/loi-van.md lists them)."""
+    extra = _dated(period, extra)
     ranked = kf.xep_thu or {}
     rows = _records(offices)
     return {"loai_bao_cao": "province", "ky": period, "tinh": province, "viec": kf.viec, "tien": kf.tien,
@@ -73,6 +83,7 @@ def province_context(kf: KeyFigures, province: Province, period: Period, offices
 def national_context(kf: NationalFigures, period: Period, ranking: pd.DataFrame | None = None,
                      monthly: pd.DataFrame | None = None, **extra) -> dict:
     """The fields of the national overview's templates."""
+    extra = _dated(period, extra)
     return {"loai_bao_cao": "national", "ky": period, "viec": kf.viec, "tien": kf.tien, "cung_ky": kf.cung_ky,
             "so_tinh": kf.so_tinh, "so_tinh_co_so_lieu": kf.so_tinh_co_so_lieu, "dat_chi_tieu": kf.dat_chi_tieu,
             "xep_hang": _records(ranking), "thang": _records(monthly), "theo_ngay": kf.theo_ngay,

@@ -1,6 +1,7 @@
 """Analysts' notes: Markdown per province and period, split into the report's qualitative sections.
 
-A note lives in `parameters/notes/<period>/<province code>.md`; its level-2 headings name sections:
+A note lives in `parameters/notes/<period>/<province code>.md` (an office's report: `<period>/don-vi/<office code>.md`,
+docs/bao-cao-don-vi.md); its level-2 headings name sections:
 "## Ý kiến chỉ đạo", "## Tồn tại, hạn chế và nguyên nhân", "## Nhiệm vụ, giải pháp", "## Công tác khác".
 Notes are shown as text: any HTML in them is escaped, never rendered.
 """
@@ -24,11 +25,12 @@ SECTIONS = {
 }
 _BY_SLUG = {slugify(title): key for key, title in SECTIONS.items()}
 _UNSAFE_LINK = re.compile(r'href="(?!https?:|mailto:|#)[^"]*"')
-_SECTION_HEADING = re.compile(r"#{1,2}\s+(.*\S)\s*$")
+SECTION_HEADING = re.compile(r"#{1,2}\s+(.*\S)\s*$")
 NOTE_LIMIT = 100 * 1024        # bytes: a note is a few pages of text
 
 
 AS_OF_FOLDER = "theo-{:%Y-%m-%d}"     # a report on the provinces of a later day: outputs and notes in a subfolder
+OFFICE_FOLDER = "don-vi"              # an office's report: its note in <period>/don-vi/<office code>.md
 
 
 def note_path(notes_dir: Path, period: Period, province_code: str, as_of: date | None = None) -> Path:
@@ -38,9 +40,23 @@ def note_path(notes_dir: Path, period: Period, province_code: str, as_of: date |
     return (folder if as_of is None else folder / AS_OF_FOLDER.format(as_of)) / f"{province_code}.md"
 
 
+def office_note_path(notes_dir: Path, period: Period, office_code: str) -> Path:
+    """`<period>/don-vi/<office code>.md`: the note of an enforcement office's report."""
+    return Path(notes_dir) / period.code / OFFICE_FOLDER / f"{office_code}.md"
+
+
 def load(notes_dir: Path | str, period: Period, province_code: str, as_of: date | None = None) -> dict[str, str]:
     """Sections of the note for this province and period, as Markdown text; {} when there is none."""
-    path = note_path(Path(notes_dir), period, province_code, as_of)
+    return read(note_path(Path(notes_dir), period, province_code, as_of))
+
+
+def load_office(notes_dir: Path | str, period: Period, office_code: str) -> dict[str, str]:
+    """Sections of the note for this office and period (`office_note_path`); {} when there is none."""
+    return read(office_note_path(Path(notes_dir), period, office_code))
+
+
+def read(path: Path) -> dict[str, str]:
+    """Sections of the note in `path`, as Markdown text; {} when there is no such file."""
     if not path.is_file():
         return {}
     if path.stat().st_size > NOTE_LIMIT:
@@ -58,7 +74,7 @@ def load(notes_dir: Path | str, period: Period, province_code: str, as_of: date 
     sections: dict[str, list[str]] = {}
     current = None
     for number, line in enumerate(text.splitlines(), start=1):
-        heading = _SECTION_HEADING.match(line)
+        heading = SECTION_HEADING.match(line)
         if heading:     # "# " or "## ": a section of the report; "### " and deeper stay inside a section
             current = _BY_SLUG.get(slugify(heading[1]))
             if current is None:
@@ -75,7 +91,7 @@ def load(notes_dir: Path | str, period: Period, province_code: str, as_of: date 
 def _markdown():
     from markdown_it import MarkdownIt
 
-    # CommonMark, in time linear in the text (a few KB of backticks or brackets take milliseconds); raw HTML
+    # CommonMark, in time linear in the text (long runs of backticks or brackets included); raw HTML
     # in a note is shown as text, never as markup.
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -98,24 +114,29 @@ def to_html(text: str) -> str:
 
 
 def _notes(folder: Path) -> list[Path]:
-    """The notes of a notes folder where reports look for them: <period>/<code>.md and <period>/theo-<day>/<code>.md."""
-    return sorted([*folder.glob("*/*.md"), *folder.glob("*/theo-*/*.md")]) if folder.is_dir() else []
+    """The notes of a notes folder where reports look for them: <period>/<code>.md, <period>/theo-<day>/<code>.md and
+    <period>/don-vi/<office code>.md."""
+    return sorted([*folder.glob("*/*.md"), *folder.glob("*/theo-*/*.md"), *folder.glob(f"*/{OFFICE_FOLDER}/*.md")]) \
+        if folder.is_dir() else []
 
 
 def check(notes_dir: Path | str, units=None) -> list[str]:
-    """Every problem of every note under `notes_dir` (<period>/<code>.md, <period>/theo-<day>/<code>.md), as `load`
-    would meet them; and every note no report reads, never ignored unseen: a Markdown file deeper in a period's
-    folder, and, given the data's `units`, a note whose name is no province code on the period's end (or its
-    theo- day)."""
+    """Every problem of every note under `notes_dir` (<period>/<code>.md, <period>/theo-<day>/<code>.md,
+    <period>/don-vi/<office code>.md), as `load` would meet them; and every note no report reads, never ignored unseen:
+    a Markdown file deeper in a period's folder, and, given the data's `units`, a note whose name is no province code
+    on the period's end (or its theo- day), or no office code on the period's end for an office's note."""
     problems = []
     folder = Path(notes_dir)
     found = _notes(folder)
-    where = ("ghi chú đặt ở <kỳ>/<mã tỉnh>.md, ví dụ 2024-M11/93.md, hoặc <kỳ>/theo-<ngày>/<mã tỉnh>.md cho báo cáo "
-             "theo --as-of")
+    where = ("ghi chú đặt ở <kỳ>/<mã tỉnh>.md, ví dụ 2024-M11/93.md, <kỳ>/theo-<ngày>/<mã tỉnh>.md cho báo cáo "
+             "theo --as-of, hoặc <kỳ>/don-vi/<mã đơn vị>.md cho báo cáo của một đơn vị, ví dụ 2024-M11/don-vi/931.md")
     problems += [f"{path}: không báo cáo nào đọc tệp này: {where}" for path in sorted(folder.rglob("*.md"))
                  if folder.is_dir() and path not in found and len(path.relative_to(folder).parts) > 2
                  and not any(part.startswith((".", "~$")) for part in path.relative_to(folder).parts)]
     for path in found:
+        if path.parent.name == OFFICE_FOLDER:
+            problems += _check_office_note(path, units)
+            continue
         as_of = None
         if path.parent.name.startswith("theo-"):
             try:
@@ -141,11 +162,28 @@ def check(notes_dir: Path | str, units=None) -> list[str]:
     return problems
 
 
+def _check_office_note(path: Path, units=None) -> list[str]:
+    """The problems of an office's note (<period>/don-vi/<office code>.md): its period folder, its name (an office of
+    the period's end, given the data's `units`) and its content, as `read` meets it."""
+    try:
+        period = Period.parse(path.parent.parent.name)
+    except ThadsError:
+        return [f"{path.parent.parent}: tên thư mục phải là một kỳ NĂM-Mkk, ví dụ 2024-M11"]
+    if units is not None and units.office(path.stem, period.end) is None:
+        return [f"{path}: không báo cáo nào đọc ghi chú này: không có đơn vị mã '{path.stem}' tại cuối kỳ {period.label} "
+                f"({period.end:%d/%m/%Y}); tên tệp là mã đơn vị, ví dụ 931.md hoặc 92-KV01.md (units/offices.csv)"]
+    try:
+        read(path)
+    except ThadsError as exc:
+        return [str(exc)]
+    return []
+
+
 def waiting(notes_dir: Path | str, periods) -> list[str]:
     """The periods that have notes but no figures in the data (`periods`: (year, month) pairs): no report reads those
     notes yet. Said by `thads validate`, not an error: notes may be written before the figures come."""
-    folders = sorted({(path.parent.parent if path.parent.name.startswith("theo-") else path.parent)
-                      for path in _notes(Path(notes_dir))})
+    folders = sorted({(path.parent.parent if path.parent.name.startswith("theo-") or path.parent.name == OFFICE_FOLDER
+                       else path.parent) for path in _notes(Path(notes_dir))})
     said = []
     for folder in folders:
         try:

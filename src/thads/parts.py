@@ -185,12 +185,16 @@ def table(header: list[str], rows: list[list[str]], numeric: list[bool], caption
                                note_html=Markup(link_references(note)) if note else None, **record))
 
 
-def figure(svg: bytes, png: bytes | None, alt: str, caption: str, width_inches: float, label: str | None = None
-           ) -> Part:
+def figure(svg: bytes, png: bytes | None, alt: str, caption: str, width_inches: float, label: str | None = None,
+           chart: dict | None = None) -> Part:
     """A chart as SVG (and PNG, or None), with the alt text the page shows and the caption other formats print,
-    numbered "Biểu đồ n" in document order."""
-    return Part({"kind": "figure", "alt": alt, "caption": caption, "width_inches": width_inches,
-                 "numbering": NUMBERED["figure"], "label": label}, png=png, alt=alt, svg=svg)
+    numbered "Biểu đồ n" in document order. `chart`: the numbers it draws (`charts.recorded`: panels, their
+    categories and series), kept in the record so that a deck draws the same chart natively (`powerpoint`)."""
+    record = {"kind": "figure", "alt": alt, "caption": caption, "width_inches": width_inches,
+              "numbering": NUMBERED["figure"], "label": label}
+    if chart:
+        record["chart"] = chart
+    return Part(record, png=png, alt=alt, svg=svg)
 
 
 def note(heading: str | None, markdown_text: str, html: str) -> Part:

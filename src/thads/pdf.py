@@ -1,32 +1,28 @@
 """Print a report's HTML page to an A4 PDF with a Chromium-family browser, driven by Playwright.
 
-Chromium lays out the same page (its print styles: A4, margins, page numbers from page 2) in about a
-third of WeasyPrint's CPU time, with the same pages, fonts and breaks (bench/export.py measures both); on
-Windows it needs no GTK: Edge or Chrome is already there. A `Printer` keeps one browser and one page
+Chromium lays out the same page (its print styles: A4, margins, page numbers from page 2) with the same pages,
+fonts and breaks as WeasyPrint, for less CPU time (bench/export.py compares them); on Windows it needs no GTK:
+Edge or Chrome is already there. A `Printer` keeps one browser and one page
 for all the reports of a worker; the browser is found by `find_browser`.
 
 The page runs no script and loads nothing but itself: a report is printed as it is. Each report is a new
 document, opened from a private temporary file by a browser context that is offline; the report's own
 Content-Security-Policy (images from data: URLs only, no scripts, no styles from elsewhere) refuses the
 rest. The printer prints only the page it was given: the CSP does not govern navigation, and a
-`<meta http-equiv="refresh">` to file:///etc/passwd had the browser print that file instead, exit 0, in about
-one export in three. So the browser pauses every request of the page (the DevTools Fetch domain, on the
+`<meta http-equiv="refresh">` to file:///etc/passwd could have the browser print that file instead, and
+succeed. So the browser pauses every request of the page (the DevTools Fetch domain, on the
 printer's own session, `_request`): the page's own file goes on, once; anything else is refused as aborted,
 which leaves the report in place (a blocked navigation would show an error page, and print it), and a page
 that tried to open another document (a refresh, a frame, an object) fails its PDF with the address it asked
 for, as does a page no longer at its own address just before and after printing. A report's page makes one
 request only, its own (its images are data: URLs, never requested, and the CSP stops the rest inside the
-renderer): one round trip to the driver per report, which 10 prints of a real report page do not show
-(per print, before → after, medians of four alternating runs on a loaded 2-core machine: 618 → 549 ms,
-CPU of the whole process tree 491 → 469 ms). The page is still opened from a file, never served through
-the interception: that costs the browser and its driver about 40% less CPU than Playwright's request
-interception serving the page, which also made the browser handle the page more slowly. A page whose
-content is replaced in place kept about 4 MB of every report in the browser (+240 MB over 68 reports); a
-new document keeps it flat, as long as it comes from the same file each time (written anew, removed after
-printing): a new file name for each report also kept about 3 MB of each (+220 MB over 68 reports).
-The documents a report leaves (its page, one for each SVG chart) wait for the renderer's garbage collector,
-which a page without scripts seldom runs: after ten reports a hundred were still held, and the renderer
-grew from 90 MB to over 300 MB in 50 reports. The printer asks for a collection every few reports.
+renderer): one round trip to the driver per report, too little to matter. The page is still opened from a
+file, never served through the interception: Playwright's request interception serving the page costs the
+browser and its driver more CPU, and slows the page. Each report is a new document opened from the same file
+(written anew, removed after printing): the browser keeps part of every page whose content is replaced in
+place, and of every file name it opened, so either would grow with the batch. The documents a report leaves
+(its page, one for each SVG chart) wait for the renderer's garbage collector, which a page without scripts
+seldom runs, so the renderer would grow too: the printer asks for a collection every COLLECT_EVERY reports.
 """
 
 from __future__ import annotations
@@ -44,7 +40,7 @@ BROWSER = "THADS_BROWSER"       # environment variable: the browser to print wit
 TIMEOUT_MS = 120_000            # a page that takes longer to load or print fails its report
 COLLECT_EVERY = 5               # reports printed between two garbage collections in the browser's renderer
 # Chromium starts the address bar's two drop-down pages (chrome://omnibox-popup) in a renderer of their own
-# even in headless mode, with no window to show them: half the CPU of starting the browser, 1 s each time.
+# even in headless mode, with no window to show them: a large part of every start of the browser.
 # Chromium keeps only the last --disable-features it is given, so this one repeats Playwright's own list
 # (its chromiumSwitches.js; a unit test checks it against the installed Playwright).
 PLAYWRIGHT_DISABLED = ("AcceptCHFrame", "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose",

@@ -31,7 +31,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from thads import files, run
+from thads import engine, files, formats, run
 from thads.errors import ThadsError
 
 STOP_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
@@ -74,7 +74,7 @@ _RUNNER: run.Runner | None = None
 def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events, stop, root, pdf,
                   rehearsals=()) -> None:
     """Each worker: leave the stop signals to the parent, keep one Runner (its browser opened at once when
-    the batch makes PDFs; its kernels' template rehearsing `rehearsals`, run.rehearsals), shut its kernel and
+    the batch makes PDFs; its kernels' template rehearsing `rehearsals`, engine.rehearsals), shut its kernel and
     browser at exit."""
     global _RUNNER
     ignore_stop_signals()
@@ -82,8 +82,8 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events,
     # on. Of the earlier ones, logging's runs in it; the others (multiprocessing, zmq, jupyter_client) have run
     # or only mark that the process is exiting.
     atexit.register(_exit_at_once)
-    # nbformat imports jsonschema, which compiles ~40 grammars of the optional rfc3987_syntax at import
-    # (2-3 s of CPU per process). Notebooks use no IRI formats: let that optional import fail here.
+    # nbformat imports jsonschema, which compiles the many grammars of the optional rfc3987_syntax at import, at a
+    # cost in every process. Notebooks use no IRI formats: let that optional import fail here.
     sys.modules.setdefault("rfc3987_syntax", None)
     pid = os.getpid()
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
@@ -97,7 +97,7 @@ def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events,
 def _exit_at_once() -> None:
     """A worker's last step, once its kernel and browser are shut and the exit handlers have run: end the
     process as multiprocessing ends the children it forks, without tearing the interpreter down (its modules
-    and objects, 0.3 s at the end of every batch, which waits for it)."""
+    and objects, a delay at the end of every batch, which waits for it)."""
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -213,13 +213,14 @@ class Workers:
                 from multiprocessing import resource_tracker
 
                 resource_tracker.ensure_running()
-            # No initializer: one from this module would make the manager import the package and pandas,
-            # 0.8 s before any worker can start. The manager needs none: it begins with the stop signals
+            # No initializer: one from this module would make the manager import the package and pandas
+            # before any worker can start. The manager needs none: it begins with the stop signals
             # ignored (this block, on POSIX), and ignores SIGINT itself (the one Windows sends it).
             manager.start()
         self.events, self.stop = manager.Queue(), manager.Event()
-        pdf = any("pdf" in job.formats for job in self.todo)
-        rehearsals = run.rehearsals(self.todo, Path(self.runner_args[2]))
+        pdf = any(formats.any_needs(job.formats, "needs_printer") for job in self.todo)
+        # A worker that makes one report at most gains nothing from rehearsing it first (kernel.rehearse).
+        rehearsals = engine.rehearsals(self.todo, Path(self.runner_args[2])) if len(self.todo) > self.count else []
         slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root, pdf, rehearsals))
                  for _ in range(self.count)]
         previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import yaml
 
+from thads import formats, schema
 from thads.errors import ThadsError, visible
-from thads.export import FORMATS
 
 FILE = "thads.yml"
 DEFAULTS = {"data": "data", "notes": "parameters/notes", "notebooks": "notebooks", "outputs": "outputs",
             "signing": "parameters/signing.yml", "formats": ["html", "pdf"], "timeout": 600, "templates": "templates",
-            "ranks_in_text": ["viec_ty_le", "tien_ty_le"]}
+            "ranks_in_text": ["viec_ty_le", "tien_ty_le"], "slides_reference": "templates/mau-trinh-chieu.pptx"}
 ENVIRONMENT = "THADS_PROJECT"   # set by `thads run` for its kernels: notebooks anywhere use its project
 TIMEOUT_MAX = 7 * 24 * 3600     # seconds: a longer limit is none (1e308 overflows the timers), refused like infinity
 
@@ -35,13 +35,20 @@ class Project:
     signing: Path              # who signs each report and who receives it (signing.py)
     templates: Path            # the report's wording (wording.py): the project's templates over the package's
     ranks_in_text: tuple[str, ...]   # figures whose rank among provinces the prose states ("viec_ty_le", ...)
+    slides_reference: Path     # the reference deck (.pptx: masters, fonts, colours, logo) report.pptx is built on
+    slides_reference_set: bool  # thads.yml names another file than the default (which, missing, is the package's deck)
     formats: tuple[str, ...]   # formats made when none is asked for
     timeout: float             # seconds a report may take before it is stopped (--timeout overrides)
     marked: bool               # True when a thads.yml was found
 
     def path(self, value: str | Path | None, default: Path) -> Path:
-        """`value` read from the project root (absolute paths as they are); `default` when empty."""
+        """`value` read from the project root (absolute paths as they are); `default` when empty.
+
+        The data folder by default where no thads.yml was found, and none in the current folder either: the
+        command or notebook runs outside any project; that is said (`outside`) rather than a missing 'data'."""
         if value is None or str(value).strip() == "":
+            if default == self.data and not self.marked and not default.is_dir():
+                raise ThadsError(outside(self.root))
             return default
         return (self.root / Path(str(value)).expanduser()).resolve()
 
@@ -51,6 +58,16 @@ def find_root(start: Path | None = None) -> Path | None:
     thads.yml."""
     here = Path(start or os.environ.get(ENVIRONMENT) or Path.cwd()).resolve()
     return next((folder for folder in (here, *here.parents) if (folder / FILE).is_file()), None)
+
+
+def outside(here: Path) -> str:
+    """What to do where no thads.yml is found (a command, or a notebook papermill runs, outside any project)."""
+    missing = "" if Path(here).is_dir() else " (thư mục này không tồn tại)"
+    return (f"Không tìm thấy {FILE} trong thư mục '{here}'{missing} hay các thư mục cha của nó: đây không phải một dự án "
+            "thads, nên không biết lấy dữ liệu ở đâu. Nếu đã có dự án: chạy lệnh trong thư mục dự án (cd THƯ_MỤC_DỰ_ÁN), hoặc "
+            "nêu nó: thads --project THƯ_MỤC_DỰ_ÁN <lệnh> (notebook chạy bằng papermill: đặt trong dự án, hoặc đặt "
+            f"biến môi trường {ENVIRONMENT}=THƯ_MỤC_DỰ_ÁN). Nếu chưa có: thads init THƯ_MỤC_MỚI tạo một dự án, kèm "
+            "dữ liệu mẫu.")
 
 
 YAML_LIMIT = 256 * 1024           # bytes: settings files are a few hundred bytes; nothing legitimate is near this
@@ -97,18 +114,21 @@ def _settings(path: Path) -> dict:
     for key, value in loaded.items():
         if key == "formats":
             values = value if isinstance(value, list) else [value] if isinstance(value, str) else None
-            unknown = [str(v) for v in values or [] if str(v).strip().lower() not in FORMATS]
+            unknown = [str(v) for v in values or [] if str(v).strip().lower() not in formats.names()]
             if not values or unknown:
-                raise ThadsError(f"{path}: formats cần là danh sách trong {', '.join(FORMATS)}, ví dụ "
+                raise ThadsError(f"{path}: formats cần là danh sách trong {', '.join(formats.names())}, ví dụ "
                                  f"formats: [html, pdf]" + (f"; không có định dạng {', '.join(unknown)}." if unknown
                                                             else "."))
         elif key == "ranks_in_text":
-            from thads.metrics import RANKED
-
-            known = [f"{kind}_{figure}" for kind, figure in RANKED]
+            known = [f"{kind}_{figure}" for kind, figure in schema.RANKED]
             if not isinstance(value, list) or any(str(v) not in known for v in value):
                 raise ThadsError(f"{path}: ranks_in_text cần là danh sách (có thể rỗng) trong {', '.join(known)}, "
                                  "ví dụ ranks_in_text: [viec_ty_le, tien_ty_le].")
+        elif key == "slides_reference":
+            if not isinstance(value, str) or not value.strip().lower().endswith(".pptx") or any(
+                    unicodedata.category(char) in ("Cc", "Cf") for char in value):
+                raise ThadsError(f"{path}: slides_reference cần là đường dẫn tới một tệp PowerPoint .pptx (tính từ thư "
+                                 "mục dự án), ví dụ slides_reference: templates/mau-trinh-chieu.pptx.")
         elif key == "timeout":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= TIMEOUT_MAX:
                 raise ThadsError(f"{path}: timeout cần là số giây dương, tối đa {TIMEOUT_MAX} (7 ngày), ví dụ "
@@ -126,11 +146,13 @@ def find(start: Path | None = None) -> Project:
     root = find_root(start)
     settings = _settings(root / FILE) if root else dict(DEFAULTS)
     base = root or Path(start or os.environ.get(ENVIRONMENT) or Path.cwd()).resolve()
-    formats = settings["formats"]
-    formats = [formats] if isinstance(formats, str) else formats
+    chosen = settings["formats"]
+    chosen = [chosen] if isinstance(chosen, str) else chosen
     return Project(root=base, data=base / settings["data"], notes=base / settings["notes"],
                    notebooks=base / settings["notebooks"], outputs=base / settings["outputs"],
                    signing=base / settings["signing"], templates=base / settings["templates"],
                    ranks_in_text=tuple(str(v) for v in settings["ranks_in_text"]),
-                   formats=tuple(str(f).strip().lower() for f in formats), timeout=float(settings["timeout"]),
+                   formats=tuple(str(f).strip().lower() for f in chosen), timeout=float(settings["timeout"]),
+                   slides_reference=base / Path(str(settings["slides_reference"]).strip()).expanduser(),
+                   slides_reference_set=str(settings["slides_reference"]).strip() != DEFAULTS["slides_reference"],
                    marked=root is not None)

@@ -24,7 +24,7 @@ from thads.errors import Problem, ThadsError
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 # A statistics file of every office in the country over a year is about 2 MB: one far larger is not one, and is
-# refused before it is read (a 2 GB sparse CSV took 2.3 GB of memory before it was found wrong).
+# refused before it is read, not after reading it has filled the memory.
 FILE_LIMIT = 200 * 2**20
 
 

@@ -22,17 +22,15 @@ from datetime import date
 
 from markupsafe import Markup
 
-from thads import charts, dataset, metrics, narrative, notes, parts, project, signing
+from thads import charts, dataset, dating, metrics, narrative, notes, parts, project, signing
 from thads import formatting as fmt
 from thads.parts import Part
-from thads.periods import Period, parse_day
+from thads.periods import Period
 from thads.errors import ThadsError
 from thads.units import organised_on
 from thads.wording import Wording, unescape
 
 CHART_DPI = 200                          # a chart's PNG, for Word: sharp in print
-REORGANISED = date(2025, 7, 1)          # Cục THADS tỉnh become THADS tỉnh/thành phố (QĐ 1898/QĐ-BTP)
-DEPARTMENT = date(2025, 3, 1)           # the Tổng cục THADS becomes the Cục Quản lý THADS (NĐ 39/2025)
 
 
 CAPTIONS = "chung/chu-thich.md.j2"
@@ -46,7 +44,8 @@ def _figure(fig, caption: str, label: str | None = None, templates: dict | None 
     """A chart of the package's or an analyst's, numbered "Biểu đồ n" by the export; `templates`: where its caption's
     words come from."""
     png = charts.png(fig, CHART_DPI) if parts.CHART_PNG else None
-    part = parts.figure(charts.svg(fig), png, caption, caption, fig.get_figwidth(), label=label)
+    part = parts.figure(charts.svg(fig), png, caption, caption, fig.get_figwidth(), label=label,
+                        chart=charts.recorded(fig))
     if templates:
         part.record["templates"] = templates
     return part
@@ -80,10 +79,6 @@ def _register_magic() -> None:
         shell.register_magic_function(_report_text, magic_kind="cell", magic_name="report_text")
 
 
-def _date(value) -> date:
-    return parse_day(value) if value not in (None, "") else date.today()
-
-
 def _table(header, rows, text_columns=1, caption=None, note=None, compact=False, highlighted=(), numbering="Bảng",
            label=None, number=None, templates: dict | None = None) -> Part:
     numeric = [i >= text_columns for i in range(len(header))]
@@ -103,7 +98,8 @@ class _Document:
     figures: metrics.KeyFigures | metrics.NationalFigures
     as_of: date | None                 # for the provinces of this day (--as-of); None: those of the period's end
     period: Period
-    date: date
+    date: date                         # the signing date (`dating.signing_date`): `signed.day`
+    signed: dating.Signed
     title_template: str
 
     def _start(self, where: project.Project) -> None:
@@ -123,6 +119,17 @@ class _Document:
     def context(self) -> dict:
         """The fields every template of this report sees (docs/loi-van.md)."""
         raise NotImplementedError
+
+    @property
+    def issuer(self) -> dict:
+        """The agency that signs the report on its date, as templates see it (`ban_hanh`): `ten` (its name) and `loai`
+        ("cuc", "thads_tinh", "tong_cuc" or "cuc_quan_ly")."""
+        raise NotImplementedError
+
+    def _dated(self) -> dict:
+        """The fields every template gets from the report's date (docs/loi-van.md)."""
+        return {"ngay_bao_cao": self.date, "chua_het_nam": dating.still_running(self.period, self.date),
+                "ban_hanh": self.issuer}
 
     def _context(self) -> dict:
         """`context()` and the cross-reference functions (`ref`, `muc`)."""
@@ -242,12 +249,18 @@ class _Document:
                 "files": {name: self.wording.used[name] for name in sorted(closure)},
                 "search": list(self.wording.search_path)}
 
-    def _signature(self, code: str, position: str) -> Part:
+    def _signature(self, code: str, province_kind: str = "tỉnh") -> Part:
+        """"Nơi nhận" and the signer of the signing file's entry `code`; the title, where the file sets none, is the
+        one of the agency signing on the report's date (the template's `chuc_vu_mac_dinh`); what is not set shows the
+        template's dotted line (`dong_nguoi_ky`)."""
         name = "chung/ky.md.j2"
         words = self._fields(name)
-        chosen = signing.for_report(self.project.signing, code, position)
-        return parts.block("signature", "signature.html.j2", chuc_vu=chosen.chuc_vu,
-                           nguoi_ky=chosen.nguoi_ky or unescape(words["dong_nguoi_ky"]),
+        default = words.get("chuc_vu_mac_dinh")
+        default = unescape(default) if isinstance(default, str) else dating.title(self.issuer["loai"], province_kind)
+        chosen = signing.for_report(self.project.signing, code, default)
+        blank = unescape(words.get("dong_nguoi_ky", ""))
+        return parts.block("signature", "signature.html.j2", chuc_vu=chosen.chuc_vu or blank,
+                           nguoi_ky=chosen.nguoi_ky or blank,
                            noi_nhan=list(chosen.noi_nhan), noi_nhan_label=unescape(words["tieu_de_noi_nhan"]),
                            templates=self._used(name))
 
@@ -268,7 +281,46 @@ class _Document:
                            templates=self._used(name, self.title_template))
 
 
-class ProvinceReport(_Document):
+class _Local(_Document):
+    """What a province's and an office's reports show alike: the analyst's note sections and four charts."""
+
+    def note(self, key: str, heading: bool = True) -> Part:
+        """An analyst's note section, with its heading; nothing when the note has no such section."""
+        text = self.notes.get(key)
+        if not text:
+            return parts.paragraphs()
+        return parts.note(notes.SECTIONS[key] if heading else None, text, Markup(notes.to_html(text)))
+
+    def chart_rates(self) -> Part:
+        return self._chart(charts.rates_vs_targets(self.figures), "bieu-do-ty-le", "bieu_do_ty_le")
+
+    def chart_structure(self) -> Part:
+        return self._chart(charts.structure(self.figures), "bieu-do-co-cau", "bieu_do_co_cau")
+
+    def chart_last_year(self) -> Part:
+        """This period beside last year's (the same province's or office's); nothing without last year's figures."""
+        if self.figures.cung_ky is None:
+            return parts.paragraphs()
+        return self._chart(charts.against_last_year(self.figures), "bieu-do-cung-ky", "bieu_do_cung_ky")
+
+    def chart_monthly(self) -> Part:
+        return self._chart(charts.monthly(self.monthly, self.figures), "bieu-do-thang", "bieu_do_thang")
+
+    def _ranked_offices(self, highlighted: list[int], label: str, caption: str, note: str) -> Part:
+        """The offices of `self.offices`, ranked by the cases rate, rows `highlighted`; captioned by the macros
+        `caption` and `note` of the captions template."""
+        header = ["Hạng", "Đơn vị", "Việc có ĐK", "Việc xong", "Tỷ lệ việc", "Tiền có ĐK (nghìn đồng)",
+                  "Tiền xong (nghìn đồng)", "Tỷ lệ tiền"]
+        rows = [[r.hang, r.don_vi, fmt.number(r.viec_co_dieu_kien), fmt.number(r.viec_thi_hanh_xong),
+                 fmt.percent(r.viec_ty_le, table=True), fmt.number(r.tien_co_dieu_kien),
+                 fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le, table=True)]
+                for r in self.offices.itertuples()]
+        return _table(header, rows, text_columns=2, compact=True, highlighted=highlighted, label=label,
+                      caption=self._caption(caption), note=self._caption(note), number=self._number("Bảng", label),
+                      templates=self._used(CAPTIONS))
+
+
+class ProvinceReport(_Local):
     """The figures, sentences, tables and charts of one province's report for one period.
 
     `province` is a code (`"93"`, or `93` as papermill passes it), a name or a slug; `data_dir` and
@@ -286,29 +338,36 @@ class ProvinceReport(_Document):
         self.data = dataset.load(where.path(data_dir, where.data))
         self.as_of = organised_on(self.period, as_of, self.data.units)
         self.province = self.data.units.resolve(province, self.period, self.as_of)
+        # The date first: a report no agency could have signed on it is refused before anything is computed.
+        self.signed = dating.signing_date(self.period, report_date, self.as_of)
+        self.date = self.signed.day
+        self.agency = dating.provincial_agency(self.data.units, self.province, self.period, self.signed, self.as_of)
         self.figures: metrics.KeyFigures = metrics.key_figures(self.data, self.province, self.period, self.as_of)
         self.offices = metrics.office_table(self.data, self.province, self.period)
         self.monthly = metrics.monthly_path(self.data, self.province, self.period)
         self.notes = notes.load(where.path(notes_dir, where.notes), self.period, self.province.code, self.as_of)
-        self.date = _date(report_date)
         self._record(self.province.code)
+
+    @property
+    def issuer(self) -> dict:
+        return {"ten": self.agency.name, "loai": self.agency.kind}
 
     def context(self) -> dict:
         return narrative.province_context(self.figures, self.province, self.period, self.offices, self.monthly,
-                                          ranks_in_text=self.project.ranks_in_text, ngay_bao_cao=self.date)
+                                          ranks_in_text=self.project.ranks_in_text, **self._dated())
 
     # Header and key figures -------------------------------------------------------------------
     def header(self) -> Part:
-        """Agency and national motto, number, place and date, the title, and the sample-data notice."""
-        # A report on the provinces of a later day takes their header.
-        provincial = next(o for o in self.data.units.offices_of(self.province, self.day) if o.is_provincial)
-        return self._header(provincial.name, provincial.kind, self.province.name, self.figures.don_vi_thieu_so_lieu)
+        """Agency and national motto, number, place and date, the title, and the sample-data notice. The agency is
+        the one that signs on the report's date (`dating.provincial_agency`): a report on the provinces of a later
+        day (`as_of`) takes theirs."""
+        return self._header(self.agency.name, self.agency.kind, self.province.name, self.figures.don_vi_thieu_so_lieu)
 
     def signature(self) -> Part:
-        """The end of the document: "Nơi nhận" and the signer (parameters/signing.yml). The position is the one
-        in force on the signing date: CỤC TRƯỞNG of a Cục THADS tỉnh until 30/06/2025, then the one set in the
-        signing file, blank by default."""
-        return self._signature(self.province.code, "CỤC TRƯỞNG" if self.date < REORGANISED else "")
+        """The end of the document: "Nơi nhận" and the signer (parameters/signing.yml). Without a title in the
+        signing file, the one of the agency signing on the report's date: CỤC TRƯỞNG of a Cục THADS tỉnh until
+        30/06/2025, then TRƯỞNG THI HÀNH ÁN DÂN SỰ TỈNH (THÀNH PHỐ) (template chung/ky.md.j2)."""
+        return self._signature(self.province.code, self.province.kind)
 
     # Results ----------------------------------------------------------------------------------
     def results(self) -> Part:
@@ -379,50 +438,18 @@ class ProvinceReport(_Document):
 
     def office_table(self) -> Part:
         """Offices ranked by the cases rate; those below a target highlighted."""
-        header = ["Hạng", "Đơn vị", "Việc có ĐK", "Việc xong", "Tỷ lệ việc", "Tiền có ĐK (nghìn đồng)",
-                  "Tiền xong (nghìn đồng)", "Tỷ lệ tiền"]
-        rows, missed = [], []
-        for i, r in enumerate(self.offices.itertuples()):
-            if r.viec_dat is False or r.tien_dat is False:
-                missed.append(i)
-            rows.append([r.hang, r.don_vi, fmt.number(r.viec_co_dieu_kien), fmt.number(r.viec_thi_hanh_xong),
-                         fmt.percent(r.viec_ty_le, table=True), fmt.number(r.tien_co_dieu_kien),
-                         fmt.number(r.tien_thi_hanh_xong), fmt.percent(r.tien_ty_le, table=True)])
-        return _table(header, rows, text_columns=2, compact=True, highlighted=missed, label="don-vi",
-                      caption=self._caption("bang_don_vi"), note=self._caption("ghi_chu_don_vi"),
-                      number=self._number("Bảng", "don-vi"), templates=self._used(CAPTIONS))
+        missed = [i for i, r in enumerate(self.offices.itertuples()) if r.viec_dat is False or r.tien_dat is False]
+        return self._ranked_offices(missed, "don-vi", "bang_don_vi", "ghi_chu_don_vi")
 
     # Other work and notes ---------------------------------------------------------------------
     def other_work(self) -> Part:
         return self._text(("tinh/cong-tac-khac.md.j2", ""), label="cong-tac-khac")
-
-    def note(self, key: str, heading: bool = True) -> Part:
-        """An analyst's note section, with its heading; nothing when the note has no such section."""
-        text = self.notes.get(key)
-        if not text:
-            return parts.paragraphs()
-        return parts.note(notes.SECTIONS[key] if heading else None, text, Markup(notes.to_html(text)))
 
     def still_needed(self) -> Part:
         """What remains to reach the targets by 30/09, under its own heading."""
         return self._text(("tinh/con-phai-thuc-hien.md.j2", ""), label="con-phai-thuc-hien")
 
     # Charts -----------------------------------------------------------------------------------
-    def chart_rates(self) -> Part:
-        return self._chart(charts.rates_vs_targets(self.figures), "bieu-do-ty-le", "bieu_do_ty_le")
-
-    def chart_structure(self) -> Part:
-        return self._chart(charts.structure(self.figures), "bieu-do-co-cau", "bieu_do_co_cau")
-
-    def chart_last_year(self) -> Part:
-        """This period beside last year's; nothing when there are no figures for last year."""
-        if self.figures.cung_ky is None:
-            return parts.paragraphs()
-        return self._chart(charts.against_last_year(self.figures), "bieu-do-cung-ky", "bieu_do_cung_ky")
-
-    def chart_monthly(self) -> Part:
-        return self._chart(charts.monthly(self.monthly, self.figures), "bieu-do-thang", "bieu_do_thang")
-
     def chart_offices(self, kind: str = "viec") -> Part:
         return self._chart(charts.offices_ranked(self.offices, kind, self.figures.result(kind).chi_tieu),
                            f"bieu-do-don-vi-{kind}", "bieu_do_don_vi", kind)
@@ -467,12 +494,17 @@ class NationalReport(_Document):
         self.figures: metrics.NationalFigures = metrics.national_key_figures(self.data, self.period, self.ranking,
                                                                              self.as_of)
         self.monthly = metrics.national_path(self.data, self.period)
-        self.date = _date(report_date)
+        self.signed = dating.signing_date(self.period, report_date, self.as_of)
+        self.date = self.signed.day
         self._record("toan-quoc")
 
+    @property
+    def issuer(self) -> dict:
+        name, kind = dating.central_agency(self.date)
+        return {"ten": name, "loai": kind}
+
     def context(self) -> dict:
-        return narrative.national_context(self.figures, self.period, self.ranking, self.monthly,
-                                          ngay_bao_cao=self.date)
+        return narrative.national_context(self.figures, self.period, self.ranking, self.monthly, **self._dated())
 
     def _extra_summary(self) -> dict:
         ranked = self.ranking
@@ -480,14 +512,14 @@ class NationalReport(_Document):
                 else []}
 
     def header(self) -> Part:
-        before = self.period.end < DEPARTMENT
-        return self._header("Tổng cục Thi hành án dân sự" if before else "Cục Quản lý thi hành án dân sự",
-                            "tong_cuc" if before else "cuc_quan_ly", "Hà Nội", [])
+        """The national office of the report's date: the Tổng cục THADS until 30/06/2025, then the Cục Quản lý THADS
+        (`dating.central_agency`)."""
+        return self._header(self.issuer["ten"], self.issuer["loai"], "Hà Nội", [])
 
     def signature(self) -> Part:
-        """"Nơi nhận" and the signer: TỔNG CỤC TRƯỞNG until 28/02/2025, then CỤC TRƯỞNG, unless the signing file
+        """"Nơi nhận" and the signer: TỔNG CỤC TRƯỞNG until 30/06/2025, then CỤC TRƯỞNG, unless the signing file
         (entry `toan-quoc`) sets another."""
-        return self._signature("toan-quoc", "TỔNG CỤC TRƯỞNG" if self.date < DEPARTMENT else "CỤC TRƯỞNG")
+        return self._signature("toan-quoc")
 
     def results(self) -> Part:
         return self._text(("toan-quoc/ket-qua.md.j2", ""), label="ket-qua-chung")

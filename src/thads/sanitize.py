@@ -16,8 +16,7 @@ text/markdown outputs, which both pass raw HTML) is parsed on its own and writte
   and attributes whose quote never closes gone, so that nothing in it reaches the page around it.
 
 What was dropped is returned with the cleaned HTML, for the report's log. The parser is libxml2's (lxml), whose
-tokenizer follows HTML5 (libxml2 2.14): about 30 times faster than BeautifulSoup's, a few milliseconds for all
-the outputs of a report. Safety does not depend on its tree being a browser's: the page only ever receives
+tokenizer follows HTML5 (libxml2 2.14), for speed: BeautifulSoup's is many times slower. Safety does not depend on its tree being a browser's: the page only ever receives
 what `clean` wrote, which holds no comment, no element read as text and no unclosed element.
 """
 
@@ -65,9 +64,21 @@ def clean(fragment: str, marks: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     if "<" not in fragment:
         return fragment, []
     source = _END_OF_DOCUMENT.sub("", fragment) if "</" in fragment else fragment
+    dropped: dict[str, int] = {}
+    body = _body(source, dropped)
+    doomed, unwrapped = _sort_out(body, source, marks, dropped)
+    for element in doomed:
+        _remove(element, keep_content=False)
+    for element in unwrapped:
+        _remove(element, keep_content=True)
+    return _written(body), _items(dropped)
+
+
+def _body(source: str, dropped: dict[str, int]) -> etree._Element:
+    """`source` parsed, as one <body> holding all of it: the attributes of <html> and <body> dropped, a <head>'s
+    children and what came after </body> moved into it."""
     parser = _parser()
     root = etree.fromstring("<html><body>" + source, parser)
-    dropped: dict[str, int] = {}
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
         _count(dropped, "phần lồng quá sâu (hơn 2048 tầng thẻ, phần sau nó không đọc được)")
     body = root.find("body")
@@ -84,6 +95,13 @@ def clean(fragment: str, marks: tuple[str, ...] = ()) -> tuple[str, list[str]]:
             root.remove(extra)
         else:
             body.append(extra)
+    return body
+
+
+def _sort_out(body: etree._Element, source: str, marks: tuple[str, ...],
+              dropped: dict[str, int]) -> tuple[list[etree._Element], list[etree._Element]]:
+    """Every node under `body` looked at once: the ones to drop with their content and the ones to unwrap, each
+    counted in `dropped`; the attributes of those kept are cleaned on the way."""
     doomed, unwrapped, stack = [], [], [body]
     while stack:
         for element in stack.pop():
@@ -110,16 +128,17 @@ def clean(fragment: str, marks: tuple[str, ...] = ()) -> tuple[str, list[str]]:
                 _clean_attributes(element, name, dropped)
             if len(element):
                 stack.append(element)
-    for element in doomed:
-        _remove(element, keep_content=False)
-    for element in unwrapped:
-        _remove(element, keep_content=True)
+    return doomed, unwrapped
+
+
+def _written(body: etree._Element) -> str:
+    """What `body` holds, as HTML."""
     text = etree.tostring(body, method="html", encoding=str, with_tail=False)
     if text == "<body></body>":
-        return "", _items(dropped)
+        return ""
     if not (text.startswith(_OPEN) and text.endswith(_CLOSE)):
         raise AssertionError(f"unexpected serialisation: {text[:40]!r}…{text[-40:]!r}")
-    return text[len(_OPEN):-len(_CLOSE)], _items(dropped)
+    return text[len(_OPEN):-len(_CLOSE)]
 
 
 def _parser() -> etree.HTMLParser:

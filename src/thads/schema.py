@@ -71,4 +71,11 @@ TARGET_COLUMNS = ["nam", "tinh", "chi_tieu_viec", "chi_tieu_tien"]
 # Optional: the day whose organisation of provinces the row's code means (2025-07-01: the provinces formed
 # that day). Without it, a code means the province that holds it at the end of the report's period.
 TARGET_ORGANISATION = "theo_ngay"
+# Optional: an office's code. A row naming one is that office's own target for the year (`tinh` is its province);
+# an office without one is compared with its province's target.
+TARGET_OFFICE = "don_vi"
 NATIONAL = "00"   # targets.csv code for the national target
+
+# (kind, Result attribute): the figures a conference quotes with their rank.
+RANKED = [(kind, figure) for kind in ("viec", "tien")
+          for figure in ("thu_ly", "phai_thi_hanh", "co_dieu_kien", "ty_le_co_dieu_kien", "thi_hanh_xong", "ty_le")]

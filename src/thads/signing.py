@@ -1,7 +1,8 @@
 """Who signs a report and who receives it ("Nơi nhận"), per province, from the project's signing file.
 
 The file (`signing:` in thads.yml; `parameters/signing.yml` by default) maps a province code, `toan-quoc`
-(the national overview) or `mac-dinh` (every report) to any of `nguoi_ky` (the signer's name), `chuc_vu`
+(the national overview), `mac-dinh` (every province and national report), `don-vi/<office code>` (an office's report)
+or `don-vi/mac-dinh` (every office's report) to any of `nguoi_ky` (the signer's name), `chuc_vu`
 (the position, in capitals; two lines such as "KT. CỤC TRƯỞNG\nPHÓ CỤC TRƯỞNG" for a deputy) and
 `noi_nhan` (the recipients, one per line). What is not set is left blank for the clerk.
 """
@@ -14,13 +15,12 @@ from pathlib import Path
 
 from thads.errors import ThadsError, visible
 from thads.project import read_yaml
+from thads.text import CONTROL, control_message
 
 DEFAULT = "mac-dinh"
 TEXT_LIMIT, RECIPIENTS_LIMIT = 300, 50     # characters of a name, a position or a recipient; recipients
 KEYS = ("nguoi_ky", "chuc_vu", "noi_nhan")
 BLANK_RECIPIENTS = ("………………………………", "………………………………", "Lưu: VT.")
-# Characters a Word file (XML 1.0) cannot hold: control characters but tab and line ends, and the like.
-CONTROL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _line(item):
 
 
 def _read(path: Path) -> dict:
-    loaded = read_yaml(path, f"cần các mục theo mã tỉnh, 'toan-quoc' hoặc '{DEFAULT}'")
+    loaded = read_yaml(path, f"cần các mục theo mã tỉnh, 'toan-quoc', '{DEFAULT}' hoặc '{OFFICE_PREFIX}<mã đơn vị>'")
     settings = {}
     for key, entry in loaded.items():
         where = f"{path}, mục {key}"
@@ -71,13 +71,40 @@ def for_report(path: Path | None, code: str, position: str) -> Signing:
     return Signing(entry.get("chuc_vu", position).strip(), entry.get("nguoi_ky", "").strip(), recipients)
 
 
-def control_message(text: str) -> str | None:
-    """What `thads validate` says of a text holding characters a Word file cannot hold; None when it holds none."""
-    found = list(dict.fromkeys(visible(c) for c in CONTROL.findall(text)))
-    if not found:
-        return None
-    return (f"có ký tự điều khiển {', '.join(found)} (thường do chép từ phần mềm khác): tệp Word không chứa được "
-            "ký tự này, báo cáo sẽ bỏ nó đi; hãy xóa nó")
+OFFICE_PREFIX = "don-vi/"          # an office's entry: don-vi/<office code>; every office's: don-vi/mac-dinh
+
+
+def office_key(code: str) -> str:
+    """The signing file's entry of an office's report: 'don-vi/931', 'don-vi/92-KV01' ('don-vi/93': the report of
+    the province's own office, apart from the province's report '93')."""
+    return f"{OFFICE_PREFIX}{code}"
+
+
+def for_office(path: Path | None, code: str, position: str) -> Signing:
+    """The signing of an office's report: its entry `don-vi/<code>` over `don-vi/mac-dinh` (every office's report);
+    `position` unless one is set. Never the province's entry nor `mac-dinh`: an office's report is signed by the
+    office's head, never by the province's."""
+    settings = _read(path) if path is not None and Path(path).is_file() else {}
+    entry = {**settings.get(office_key(DEFAULT), {}), **settings.get(office_key(code), {})}
+    recipients = tuple(r.strip() for r in entry.get("noi_nhan", []) if r.strip()) or BLANK_RECIPIENTS
+    return Signing(entry.get("chuc_vu", position).strip(), entry.get("nguoi_ky", "").strip(), recipients)
+
+
+def unknown_offices(path: Path | None, units) -> list[str]:
+    """The office entries of the signing file (`don-vi/<code>`) naming no office of the units tables: no report
+    would read them (a code typed wrong), said by `thads validate`."""
+    if path is None or not Path(path).is_file():
+        return []
+    try:
+        settings = _read(Path(path))
+    except ThadsError:
+        return []                      # said by `check`
+    codes = {o.code for o in units.offices}
+    return [f"{path}, mục {key}: không có đơn vị mã '{key.removeprefix(OFFICE_PREFIX)}' trong danh mục đơn vị "
+            f"(units/offices.csv): không báo cáo nào đọc mục này; khóa của một đơn vị là {OFFICE_PREFIX}<mã đơn vị>, "
+            f"ví dụ {OFFICE_PREFIX}931 hoặc {OFFICE_PREFIX}92-KV01"
+            for key in settings if key.startswith(OFFICE_PREFIX)
+            and key.removeprefix(OFFICE_PREFIX) not in codes | {DEFAULT}]
 
 
 def check(path: Path | None) -> list[str]:

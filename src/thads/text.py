@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from thads.errors import visible
+
 
 def strip_accents(text: str) -> str:
     """'Hậu Giang' -> 'Hau Giang' (đ/Đ become d/D)."""
@@ -35,3 +37,16 @@ def modern_tones(text: str) -> str:
         return (toned.upper() if first.isupper() else toned) + (bare.upper() if second.isupper() else bare)
 
     return _OLD_STYLE.sub(move, text)
+
+
+# Characters a Word file (XML 1.0) cannot hold: control characters but tab and line ends, and the like.
+CONTROL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def control_message(text: str) -> str | None:
+    """What `thads validate` says of a text holding characters a Word file cannot hold; None when it holds none."""
+    found = list(dict.fromkeys(visible(c) for c in CONTROL.findall(text)))
+    if not found:
+        return None
+    return (f"có ký tự điều khiển {', '.join(found)} (thường do chép từ phần mềm khác): tệp Word không chứa được "
+            "ký tự này, báo cáo sẽ bỏ nó đi; hãy xóa nó")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from thads.errors import Problem, ThadsError
 from thads.periods import Period, parse_day
-from thads.text import modern_tones, slugify
+from thads.text import control_message, modern_tones, slugify
 
 SHIPPED = Path(__file__).parent / "shipped_units"
 PROVINCE_OFFICE_KINDS = ("cuc", "thads_tinh")
@@ -116,7 +116,6 @@ def name_problems(folder: Path | None) -> list[Problem]:
     """Names (and every other cell) of a data folder's units tables holding characters a Word file cannot hold
     (control characters), each with its file, line and column, for `thads validate`. A report is still made: the
     Word file drops them. Nothing for a folder without units tables (the shipped ones are used)."""
-    from thads.signing import control_message
 
     if folder is None or not (Path(folder) / "provinces.csv").is_file():
         return []
@@ -278,3 +277,133 @@ class Units:
         raise ThadsError(
             f"{p.full_name} (mã {p.code}) chưa được thành lập {when}: có từ {_vn_date(p.valid_from)}, "
             f"trước đó là {before}.")
+
+
+# Enforcement offices by name (`--office`) ---------------------------------------------------------------------------
+OFFICE_PREFIXES = ("chi-cuc-thi-hanh-an-dan-su-", "phong-thi-hanh-an-dan-su-", "cuc-thi-hanh-an-dan-su-",
+                   "thi-hanh-an-dan-su-", "chi-cuc-thads-", "phong-thads-", "cuc-thads-", "thads-")
+PLACE_WORDS = ("huyen-", "quan-", "thi-xa-", "thanh-pho-", "tp-", "tx-", "h-", "q-", "tinh-")
+
+
+def office_keys(office: Office, province: Province | None = None) -> set[str]:
+    """The slugs a name of `office` may be given as: its code, its name and short name, the name without the agency
+    ('huyện Châu Thành', 'khu vực 1 - Cần Thơ', 'khu vực 1') and without the kind of district ('Châu Thành')."""
+    keys = {office.code.lower(), slugify(office.name), slugify(office.short_name)}
+    for name in (office.name, office.short_name):
+        key = slugify(name)
+        for prefix in OFFICE_PREFIXES:
+            if key.startswith(prefix):
+                keys.add(key.removeprefix(prefix))
+                break
+    if province is not None:
+        suffix = "-" + slugify(province.name)
+        keys |= {key.removesuffix(suffix) for key in keys if key.endswith(suffix)}
+    for key in list(keys):
+        for word in PLACE_WORDS:
+            if key.startswith(word) and len(key) > len(word):
+                keys.add(key.removeprefix(word))
+    return keys - {""}
+
+
+def _office_label(units: "Units", office: Office, day: date) -> str:
+    """'Chi cục Thi hành án dân sự huyện Châu Thành (mã 933, tỉnh Hậu Giang)'."""
+    try:
+        where = f", {units.province(office.province, day).label}"
+    except ThadsError:
+        where = ""
+    return f"{office.name} (mã {office.code}{where})"
+
+
+def _offices_on(units: "Units", day: date, province: Province | None) -> list[Office]:
+    if province is None:
+        return [o for o in units.offices if o.valid_on(day)]
+    return [o for p in units.lineage(province, day) for o in units.offices_of(p, day)]
+
+
+def resolve_office(units: "Units", text: str, period: Period, province: Province | None = None) -> Office:
+    """The office named by code or name among the offices of the end of `period` (of `province` only, given one). A
+    name several offices share is refused with each of them and its province (`--province` narrows it); an office
+    that no longer exists, or did not yet, is refused naming its successor or its predecessors and the province
+    report that covers them (office figures are not compared across the 2025 reorganisation)."""
+    day = period.end
+    key = slugify(str(text))
+    wanted = [o for o in _offices_on(units, day, province)
+              if key and (o.code.lower() == str(text).strip().lower()
+                          or key in office_keys(o, _province_or_none(units, o, day)))]
+    exact = [o for o in wanted if o.code.lower() == str(text).strip().lower()]
+    if len(exact) == 1 or len(wanted) == 1:
+        return (exact or wanted)[0]
+    if wanted:
+        listed = "; ".join(_office_label(units, o, day) for o in wanted)
+        raise ThadsError(f"Tên đơn vị '{text}' không rõ: vào ngày {_vn_date(day)} (cuối kỳ {period.label}) có "
+                         f"{len(wanted)} đơn vị mang tên này: {listed}. Ghi mã đơn vị (--office {wanted[0].code}), hoặc "
+                         f"thêm --province để chọn trong một tỉnh (--province {wanted[0].province}).")
+    raise ThadsError(_office_not_found(units, text, period, province))
+
+
+def _province_or_none(units: "Units", office: Office, day: date) -> Province | None:
+    try:
+        return units.province(office.province, day)
+    except ThadsError:
+        return None
+
+
+def _office_not_found(units: "Units", text: str, period: Period, province: Province | None) -> str:
+    """Why no office of the period's end has that code or name: one of another time (with its successor or its
+    predecessors), one of another province, or none at all."""
+    day, asked = period.end, str(text).strip()
+    other_time = [o for o in units.offices if o.code.lower() == asked.lower() or slugify(asked) in office_keys(o)]
+    elsewhere = [o for o in other_time if o.valid_on(day)]
+    if elsewhere and province is not None:
+        return (f"{_office_label(units, elsewhere[0], day)} không thuộc {province.label} (mã {province.code}) vào ngày "
+                f"{_vn_date(day)}: bỏ --province, hoặc chọn --province {elsewhere[0].province}.")
+    if province is not None:
+        codes = {province.code, *province.predecessors}
+        other_time = [o for o in other_time if o.province in codes] or other_time
+    if len(other_time) == 1 and other_time[0].valid_to is not None and other_time[0].valid_to < day:
+        return _office_gone(units, other_time[0], period)
+    if len(other_time) == 1 and other_time[0].valid_from is not None and other_time[0].valid_from > day:
+        return _office_not_yet(units, other_time[0], period)
+    if other_time:
+        shown = "; ".join(_office_label(units, o, o.valid_to or o.valid_from or day) for o in other_time[:3])
+        more = f" và {len(other_time) - 3} đơn vị khác" if len(other_time) > 3 else ""
+        return (f"Không có đơn vị '{text}' vào ngày {_vn_date(day)} (cuối kỳ {period.label}): tên này là của "
+                f"{len(other_time)} đơn vị không có vào ngày đó (sắp xếp năm 2025), như {shown}{more}. Ghi mã một đơn "
+                "vị có vào cuối kỳ, với --province để chọn trong một tỉnh; mã và tên các đơn vị ở units/offices.csv.")
+    where = f" của {province.label} (mã {province.code})" if province is not None else ""
+    return (f"Không tìm thấy đơn vị '{text}'{where} vào ngày {_vn_date(day)} (cuối kỳ {period.label}). Ghi mã đơn vị "
+            "(ví dụ 933 hoặc 92-KV01) hoặc tên (ví dụ \"huyện Châu Thành\"), với --province để chọn trong một tỉnh; "
+            "mã và tên các đơn vị ở units/offices.csv.")
+
+
+def office_predecessors(units: "Units", office: Office) -> list[Office]:
+    """The offices whose successor is `office` (the Chi cục a Phòng THADS khu vực took over), the day before it was
+    formed."""
+    if office.valid_from is None:
+        return []
+    before = office.valid_from - timedelta(days=1)
+    return [o for o in units.offices if o.successor == office.code and o.valid_on(before)]
+
+
+def _office_gone(units: "Units", office: Office, period: Period) -> str:
+    after = office.valid_to + timedelta(days=1)
+    successor = units.office(office.successor, after) if office.successor else None
+    then = f"; báo cáo của đơn vị cũ lập cho một kỳ kết thúc trước {_vn_date(after)}"
+    if successor is None:
+        return (f"{_office_label(units, office, office.valid_to)} không còn vào ngày {_vn_date(period.end)} (cuối kỳ "
+                f"{period.label}): hết hoạt động từ {_vn_date(after)}{then}.")
+    return (f"{_office_label(units, office, office.valid_to)} không còn vào ngày {_vn_date(period.end)} (cuối kỳ "
+            f"{period.label}): từ {_vn_date(after)} thuộc {_office_label(units, successor, after)}. Số liệu từng đơn vị "
+            f"không so sánh qua thời điểm sắp xếp năm 2025: chọn --office {successor.code}{then}.")
+
+
+def _office_not_yet(units: "Units", office: Office, period: Period) -> str:
+    before = office_predecessors(units, office)
+    day = period.end
+    provinces = sorted({o.province for o in before}) or [office.province]
+    covering = ", ".join(f"--province {code}" for code in provinces)
+    listed = "; ".join(_office_label(units, o, day) for o in before if o.valid_on(day)) or "không có trong danh mục"
+    return (f"{_office_label(units, office, office.valid_from)} có từ ngày {_vn_date(office.valid_from)}, chưa có vào "
+            f"ngày {_vn_date(day)} (cuối kỳ {period.label}). Số liệu từng đơn vị không so sánh qua thời điểm sắp xếp "
+            f"năm 2025: kỳ này thuộc các đơn vị trước đó: {listed}; chọn --office với mã của một đơn vị ấy, hoặc lập "
+            f"báo cáo của tỉnh bao gồm chúng: thads run --report province --period {period.code} {covering}.")

@@ -190,6 +190,18 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
     width = len(table.header)
     raw = pd.DataFrame([list(r[:width]) + [""] * (width - len(r)) for r in table.rows], columns=table.header,
                        dtype=object)
+    frame = _typed_stats(table, raw, problems)
+    frame = _valid_months(table, frame, problems)
+    problems += _period_columns(table, raw, frame)
+    ambiguous = []
+    for (year, month), group in frame.groupby(["nam", "thang"]):
+        ambiguous += _check_period_rows(table, units, today, Period(int(year), int(month)), frame, group, problems)
+    return frame.drop(index=ambiguous, columns="_bare"), problems
+
+
+def _typed_stats(table: RawTable, raw: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """The rows with readable nam and thang, their figures as numbers (NaN where unreadable), office and province
+    codes as text; `_bare` marks an office code written as a number."""
     counts, vietnamese = _counts(table, raw, ["nam", "thang"] + [c for c in schema.FIGURES if c in raw.columns],
                                  problems)
     frame = pd.concat([pd.DataFrame({"_file": table.name, "_row": table.row_numbers}), counts], axis=1)
@@ -206,8 +218,11 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
     frame = frame.assign(**{c: 0 if c in schema.ZERO_WHEN_ABSENT else np.nan
                             for c in schema.FIGURES if c not in frame.columns})
     complete = frame[["nam", "thang"] + schema.FIGURES].notna().all()
-    frame = frame.astype({c: "int64" for c, ok in complete.items() if ok})
+    return frame.astype({c: "int64" for c, ok in complete.items() if ok})
 
+
+def _valid_months(table: RawTable, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """The rows whose thang is 1 to 12 and nam 2000 to 2100; the others are problems."""
     keep = pd.Series(True, index=frame.index)
     for i in frame.index[(frame["thang"] < 1) | (frame["thang"] > 12)]:
         problems.append(Problem(table.name, f"thang {frame.at[i, 'thang']} không hợp lệ: cần từ 1 đến 12 (số tháng "
@@ -217,41 +232,44 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
     for i in frame.index[keep & ((frame["nam"] < 2000) | (frame["nam"] > 2100))]:
         problems.append(Problem(table.name, f"năm {frame.at[i, 'nam']} không hợp lệ", frame.at[i, "_row"], "nam"))
         keep[i] = False
-    frame = frame[keep].copy()
-    problems += _period_columns(table, raw, frame)
+    return frame[keep].copy()
+
+
+def _check_period_rows(table: RawTable, units: Units, today: date, period: Period, frame: pd.DataFrame,
+                       group: pd.DataFrame, problems: list[Problem]) -> list:
+    """The rows of one period (`group`, of `frame`): the period has ended, each office code names an office of
+    that day (a code written as a number is completed in `frame` when only one office fits) and its province.
+    Returns the rows whose code fits two offices, to be dropped."""
+    if period.end >= today:
+        for i in group.index:
+            problems.append(Problem(table.name, f"kỳ {period.label} (đến {period.end:%d/%m/%Y}) chưa kết thúc: "
+                                    "không thể có số liệu của kỳ này", group.at[i, "_row"], "thang"))
+    valid = {o.code: o for o in units.offices if o.valid_on(period.end)}
     ambiguous = []
-    for (year, month), group in frame.groupby(["nam", "thang"]):
-        period = Period(int(year), int(month))
-        if period.end >= today:
-            for i in group.index:
-                problems.append(Problem(table.name, f"kỳ {period.label} (đến {period.end:%d/%m/%Y}) chưa kết thúc: "
-                                        "không thể có số liệu của kỳ này", group.at[i, "_row"], "thang"))
-        end = period.end
-        valid = {o.code: o for o in units.offices if o.valid_on(end)}
-        for i in group.index[group["_bare"]]:   # the code of the office valid at that date, when only one fits
-            digits = group.at[i, "don_vi"].lstrip("0") or "0"
-            fits = sorted({digits.zfill(2), digits.zfill(3)} & set(valid))
-            if len(fits) > 1:
-                problems.append(Problem(table.name, f"mã đơn vị ghi dạng số {digits} (Excel bỏ số 0 ở đầu?): không rõ "
-                                        f"là '{fits[0]}' hay '{fits[1]}'; cần mã dạng văn bản, đủ các số 0 (định "
-                                        "dạng ô Text)", group.at[i, "_row"], "don_vi"))
-                ambiguous.append(i)
-            elif fits:
-                frame.at[i, "don_vi"] = group.at[i, "don_vi"] = fits[0]
-        group = group.drop(index=ambiguous, errors="ignore")
-        for i in group.index[~group["don_vi"].isin(list(valid))]:
-            code = group.at[i, "don_vi"]
-            message = "ô trống: cần mã đơn vị" if not code else (
-                f"mã đơn vị '{code}' không có trong danh mục đơn vị (units/) vào ngày {period.end:%d/%m/%Y}")
-            problems.append(Problem(table.name, message, group.at[i, "_row"], "don_vi"))
-        if "tinh" in group.columns:
-            expected = group["don_vi"].map(lambda code: valid[code].province if code in valid else "")
-            wrong = (expected != "") & (group["tinh"] != "") & (group["tinh"] != expected)
-            for i in group.index[wrong]:
-                office, province = valid[group.at[i, "don_vi"]], group.at[i, "tinh"]
-                problems.append(Problem(table.name, f"đơn vị {office.code} ({office.name}) thuộc tỉnh mã "
-                                        f"{office.province}, không phải '{province}'", group.at[i, "_row"], "tinh"))
-    return frame.drop(index=ambiguous, columns="_bare"), problems
+    for i in group.index[group["_bare"]]:   # the code of the office valid at that date, when only one fits
+        digits = group.at[i, "don_vi"].lstrip("0") or "0"
+        fits = sorted({digits.zfill(2), digits.zfill(3)} & set(valid))
+        if len(fits) > 1:
+            problems.append(Problem(table.name, f"mã đơn vị ghi dạng số {digits} (Excel bỏ số 0 ở đầu?): không rõ "
+                                    f"là '{fits[0]}' hay '{fits[1]}'; cần mã dạng văn bản, đủ các số 0 (định "
+                                    "dạng ô Text)", group.at[i, "_row"], "don_vi"))
+            ambiguous.append(i)
+        elif fits:
+            frame.at[i, "don_vi"] = group.at[i, "don_vi"] = fits[0]
+    group = group.drop(index=ambiguous)
+    for i in group.index[~group["don_vi"].isin(list(valid))]:
+        code = group.at[i, "don_vi"]
+        message = "ô trống: cần mã đơn vị" if not code else (
+            f"mã đơn vị '{code}' không có trong danh mục đơn vị (units/) vào ngày {period.end:%d/%m/%Y}")
+        problems.append(Problem(table.name, message, group.at[i, "_row"], "don_vi"))
+    if "tinh" in group.columns:
+        expected = group["don_vi"].map(lambda code: valid[code].province if code in valid else "")
+        wrong = (expected != "") & (group["tinh"] != "") & (group["tinh"] != expected)
+        for i in group.index[wrong]:
+            office, province = valid[group.at[i, "don_vi"]], group.at[i, "tinh"]
+            problems.append(Problem(table.name, f"đơn vị {office.code} ({office.name}) thuộc tỉnh mã "
+                                    f"{office.province}, không phải '{province}'", group.at[i, "_row"], "tinh"))
+    return ambiguous
 
 
 def check_rows(frame: pd.DataFrame) -> list[Problem]:
@@ -393,9 +411,10 @@ def check_across_rows(frame: pd.DataFrame) -> list[Problem]:
 
 
 def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Problem]]:
-    """Typed targets: one row per (nam, tinh, theo_ngay); tinh '00' is the national target. `theo_ngay` (optional,
-    None when absent) names the organisation of provinces the code belongs to."""
-    columns = schema.TARGET_COLUMNS + [schema.TARGET_ORGANISATION]
+    """Typed targets: one row per (nam, tinh, theo_ngay, don_vi); tinh '00' is the national target. `theo_ngay`
+    (optional, None when absent) names the organisation of provinces the code belongs to; `don_vi` (optional, None
+    when absent) makes the row an office's own target."""
+    columns = schema.TARGET_COLUMNS + [schema.TARGET_ORGANISATION, schema.TARGET_OFFICE]
     header_problems, fatal = _header_problems(table, schema.TARGET_COLUMNS, columns)
     problems = table.problems + header_problems
     if fatal or not table.rows:
@@ -405,267 +424,104 @@ def parse_targets(table: RawTable, units: Units) -> tuple[pd.DataFrame, list[Pro
     records, seen = [], {}
     for row, number in zip(table.rows, table.row_numbers):
         row = list(row) + [""] * (len(table.header) - len(row))   # a short row has empty cells, not a crash
-        record: dict[str, object] = {}
-        try:
-            year, _ = parse_count(row[index["nam"]])
-            if year is None or not 2000 <= year <= 2100:
-                raise CellError(f"năm '{row[index['nam']]}' không hợp lệ")
-            record["nam"] = year
-        except CellError as exc:
-            problems.append(Problem(table.name, str(exc), number, "nam"))
-            continue
-        code = str(row[index["tinh"]]).strip()
-        code = code.zfill(2) if code.isdigit() else code
-        organised = None
-        if schema.TARGET_ORGANISATION in index and str(row[index[schema.TARGET_ORGANISATION]]).strip():
-            organised = _day(row[index[schema.TARGET_ORGANISATION]])
-            if organised is None:
-                problems.append(Problem(table.name, f"ngày '{row[index[schema.TARGET_ORGANISATION]]}' không hợp lệ: "
-                                        "cần YYYY-MM-DD (ngày của cách tổ chức tỉnh mà mã tỉnh chỉ), hoặc để trống",
-                                        number, schema.TARGET_ORGANISATION))
-                continue
-            if code == schema.NATIONAL:
-                problems.append(Problem(table.name, "chỉ tiêu toàn quốc (mã 00) không theo tổ chức tỉnh nào: để trống "
-                                        "theo_ngay", number, schema.TARGET_ORGANISATION))
-                continue
-            if not any(p.code == code and p.valid_on(organised) for p in units.provinces):
-                problems.append(Problem(table.name, f"mã tỉnh '{code}' không tồn tại vào ngày {organised:%d/%m/%Y}",
-                                        number, "tinh"))
-                continue
-        year_days = (date(year - 1, 10, 1), date(year, 9, 30))
-        known = code == schema.NATIONAL or organised is not None or any(
-            p.code == code and (p.valid_from is None or p.valid_from <= year_days[1])
-            and (p.valid_to is None or p.valid_to >= year_days[0]) for p in units.provinces)
-        if not known:
-            problems.append(Problem(table.name, f"mã tỉnh '{code}' không tồn tại trong năm thống kê {year}",
-                                    number, "tinh"))
-            continue
-        record["tinh"] = code
-        for column in ("chi_tieu_viec", "chi_tieu_tien"):
-            try:
-                record[column] = parse_percent(row[index[column]])
-            except CellError as exc:
-                problems.append(Problem(table.name, str(exc), number, column))
-        # Two dates naming the same organisation (the same province record) are the same target.
-        key = (year, code, None if organised is None else units.province(code, organised))
-        if key in seen:
-            when = "" if organised is None else f" theo tổ chức ngày {organised:%d/%m/%Y}"
-            problems.append(Problem(table.name, f"chỉ tiêu năm {year} của mã {code}{when} bị trùng (đã có ở dòng "
-                                    f"{seen[key]})", number, "tinh"))
-            continue
-        seen[key] = number
-        record[schema.TARGET_ORGANISATION] = organised
-        if len(record) == 5:
+        record = _target(table, units, index, row, number, seen, problems)
+        if record is not None and len(record) == len(columns):
             records.append(record)
     return pd.DataFrame.from_records(records, columns=columns), problems
 
 
-# --- the project's wording templates (`thads validate`) ------------------------------------------------------
-
-TEMPLATE_PROVINCE = "93"                         # Hậu Giang, the sample's seed
-TEMPLATE_PERIOD, TEMPLATE_NATIONAL_PERIOD = "2024-M11", "2024-M12"
-TEMPLATE_DATE, TEMPLATE_NATIONAL_DATE = date(2024, 9, 26), date(2024, 10, 15)
-# The templates a report only reads fields and macros from (`_Document._fields`); every other template is
-# rendered as a text part. Both see the report's fields with `ref` and `muc`.
-FIELD_TEMPLATES = {"chung/chu-thich.md.j2", "chung/the-so-lieu.md.j2", "chung/dau-van-ban.md.j2",
-                   "tinh/tieu-de.md.j2", "toan-quoc/tieu-de.md.j2", "chung/ky.md.j2"}
-TEMPLATE_AREAS = ("chung", "tinh", "toan-quoc")
-
-
-def template_files(folder: Path) -> list[Path]:
-    """The project's templates (`*.md.j2`, in subfolders too), without the copies an update leaves (a '~' in the
-    name)."""
-    from thads.wording import SUFFIX
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob(f"*{SUFFIX}") if p.is_file() and "~" not in p.name)
-
-
-def _sample_data():
-    """The package's sample data (`thads.sample`), generated into a temporary folder and loaded."""
-    import tempfile
-
-    from thads import dataset, sample
-
-    with tempfile.TemporaryDirectory(prefix="thads-mau-") as folder:
-        sample.generate(Path(folder))
-        return dataset.load(Path(folder))
-
-
-def template_contexts(data, ranks_in_text=None) -> dict[str, dict]:
-    """The fields a province report (Hậu Giang, 11 tháng năm 2024) and the national overview (năm 2024) give their
-    templates, computed from `data` as `report.ProvinceReport` and `report.NationalReport` compute them, without a
-    kernel. Raises when the data do not hold those periods."""
-    from markupsafe import Markup
-
-    from thads import metrics, narrative
-
-    def ref(label: str) -> Markup:
-        return Markup(f"[Bảng ?](#{label})")
-
-    def muc(label: str) -> Markup:
-        return Markup(f"[mục ?](#{label})")
-
-    period = Period.parse(TEMPLATE_PERIOD)
-    province = data.units.resolve(TEMPLATE_PROVINCE, period, None)
-    figures = metrics.key_figures(data, province, period, None)
-    offices = metrics.office_table(data, province, period)
-    monthly = metrics.monthly_path(data, province, period)
-    options = {} if ranks_in_text is None else {"ranks_in_text": tuple(ranks_in_text)}
-    provincial = narrative.province_context(figures, province, period, offices, monthly, ngay_bao_cao=TEMPLATE_DATE,
-                                            **options)
-    agency = next(o for o in data.units.offices_of(province, period.end) if o.is_provincial)
-    national_period = Period.parse(TEMPLATE_NATIONAL_PERIOD)
-    ranking = metrics.province_ranking(data, national_period, None)
-    national = narrative.national_context(metrics.national_key_figures(data, national_period, ranking, None),
-                                          national_period, ranking, metrics.national_path(data, national_period),
-                                          ngay_bao_cao=TEMPLATE_NATIONAL_DATE)
-    links = {"ref": ref, "muc": muc}
-    provincial, national = {**provincial, **links}, {**national, **links}
-    return {"province": provincial, "national": national,
-            "header": {**provincial, "ban_hanh": {"ten": agency.name, "loai": agency.kind},
-                       "dia_danh": province.name, "du_lieu_mau": ""},
-            "province_fields": provincial, "national_fields": national,
-            "monthly": {**provincial, "co_cung_ky": True, "co_chi_tieu": True}}
-
-
-def _template_name(relative: Path, shipped: set[str]) -> tuple[str, tuple[str, ...]]:
-    """A project file's template name and the subfolder it sits in: `can-tho/tinh/ket-qua-viec.md.j2` is
-    `tinh/ket-qua-viec.md.j2` of the folder `can-tho` (a variant's own wording, `r.use_templates`)."""
-    parts = relative.parts
-    for at in range(len(parts)):
-        name = "/".join(parts[at:])
-        if name in shipped or (parts[at] in TEMPLATE_AREAS and at < len(parts) - 1):
-            return name, parts[:at]
-    return "/".join(parts), ()
-
-
-def _macro_arguments(macro, kind: str, context: dict) -> list | None:
-    """Plausible arguments for a macro of the package's templates (kind, r, key, so_tinh, co, tong, label); None
-    when it takes one of another name."""
-    from thads import metrics
-
-    known = {"kind": kind, "r": context.get(kind), "key": f"{kind}_ty_le", "so_tinh": 34, "co": 30, "tong": 34,
-             "label": "xep-thu", "ngoai": [metrics.LeftOut("93", "tỉnh Hậu Giang", 2, 9)]}
-    if any(name not in known for name in macro.arguments):
+def _target(table: RawTable, units: Units, index: dict[str, int], row: list, number: int, seen: dict,
+            problems: list[Problem]) -> dict[str, object] | None:
+    """One row of targets.csv as a record; None when its year, province or organisation is wrong or it repeats a
+    target of an earlier row (`seen`: the row number of each target's key), a record without a target's value
+    when that is wrong. Each problem is added to `problems`."""
+    try:
+        year, _ = parse_count(row[index["nam"]])
+        if year is None or not 2000 <= year <= 2100:
+            raise CellError(f"năm '{row[index['nam']]}' không hợp lệ")
+    except CellError as exc:
+        problems.append(Problem(table.name, str(exc), number, "nam"))
         return None
-    return [known[name] for name in macro.arguments]
-
-
-def _at_template_line(failure: Exception) -> str:
-    """A template failure's message with the line of the template file. Jinja maps its compiled code back to the
-    template's lines when a template is rendered, but not for a template's fields (`make_module`) nor a macro
-    called from Python: the line `Wording` names there is one of the compiled code, put right here."""
-    tb, found = getattr(failure.__context__, "__traceback__", None), None
-    while tb is not None:
-        template = tb.tb_frame.f_globals.get("__jinja_template__")
-        if template is not None and template.filename:
-            found = template.filename, tb.tb_lineno, template.get_corresponding_lineno(tb.tb_lineno)
-        tb = tb.tb_next
-    if found is None:
-        return str(failure)
-    filename, compiled, line = found
-    return str(failure).replace(f"{filename}, dòng {compiled}", f"{filename}, dòng {line}", 1)
-
-
-def check_templates(folder: Path, data=None, ranks_in_text=None) -> tuple[int, list[str]]:
-    """Render every template of the project's templates folder against sample figures, as the reports render them:
-    the number of templates checked and each error, with its file and line (the same words a report's failure
-    has). Templates under `toan-quoc/` get the national overview's fields (năm 2024), the others a province's
-    (Hậu Giang, 11 tháng năm 2024); every macro a template defines is called too, once for cases and once for
-    money, when its arguments are the package's usual ones.
-
-    `data` is the project's data, used when it holds those periods; otherwise the package's sample data are
-    generated for the check."""
-    from jinja2.runtime import Macro
-
-    from thads.wording import TemplateFailure, Wording, shipped
-
-    folder = Path(folder)
-    found = template_files(folder)
-    if not found:
-        return 0, []
-    contexts = None
-    if data is not None:
+    code = str(row[index["tinh"]]).strip()
+    code = code.zfill(2) if code.isdigit() else code
+    organised, problem = _target_organisation(units, index, row, code)
+    if problem is not None:
+        message, column = problem
+        problems.append(Problem(table.name, message, number, column))
+        return None
+    if not _known_province(units, code, year, organised):
+        problems.append(Problem(table.name, f"mã tỉnh '{code}' không tồn tại trong năm thống kê {year}",
+                                number, "tinh"))
+        return None
+    office, problem = _target_office(units, index, row, code, year, organised)
+    if problem is not None:
+        problems.append(Problem(table.name, problem, number, schema.TARGET_OFFICE))
+        return None
+    record: dict[str, object] = {"nam": year, "tinh": code}
+    for column in ("chi_tieu_viec", "chi_tieu_tien"):
         try:
-            contexts = template_contexts(data, ranks_in_text)
-        except Exception:   # the project's data lack the sample periods (real data): the sample data are used
-            contexts = None
-    if contexts is None:
-        contexts = template_contexts(_sample_data(), ranks_in_text)
-    names = {str(p).replace("\\", "/") for p in shipped()}
-    problems: list[str] = []
-
-    def report(failure: Exception) -> None:
-        message = _at_template_line(failure)
-        if message not in problems:      # an error in an imported template shows in each template importing it
-            problems.append(message)
-
-    for path in found:
-        name, subfolder = _template_name(path.relative_to(folder), names)
-        wording = Wording(folders=((folder.joinpath(*subfolder), folder) if subfolder else (folder,)))
-        national = name.startswith("toan-quoc/")
-        if name in ("chung/dau-van-ban.md.j2", "chung/dien-bien-thang.md.j2"):     # with the fields their part adds
-            context = contexts["header" if name == "chung/dau-van-ban.md.j2" else "monthly"]
-        elif name in FIELD_TEMPLATES:
-            context = contexts["national_fields" if national else "province_fields"]
-        else:
-            context = contexts["national" if national else "province"]
-        try:
-            fields = wording.fields(name, **context)
-        except TemplateFailure as failure:
-            report(failure)
-            continue
-        for macro, value in fields.items():
-            if not isinstance(value, Macro):
-                continue
-            for kind in ("viec", "tien"):
-                arguments = _macro_arguments(value, kind, context)
-                if arguments is None:
-                    break
-                try:
-                    wording.call(fields, macro, *arguments, name=name)
-                except TemplateFailure as failure:
-                    report(failure)
-    return len(found), problems
+            record[column] = parse_percent(row[index[column]])
+        except CellError as exc:
+            problems.append(Problem(table.name, str(exc), number, column))
+    # Two dates naming the same organisation (the same province record) are the same target.
+    key = (year, code, None if organised is None else units.province(code, organised), office)
+    if key in seen:
+        when = "" if organised is None else f" theo tổ chức ngày {organised:%d/%m/%Y}"
+        whose = f"đơn vị {office} (tỉnh mã {code})" if office else f"mã {code}{when}"
+        problems.append(Problem(table.name, f"chỉ tiêu năm {year} của {whose} bị trùng (đã có ở dòng {seen[key]})",
+                                number, schema.TARGET_OFFICE if office else "tinh"))
+        return None
+    seen[key] = number
+    record[schema.TARGET_ORGANISATION] = organised
+    record[schema.TARGET_OFFICE] = office
+    return record
 
 
-# --- characters no Word file can hold, in what reports quote (`thads validate`) ---------------------------------------
-def note_characters(notes_dir: Path | None) -> list[str]:
-    """Lines of the analysts' notes (<period>/<code>.md, <period>/theo-<day>/<code>.md) holding control characters,
-    each with its file, line and section."""
-    from thads.notes import _SECTION_HEADING
-    from thads.signing import control_message
-
-    folder = Path(notes_dir) if notes_dir is not None else None
-    if folder is None or not folder.is_dir():
-        return []
-    problems = []
-    for path in sorted([*folder.glob("*/*.md"), *folder.glob("*/theo-*/*.md")]):
-        try:
-            text = path.read_text("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue                      # `notes.check` says so
-        section = None
-        for number, line in enumerate(text.split("\n"), start=1):       # the lines an editor shows
-            heading = _SECTION_HEADING.match(line)
-            if heading:
-                section = heading[1].strip()
-            message = control_message(line)
-            if message:
-                where = f"mục '{section}'" if section else "trước mục đầu tiên"
-                problems.append(f"{path}, dòng {number}, {where}: {message}.")
-    return problems
+def _target_office(units: Units, index: dict[str, int], row: list, code: str, year: int,
+                   organised: date | None) -> tuple[str | None, str | None]:
+    """The row's office (targets.csv `don_vi`: the row is that office's own target; None when the file has no such
+    column or the cell is empty), and what is wrong with it, or None. The office must belong to the row's province
+    (`tinh`) during the statistical year."""
+    column = schema.TARGET_OFFICE
+    office = str(row[index[column]]).strip() if column in index else ""
+    if not office:
+        return None, None
+    if code == schema.NATIONAL or organised is not None:
+        return None, ("chỉ tiêu của một đơn vị ghi mã tỉnh của đơn vị ở cột tinh và để trống theo_ngay"
+                      if organised is not None else "chỉ tiêu toàn quốc (mã 00) không có đơn vị: để trống don_vi")
+    first, last = date(year - 1, 10, 1), date(year, 9, 30)
+    if not any(o.code == office and o.province == code and (o.valid_from is None or o.valid_from <= last)
+               and (o.valid_to is None or o.valid_to >= first) for o in units.offices):
+        return None, (f"mã đơn vị '{office}' không phải một đơn vị của tỉnh mã {code} trong năm thống kê {year} "
+                      "(units/offices.csv)")
+    return office, None
 
 
-def check_characters(signing_file: Path | None, units_folder: Path | None, notes_dir: Path | None) -> list[str]:
-    """What `thads validate` lists of the texts a report quotes besides the data: the signing file's problems (what
-    a report would refuse, and control characters), control characters in the units tables' names and in the
-    analysts' notes; each names its file, line and field. A report is never lost to a control character (the Word
-    file drops it and its log says so), but the text would not be what was written."""
-    from thads import signing, units
+def _target_organisation(units: Units, index: dict[str, int], row: list,
+                         code: str) -> tuple[date | None, tuple[str, str] | None]:
+    """The row's theo_ngay (None when the file has no such column or the cell is empty), and what is wrong with it
+    (message, column) or None."""
+    column = schema.TARGET_ORGANISATION
+    if column not in index or not str(row[index[column]]).strip():
+        return None, None
+    organised = _day(row[index[column]])
+    if organised is None:
+        return None, (f"ngày '{row[index[column]]}' không hợp lệ: cần YYYY-MM-DD (ngày của cách tổ chức tỉnh mà mã "
+                      "tỉnh chỉ), hoặc để trống", column)
+    if code == schema.NATIONAL:
+        return None, ("chỉ tiêu toàn quốc (mã 00) không theo tổ chức tỉnh nào: để trống theo_ngay", column)
+    if not any(p.code == code and p.valid_on(organised) for p in units.provinces):
+        return None, (f"mã tỉnh '{code}' không tồn tại vào ngày {organised:%d/%m/%Y}", "tinh")
+    return organised, None
 
-    return [*signing.check(signing_file), *(str(p) for p in units.name_problems(units_folder)),
-            *note_characters(notes_dir)]
+
+def _known_province(units: Units, code: str, year: int, organised: date | None) -> bool:
+    """Whether a target may name `code` for the statistical year `year`: the national code, a code checked against
+    its organisation's day, or a province that existed during that year."""
+    first, last = date(year - 1, 10, 1), date(year, 9, 30)
+    return code == schema.NATIONAL or organised is not None or any(
+        p.code == code and (p.valid_from is None or p.valid_from <= last) and (p.valid_to is None or p.valid_to >= first)
+        for p in units.provinces)
+
+
+# --- the project's wording templates (`thads validate`) ------------------------------------------------------

@@ -11,7 +11,6 @@ field); Word heading styles for the outline; real tables; charts at their printe
 from __future__ import annotations
 
 import base64
-import copy
 import io
 import logging
 import re
@@ -26,15 +25,17 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from thads import notes, numbering, parts, sanitize
+from thads import notes, numbering, outputs, parts, sanitize
 from thads.errors import ThadsError, visible
-from thads.signing import CONTROL
+from thads.text import CONTROL
 
 FONT, MONO = "Times New Roman", "Courier New"
 BODY, SMALL, TABLE, COMPACT = Pt(14), Pt(12), Pt(11), Pt(9.5)
 TEXT_WIDTH = Mm(210 - 30 - 15)
+KEEP_ROWS = 6                    # a table of up to 6 rows is kept on one page; a longer one breaks between rows
 PIXELS_PER_INCH = 96             # how the page shows an image without a size of its own
 RED, GREEN, GREY = RGBColor(0xB0, 0x3A, 0x2E), RGBColor(0x2E, 0x7D, 0x32), RGBColor(0x55, 0x55, 0x55)
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 def _xml(text) -> str:
     """`text` as Word (XML) can hold it: of the control characters a signing file, a note, a units name or an analyst's
-    cell may bring (`signing.CONTROL`), a vertical tab or a form feed (a line break pasted from Word) becomes a space,
+    cell may bring (`text.CONTROL`), a vertical tab or a form feed (a line break pasted from Word) becomes a space,
     any other is dropped (`thads validate` names where they are)."""
     text = str(text)
     found = CONTROL.findall(text)
@@ -334,11 +335,12 @@ class _Writer:
                 if i in r.get("highlighted", []):
                     _shade(cell, "FBE9E7")
         _widths(table, _column_widths(header, rows))
-        keep_together = len(rows) <= 15
+        keep_together = len(rows) <= KEEP_ROWS
         for row in table.rows:
             row_properties = row._tr.get_or_add_trPr()
             row_properties.append(OxmlElement("w:cantSplit"))
-            if keep_together and row is not table.rows[-1]:      # a short table stays on one page
+            if keep_together and row is not table.rows[-1]:      # a short table stays on one page; a longer one
+                # breaks between rows (never inside one), its header row repeated, rather than leave a gap
                 for cell in row.cells:
                     for paragraph in cell.paragraphs:
                         paragraph.paragraph_format.keep_with_next = True
@@ -363,10 +365,16 @@ class _Writer:
             _paragraph(self.doc, caption, style="Caption")
 
     def signature(self, r: dict) -> None:
-        _paragraph(self.doc, space_after=Pt(6))
+        """"Nơi nhận" at left, the signer at right, in one row that never splits, kept with the end of the body: the
+        last paragraph before it (whole) and the space between are "keep with next", so that Word (and LibreOffice)
+        never leaves the block alone on a page."""
+        self._keep_end_of_body()
+        spacer = _paragraph(self.doc, space_after=Pt(6))
+        spacer.paragraph_format.keep_with_next = True
         table = self.doc.add_table(rows=1, cols=2)
         _no_borders(table)
         _widths(table, [Mm(80), Mm(85)])
+        table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         left, right = table.rows[0].cells
         _cell_text(left, r.get("noi_nhan_label", "Nơi nhận:"), SMALL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
         for line in r["noi_nhan"]:
@@ -376,6 +384,26 @@ class _Writer:
         for _ in range(4):
             _cell_text(right, " ", BODY)
         _cell_text(right, r["nguoi_ky"] or " ", BODY, bold=True)
+
+    def _keep_end_of_body(self) -> None:
+        """The last paragraph written (or the last row of a table ending the body) kept whole and with what follows."""
+        body = self.doc.element.body
+        last = next((child for child in reversed(body) if child.tag in (qn("w:p"), qn("w:tbl"))), None)
+        if last is None:
+            return
+        if last.tag == qn("w:tbl"):
+            rows = last.findall(qn("w:tr"))
+            paragraphs = rows[-1].iter(qn("w:p")) if rows else []
+        else:
+            paragraphs = [last]
+            # An empty spacer paragraph (after a table, a list) carries the paragraph before it along too.
+            previous = last.getprevious()
+            if not "".join(last.itertext()).strip() and previous is not None and previous.tag == qn("w:p"):
+                paragraphs.append(previous)
+        for element in paragraphs:
+            shape = Paragraph(element, self.doc._body).paragraph_format     # python-docx keeps the schema's order
+            shape.keep_with_next = True
+            shape.keep_together = True
 
     # What analysts add ------------------------------------------------------------------------------
     def markdown(self, text: str) -> None:
@@ -454,8 +482,8 @@ class _Writer:
 
     def text(self, text: str) -> None:
         """Text a cell printed, line for line, in a fixed-width font: one paragraph, its lines kept apart by line
-        breaks, in time linear in the text. (A paragraph per line was quadratic: python-docx looks through the
-        whole body for the place of each new paragraph, and 60 000 printed lines took 90 s.)"""
+        breaks, in time linear in the text. (Not a paragraph per line, which is quadratic: python-docx looks
+        through the whole body for the place of each new paragraph.)"""
         paragraph = self.doc.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(0)
         run = paragraph.add_run()
@@ -511,26 +539,20 @@ class _Writer:
             self.text(data["text/plain"])
 
 
-def to_docx(notebook, target: Path | None = None, deadline: float | None = None) -> bytes | None:
-    """Write the report notebook as a Word document to `target`, or return its bytes.
+def to_docx(prepared, resources: dict | None = None, target: Path | None = None,
+            deadline: float | None = None) -> bytes | None:
+    """Write a prepared report notebook (`outputs.prepare`: the cells and outputs the page shows, numbered as the page
+    numbers them, `resources['thads_numbering']`) as a Word document to `target`, or return its bytes. Without
+    `resources`, the notebook is prepared here first. Past `deadline` (time.monotonic(), the report's time limit) it
+    stops with OverTime."""
+    from thads.errors import check_time
 
-    Cells and outputs are chosen as for the HTML page (the same cell tags, the same outputs left out). Past
-    `deadline` (time.monotonic(), the report's time limit) it stops with export.OverTime.
-    """
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    from thads.export import check_time
-    from thads.exporters import REMOVE_CELL, ReportOutputs, _numbered, _shown_as
-
-    notebook = copy.deepcopy(notebook)
-    where = {id(cell): _shown_as(number, cell) for number, cell in _numbered(notebook)}   # as the analyst counts them
+    if resources is None:
+        prepared, resources = outputs.prepare(prepared, check=False)
+    numbers = resources.get("thads_numbering") or numbering.number(prepared)
+    where = resources.get("thads_cells", {})         # each cell as the analyst counts them, for messages
+    notebook = prepared
     _dropped.clear()
-    resources: dict = {}
-    notebook, resources = ReportOutputs().preprocess(notebook, resources)
-    notebook, resources = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL, remove_all_outputs_tags={"remove_output"},
-                                                remove_input_tags={"remove_input"}).preprocess(notebook, resources)
-    # Numbered as the HTML page numbers them: the same cells, the same order.
-    numbers = numbering.number(notebook)
     writer = _Writer(numbers)
     record = parts.recorded(notebook)
     if record:
@@ -549,9 +571,10 @@ def to_docx(notebook, target: Path | None = None, deadline: float | None = None)
                                      "ô đó, chạy lại notebook rồi xuất.") from None
     if _dropped:
         shown = ", ".join(dict.fromkeys(visible(c) for c in _dropped))
-        log.warning(f"{record['title'] if record else 'Báo cáo'}, tệp Word: đã bỏ {len(_dropped)} ký tự Word không nhận "
-                    f"({shown}) trong chữ của báo cáo (tệp ký, ghi chú, tên đơn vị hoặc ô của chuyên viên); thads "
-                    "validate chỉ ra chỗ của chúng.")
+        message = (f"tệp Word: đã bỏ {len(_dropped)} ký tự Word không nhận ({shown}) trong chữ của báo cáo (tệp ký, "
+                   "ghi chú, tên đơn vị hoặc ô của chuyên viên); thads validate chỉ ra chỗ của chúng")
+        log.warning(f"{record['title'] if record else 'Báo cáo'}, {message}.")
+        resources.setdefault("thads_hidden", []).append(message)
         _dropped.clear()
     if target is not None:
         writer.doc.save(str(target))

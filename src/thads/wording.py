@@ -50,7 +50,7 @@ def amount(value, kind: str = "viec") -> str:
 
 def change(now, before, kind: str = "viec") -> str:
     """'tăng 390 việc (5,61%)', 'giảm trên 12 tỷ đồng (3,20%)', 'không đổi'."""
-    from thads.metrics import rate
+    from thads.rates import rate
 
     diff = int(now) - int(before)
     if diff == 0:

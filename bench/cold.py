@@ -1,0 +1,73 @@
+"""One report made cold from the command line against the import floor, and a no-op rerun against the full batch.
+
+    .venv/bin/python -m bench.cold [--period 2026-M12] [--province 92] [--rounds 3]
+
+Prints, from runs on this machine (medians of --rounds, each a new process):
+  1. the import floor: `python -c "import pandas, matplotlib.pyplot"`;
+  2. one report (HTML) made by `thads run --force`: into a new output folder (nothing kept from an earlier run), and
+     into the same folder again (the checked data kept in `.thads/dataset.pickle`), each against the floor;
+  3. every report of the period (HTML) made by `thads run`, then the same command again with nothing changed: the
+     no-op rerun as a share of the full batch.
+Wall-clock seconds, and the CPU seconds of the whole process tree (children included) beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+THADS = [sys.executable, "-m", "thads"]
+TARGET_COLD, TARGET_NOOP = 4.0, 0.02
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and every process it waited for) of one run, which must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--period", default="2026-M12")
+    parser.add_argument("--province", default="92")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    one = ["run", "--period", args.period, "--province", args.province, "--format", "html", "--force"]
+    with tempfile.TemporaryDirectory(prefix="thads-cold-") as work:
+        work = Path(work)
+        floor = median([timed([sys.executable, "-c", "import pandas, matplotlib.pyplot"]) for _ in range(args.rounds)])
+        fresh = median([timed([*THADS, *one, "--out", str(work / f"fresh-{i}")]) for i in range(args.rounds)])
+        kept = median([timed([*THADS, *one, "--out", str(work / "kept")]) for _ in range(args.rounds + 1)][1:])
+        batch = ["run", "--period", args.period, "--province", "all", "--format", "html", "--out", str(work / "all")]
+        full = timed([*THADS, *batch, "--force", "--jobs", str(os.cpu_count() or 1)])
+        noop = median([timed([*THADS, *batch]) for _ in range(args.rounds)])
+    print(f"machine: {os.cpu_count()} CPUs; medians of {args.rounds} runs; seconds wall (CPU of the process tree)")
+    print(f"  import floor (pandas, matplotlib.pyplot)       {floor[0]:6.2f} ({floor[1]:5.2f})")
+    for label, (wall, cpu) in (("one report, new output folder", fresh), ("one report, data kept from a run", kept)):
+        print(f"  {label:<46} {wall:6.2f} ({cpu:5.2f})  = {wall / floor[0]:4.1f}x the floor "
+              f"(aim: within {TARGET_COLD:g}x)")
+    print(f"  every report of {args.period} (HTML, --force)         {full[0]:6.2f} ({full[1]:5.2f})")
+    print(f"  the same command again, nothing changed         {noop[0]:6.2f} ({noop[1]:5.2f})  = "
+          f"{100 * noop[0] / full[0]:4.1f}% of the batch (aim: within {100 * TARGET_NOOP:g}%)")
+
+
+if __name__ == "__main__":
+    main()
