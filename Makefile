@@ -52,7 +52,7 @@ lab: setup
 bench: setup
 	$(BIN)/python -m bench.batch
 	$(BIN)/python -m bench.export
-	$(BIN)/python -m bench.cold
+	$(BIN)/python -m bench.cold --offices
 
 reliability: setup
 	$(BIN)/python -m bench.reliability

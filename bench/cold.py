@@ -7,7 +7,9 @@ Prints, from runs on this machine (medians of --rounds, each a new process):
   2. one report (HTML) made by `thads run --force`: into a new output folder (nothing kept from an earlier run), and
      into the same folder again (the checked data kept in `.thads/dataset.pickle`), each against the floor;
   3. every report of the period (HTML) made by `thads run`, then the same command again with nothing changed: the
-     no-op rerun as a share of the full batch.
+     no-op rerun as a share of the full batch;
+  4. (--offices) one whole-country office batch: a report for every enforcement office of the period (HTML), its time
+     and its cost per report beside the province batch's.
 Wall-clock seconds, and the CPU seconds of the whole process tree (children included) beside them.
 """
 
@@ -49,6 +51,7 @@ def main() -> None:
     parser.add_argument("--period", default="2026-M12")
     parser.add_argument("--province", default="92")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--offices", action="store_true", help="also time a report for every office of the period")
     args = parser.parse_args()
     one = ["run", "--period", args.period, "--province", args.province, "--format", "html", "--force"]
     with tempfile.TemporaryDirectory(prefix="thads-cold-") as work:
@@ -58,7 +61,14 @@ def main() -> None:
         kept = median([timed([*THADS, *one, "--out", str(work / "kept")]) for _ in range(args.rounds + 1)][1:])
         batch = ["run", "--period", args.period, "--province", "all", "--format", "html", "--out", str(work / "all")]
         full = timed([*THADS, *batch, "--force", "--jobs", str(os.cpu_count() or 1)])
+        provinces = sum(1 for _ in (work / "all" / args.period).glob("*/report.html"))
         noop = median([timed([*THADS, *batch]) for _ in range(args.rounds)])
+        offices = None
+        if args.offices:
+            wanted = ["run", "--report", "office", "--period", args.period, "--province", "all", "--format", "html",
+                      "--out", str(work / "offices")]
+            offices = timed([*THADS, *wanted])
+            made = sum(1 for _ in (work / "offices" / args.period).glob("*/don-vi/*/report.html"))
     print(f"machine: {os.cpu_count()} CPUs; medians of {args.rounds} runs; seconds wall (CPU of the process tree)")
     print(f"  import floor (pandas, matplotlib.pyplot)       {floor[0]:6.2f} ({floor[1]:5.2f})")
     for label, (wall, cpu) in (("one report, new output folder", fresh), ("one report, data kept from a run", kept)):
@@ -67,6 +77,9 @@ def main() -> None:
     print(f"  every report of {args.period} (HTML, --force)         {full[0]:6.2f} ({full[1]:5.2f})")
     print(f"  the same command again, nothing changed         {noop[0]:6.2f} ({noop[1]:5.2f})  = "
           f"{100 * noop[0] / full[0]:4.1f}% of the batch (aim: within {100 * TARGET_NOOP:g}%)")
+    if offices is not None:
+        print(f"  every office of {args.period} ({made} reports, HTML)       {offices[0]:6.1f} ({offices[1]:6.1f})  = "
+              f"{offices[0] / made:.2f} s per report (provinces: {full[0] / provinces:.2f})")
 
 
 if __name__ == "__main__":
