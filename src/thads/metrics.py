@@ -425,9 +425,15 @@ def ranks(ds: Dataset, province: Province, period: Period, day: date) -> dict[st
     if having < total or province.code not in table or province.code in left_out:
         return None
     table = {code: r for code, r in table.items() if code not in left_out}
+    return _ranks(table, province.code)
+
+
+def _ranks(table: dict[str, dict[str, Result]], code: str) -> dict[str, Rank]:
+    """`code`'s rank in `table` ({code: {"viec", "tien"}}) on each figure of RANKED it has, among those that have it;
+    1 is the largest, ties share a place."""
     out = {}
     for kind, figure in RANKED:
-        mine = getattr(table[province.code][kind], figure)
+        mine = getattr(table[code][kind], figure)
         if mine is None:
             continue
         values = [v for v in (getattr(r[kind], figure) for r in table.values()) if v is not None]
@@ -670,14 +676,7 @@ def office_ranks(ds: Dataset, office: Office, period: Period) -> dict[str, Rank]
     table = office_results(ds, province, period)
     if len(table) < len(ds.units.offices_of(province, period.end)) or office.code not in table:
         return None
-    out = {}
-    for kind, figure in RANKED:
-        mine = getattr(table[office.code][kind], figure)
-        if mine is None:
-            continue
-        values = [v for v in (getattr(r[kind], figure) for r in table.values()) if v is not None]
-        out[f"{kind}_{figure}"] = Rank(1 + sum(v > mine for v in values), len(values))
-    return out
+    return _ranks(table, office.code)
 
 
 def _office_last_year(ds: Dataset, office: Office, period: Period) -> tuple[LastYear | None, str | None]:

@@ -207,22 +207,7 @@ class OfficeReport(_Local):
         header = ["Chỉ tiêu thống kê", "Việc", "Tiền (nghìn đồng)"]
         if last:
             header += [f"Việc cùng kỳ {last.ky[:4]}", f"Tiền cùng kỳ {last.ky[:4]} (nghìn đồng)"]
-        sources = [kf.viec, kf.tien] + ([last.viec, last.tien] if last else [])
-
-        def count(name: str):
-            return lambda r: "—" if getattr(r, name) is None else fmt.number(getattr(r, name))
-
-        lines = [("Tổng số thụ lý", "thu_ly"), ("- Năm trước chuyển sang", "nam_truoc_chuyen_sang"),
-                 ("- Thụ lý mới", "thu_ly_moi"), ("Ủy thác", "uy_thac"),
-                 ("Thu hồi, hủy quyết định thi hành án", "thu_hoi_huy"),
-                 ("Tổng số phải thi hành", "phai_thi_hanh"), ("Có điều kiện thi hành", "co_dieu_kien"),
-                 ("Thi hành xong (gồm đình chỉ)", "thi_hanh_xong"), ("Chưa có điều kiện thi hành", "chua_co_dieu_kien"),
-                 ("Chưa có điều kiện đã chuyển sổ theo dõi riêng", "so_theo_doi_rieng")]
-        # A line the data have for none of the columns is left out: never derived, never shown as 0.
-        lines = [(label, count(name)) for label, name in lines if any(getattr(r, name) is not None for r in sources)]
-        lines += [("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
-                  ("Chỉ tiêu", lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
-        rows = [[label, *(show(r) for r in sources)] for label, show in lines]
+        rows = self._structure_rows([kf.viec, kf.tien] + ([last.viec, last.tien] if last else []), "Chỉ tiêu")
         return _table(header, rows, caption=self._caption("bang_ket_qua"), note=self._caption("ghi_chu_chi_tieu"),
                       label="ket-qua", number=self._number("Bảng", "ket-qua"), templates=self._used(CAPTIONS))
 

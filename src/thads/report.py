@@ -281,6 +281,15 @@ class _Document:
                            templates=self._used(name, self.title_template))
 
 
+# The lines of a results table: (label, Result attribute), the flow from thụ lý to the cases not yet executable.
+STRUCTURE_LINES = [("Tổng số thụ lý", "thu_ly"), ("- Năm trước chuyển sang", "nam_truoc_chuyen_sang"),
+                   ("- Thụ lý mới", "thu_ly_moi"), ("Ủy thác", "uy_thac"),
+                   ("Thu hồi, hủy quyết định thi hành án", "thu_hoi_huy"),
+                   ("Tổng số phải thi hành", "phai_thi_hanh"), ("Có điều kiện thi hành", "co_dieu_kien"),
+                   ("Thi hành xong (gồm đình chỉ)", "thi_hanh_xong"), ("Chưa có điều kiện thi hành", "chua_co_dieu_kien"),
+                   ("Chưa có điều kiện đã chuyển sổ theo dõi riêng", "so_theo_doi_rieng")]
+
+
 class _Local(_Document):
     """What a province's and an office's reports show alike: the analyst's note sections and four charts."""
 
@@ -305,6 +314,19 @@ class _Local(_Document):
 
     def chart_monthly(self) -> Part:
         return self._chart(charts.monthly(self.monthly, self.figures), "bieu-do-thang", "bieu_do_thang")
+
+    @staticmethod
+    def _structure_rows(sources: list, target_label: str) -> list[list[str]]:
+        """The rows of the results table, one column per Result of `sources`: the flow from thụ lý to the rate and
+        the target. A line the data have for none of the columns is left out: never derived, never shown as 0."""
+        def count(name: str):
+            return lambda r: "—" if getattr(r, name) is None else fmt.number(getattr(r, name))
+
+        lines = [(label, count(name)) for label, name in STRUCTURE_LINES
+                 if any(getattr(r, name) is not None for r in sources)]
+        lines += [("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
+                  (target_label, lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
+        return [[label, *(show(r) for r in sources)] for label, show in lines]
 
     def _ranked_offices(self, highlighted: list[int], label: str, caption: str, note: str) -> Part:
         """The offices of `self.offices`, ranked by the cases rate, rows `highlighted`; captioned by the macros
@@ -407,22 +429,7 @@ class ProvinceReport(_Local):
         if last:
             mark = f" {mark}" if last.gop_tu else ""
             header += [f"Việc cùng kỳ {last.ky[:4]}{mark}", f"Tiền cùng kỳ {last.ky[:4]}{mark} (nghìn đồng)"]
-
-        def count(name: str):
-            return lambda r: "—" if getattr(r, name) is None else fmt.number(getattr(r, name))
-
-        lines = [("Tổng số thụ lý", "thu_ly"), ("- Năm trước chuyển sang", "nam_truoc_chuyen_sang"),
-                 ("- Thụ lý mới", "thu_ly_moi"), ("Ủy thác", "uy_thac"),
-                 ("Thu hồi, hủy quyết định thi hành án", "thu_hoi_huy"),
-                 ("Tổng số phải thi hành", "phai_thi_hanh"), ("Có điều kiện thi hành", "co_dieu_kien"),
-                 ("Thi hành xong (gồm đình chỉ)", "thi_hanh_xong"), ("Chưa có điều kiện thi hành", "chua_co_dieu_kien"),
-                 ("Chưa có điều kiện đã chuyển sổ theo dõi riêng", "so_theo_doi_rieng")]
-        sources = [kf.viec, kf.tien] + ([last.viec, last.tien] if last else [])
-        # A line the data have for none of the columns is left out: never derived, never shown as 0.
-        lines = [(label, count(name)) for label, name in lines if any(getattr(r, name) is not None for r in sources)]
-        lines += [("Tỷ lệ thi hành xong", lambda r: fmt.percent(r.ty_le, table=True)),
-                  ("Chỉ tiêu được giao", lambda r: fmt.percent(r.chi_tieu, "chưa giao", table=True))]
-        rows = [[label, *(show(r) for r in sources)] for label, show in lines]
+        rows = self._structure_rows([kf.viec, kf.tien] + ([last.viec, last.tien] if last else []), "Chỉ tiêu được giao")
         note = self._caption("ghi_chu_cung_ky_hop_nhat") if last and last.gop_tu else None
         return _table(header, rows, caption=self._caption("bang_ket_qua"), note=note, label="ket-qua",
                       number=self._number("Bảng", "ket-qua"), templates=self._used(CAPTIONS))
