@@ -133,7 +133,7 @@ def _signalled(good, work: Path, signals: list[tuple[float, int]], code: int, st
     second report runs: exit `code`, no traceback, every process ended, the good report whole."""
     ready = work / "ready"
     ready.mkdir()
-    cell = (f"import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" if stubborn else
+    cell = ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" if stubborn else
             "import time\n") + f"open({str(ready)!r} + '/' + str(province), 'w').close()\ntime.sleep(60)"
     process = subprocess.Popen([*THADS, "run", "--data", good.data, "--period", corpus.PERIOD, "--province",
                                 corpus.PROVINCE, "--format", "html", "--force", "--out", good.out, "--notebooks",

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from thads import dataset
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_folder(tmp_path_factory):
+    """The user's cache folder (the checked data batches keep, thads.seal) is the test session's own, and every
+    command the tests run inherits it: no test reads what another session or the developer's own runs left."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DATA = REPO / "data"

@@ -24,7 +24,7 @@ from docx import Document
 import pytest
 from traitlets.config import Config
 
-from thads import batch, cli, dataset, engine, export, files, outputs, index, init, notes, parts, project, run, signing, word
+from thads import batch, cli, dataset, engine, files, outputs, index, init, notes, parts, project, run, signing, word
 from thads.errors import DataError, OverTime, ThadsError, check_time
 from thads.exporters import Export
 from thads.folder import ReportFolder

@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 from markupsafe import Markup
 
-from thads import batch, checks, cli, dataset, metrics, notes, parts, signing, units, validation, word
+from thads import batch, checks, cli, dataset, metrics, notes, parts, signing, units, word
 from thads.errors import ThadsError
 from thads.periods import Period
 from thads.units import Units

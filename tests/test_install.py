@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from thads import engine, files, init, pdf, run
+from thads import files, forks, init
 from thads.errors import ThadsError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -149,7 +149,7 @@ def test_reports_run_on_this_python_not_on_a_kernel_left_by_another_installation
 
     monkeypatch.setattr(kernelspec.KernelSpecManager, "get_kernel_spec",
                         lambda self, name: _Spec([interpreter, "-m", "ipykernel_launcher"]))
-    assert engine.kernel_name() == expected
+    assert forks.kernel_name() == expected
 
 
 # A new environment, as an office installs it ---------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_the_installed_package_makes_a_report_in_a_project_of_its_own(installed,
 
 def test_without_a_browser_a_pdf_says_what_to_install_and_what_still_works(monkeypatch):
     """No Chromium, Chrome or Edge anywhere: the PDF fails with what to install; HTML and Word still work."""
-    from thads import export, pdf
+    from thads import pdf
 
     monkeypatch.delenv(pdf.BROWSER, raising=False)
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)

@@ -4,7 +4,6 @@ report as `thads run`, and summary.json holds what the executed notebook recorde
 
 import io
 import json
-import os
 import re
 import shutil
 import socket

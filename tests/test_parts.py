@@ -308,11 +308,17 @@ def test_charts_copied_from_a_blank_figure_share_nothing_and_follow_their_own_re
     data = dataset.load(ROOT / "data")
     period = Period.parse("2024-M11")
     figures = metrics.key_figures(data, data.units.resolve("93", period), period)
-    first, second = charts.rates_vs_targets(figures), charts.rates_vs_targets(figures)
-    assert first.axes[0] is not second.axes[0] and len(first.axes[0].patches) == len(second.axes[0].patches) == 2
-    with mpl.rc_context({"axes.facecolor": "#eeeeee"}):      # an analyst's cell, in one report
-        changed = charts.rates_vs_targets(figures)
-    after = charts.rates_vs_targets(figures)                  # the next report, its kernel made clean
+    charts.keep_blanks(True)                                  # as a template rehearsing does (kernel.rehearse)
+    try:
+        first, second = charts.rates_vs_targets(figures), charts.rates_vs_targets(figures)
+        assert charts._BLANKS                                 # the second is a copy of the kept blank figure
+        assert first.axes[0] is not second.axes[0] and len(first.axes[0].patches) == len(second.axes[0].patches) == 2
+        with mpl.rc_context({"axes.facecolor": "#eeeeee"}):  # an analyst's cell, in one report
+            changed = charts.rates_vs_targets(figures)
+        after = charts.rates_vs_targets(figures)              # the next report, its kernel made clean
+    finally:
+        charts.keep_blanks(False)
+        charts._BLANKS.clear()
     assert changed.axes[0].get_facecolor()[:3] == pytest.approx((0.933, 0.933, 0.933), abs=1e-3)
     assert after.axes[0].get_facecolor() == first.axes[0].get_facecolor() == (1, 1, 1, 1)
 

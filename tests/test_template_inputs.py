@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from thads import checks, cli, dataset, inputs, parts, run, validation
+from thads import checks, cli, dataset, inputs, parts, run
 from thads.periods import Period
 from thads.wording import PACKAGE
 

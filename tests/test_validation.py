@@ -8,11 +8,9 @@ problem, the count is checked too, so that a spurious extra problem also fails.
 
 from __future__ import annotations
 
-import csv
-import io
+import os
 import shutil
 import subprocess
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -812,3 +810,39 @@ def test_a_batchs_kernels_take_the_folder_it_loaded_only_while_the_folder_is_unc
     assert dataset._shared(shared, (str(folder.resolve()), dataset.signature(folder), date.today())) is None
     assert dataset.load(folder, shared=shared).stats.equals(loaded.stats)          # read again, from the files
     assert dataset._shared(tmp_path / "missing.pickle", ()) is None
+
+
+class _Planted:
+    """What someone who can write into a shared output folder would leave there: a pickle that runs code."""
+
+    def __reduce__(self):
+        return (Path.touch, (Path(os.environ["PLANTED_MARK"]),))
+
+
+def test_a_data_file_left_in_the_output_folder_by_anyone_else_is_never_unpickled(hau_giang_2024, tmp_path,
+                                                                                  monkeypatch):
+    """The output folder may be an office's shared folder: only a file sealed with this user's own key (thads.seal)
+    is unpickled; a planted pickle, or a sealed one changed by a byte, is ignored and the data are read again."""
+    import pickle
+
+    from thads import seal
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))       # this user's private key, made here
+    monkeypatch.setenv("PLANTED_MARK", str(tmp_path / "ran"))
+    folder = tmp_path / "data"
+    shutil.copytree(hau_giang_2024, folder)
+    loaded = dataset.load(folder)
+    key = (str(folder.resolve()), dataset.signature(folder), date.today())
+    shared = tmp_path / "shared.pickle"
+    shared.write_bytes(pickle.dumps((key, _Planted())))
+    assert dataset._shared(shared, key) is None and not (tmp_path / "ran").exists()
+    dataset.share(loaded, shared)
+    assert dataset._shared(shared, key) is not None                           # sealed by this user: taken
+    changed = bytearray(shared.read_bytes())
+    changed[-5] ^= 1
+    shared.write_bytes(bytes(changed))
+    assert dataset._shared(shared, key) is None
+    key_file = seal._key_file()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key_file.chmod(0o644)                                                     # a key others could read: not used
+    assert seal.seal(b"x") is None

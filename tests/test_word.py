@@ -17,7 +17,7 @@ from docx import Document
 from PIL import Image
 from pypdf import PdfReader
 
-from thads import parts, run, signing, word
+from thads import parts, signing, word
 from thads.folder import ReportFolder
 from thads.errors import ThadsError
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 
-from thads import __version__, dataset, files, formats, index, kinds, pdf, pool, project, record, run
+from thads import __version__, files, forks, formats, index, kinds, pdf, pool, project, record, run, seal
 from thads.errors import ThadsError, visible
 from thads.folder import ReportFolder
 from thads.formats import names as format_names
@@ -33,6 +33,9 @@ from thads.inputs import inputs_digest
 from thads.periods import Period, parse_day, parse_periods
 from thads.summary import summary_table
 from thads.units import Units, organised_on
+
+if TYPE_CHECKING:      # pandas comes with the data, once the kernels' template is on its way (forks.started)
+    from thads import dataset
 
 console = Console(stderr=True)
 if not console.is_terminal:    # piped or captured output: tables printed whole, not cut at 80 columns
@@ -202,6 +205,8 @@ def fingerprint(data: dataset.Dataset, job: run.Job, notes_dir: Path, signing: P
 def _office_digests(data: dataset.Dataset, years: list[int]) -> dict[str, bytes]:
     """A hash of each office's rows of `years`, every column: hashed once for all the reports of a batch, which
     take those of the offices they read, rather than each report filtering and hashing its province's rows."""
+    import pandas as pd
+
     rows = data.stats[data.stats["nam"].isin(years)].sort_values(["don_vi", "nam", "thang"]).reset_index(drop=True)
     hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
     return {office: hashlib.sha256(hashes[at].tobytes()).digest()
@@ -209,6 +214,8 @@ def _office_digests(data: dataset.Dataset, years: list[int]) -> dict[str, bytes]
 
 
 def _rows_digest(data: dataset.Dataset, period: Period) -> bytes:
+    import pandas as pd
+
     rows = data.period_rows(period.year, period.month).sort_values("don_vi").reset_index(drop=True)
     return hashlib.sha256(pd.util.hash_pandas_object(rows, index=False).values.tobytes()).digest()
 
@@ -254,21 +261,16 @@ class OutputLock:
         self.lock.release()
 
 
-STATE_FOLDER = ".thads"     # in the output folder: what a batch keeps for the next (the checked data, `unchanged`)
+def _share(data: dataset.Dataset, data_dir: Path) -> Path | None:
+    """The data as loaded here, left in the user's cache for the kernels and the next batches (`dataset.share`,
+    thads.seal); None when it cannot be written, and each kernel reads the folder itself."""
+    from thads import dataset
 
-
-def _shared_path(out_dir: Path) -> Path:
-    return Path(out_dir) / STATE_FOLDER / "dataset.pickle"
-
-
-def _share(data: dataset.Dataset, out_dir: Path) -> Path | None:
-    """The data as loaded here, left in the output folder for the workers' kernels (`dataset.share`); None when it
-    cannot be written, and each kernel reads the folder itself."""
-    path = _shared_path(out_dir)
+    path = seal.data_file(data_dir)
     if dataset.shared_as(path, data):
         return path                      # left by an earlier batch, of this very folder
     try:
-        files.make_folder(path.parent)
+        seal.make_room(path)
         files.no_link(path)
         dataset.share(data, path)
     except (OSError, ThadsError):
@@ -278,12 +280,14 @@ def _share(data: dataset.Dataset, out_dir: Path) -> Path | None:
 
 def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: Path, notebooks: Path,
             jobs: int | None = None, force: bool = False, time_limit: float | None = None,
-            where: project.Project | None = None, options: dict | None = None) -> list[run.Outcome]:
-    """Make every planned report with `jobs` worker processes; print progress and a summary table, and record the
-    batch in `last-run.json` beside the index (`record`).
+            where: project.Project | None = None, options: dict | None = None,
+            template: forks.Template | None = None) -> list[run.Outcome]:
+    """Make every planned report with `jobs` worker processes (here when it is one); print progress and a summary
+    table, and record the batch in `last-run.json` beside the index (`record`).
 
     `where` is the project whose settings (the signing file) the reports use, wherever their notebooks are;
-    `options` are the command's options, recorded with the batch.
+    `options` are the command's options, recorded with the batch; `template`: the kernels' template
+    (forks.started), told here where the data are and what to rehearse.
     """
     where = where or project.find()
     started = datetime.now().astimezone()
@@ -294,7 +298,7 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
     files.no_link(out_dir / "index.html")       # refused before anything runs, not after every report is made
     with OutputLock(out_dir):
         todo = _to_make(data, planned, outcomes, data_dir, out_dir, notes_dir, where, force)
-        stopped, unwritten = _make(data, todo, outcomes, (data_dir, out_dir, notes_dir, time_limit),
+        stopped, unwritten = _make(data, todo, outcomes, (data_dir, out_dir, notes_dir, time_limit, template),
                                    jobs or os.cpu_count() or 1, where)
         _record(out_dir, outcomes, jobs_planned, options, started)
     if stopped is not None and stopped.signum == getattr(signal, "SIGHUP", None):
@@ -310,11 +314,13 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
 
 
 def _load(data_dir: Path, out_dir: Path) -> dataset.Dataset:
-    """The data folder, read and checked, with what it notes printed: taken from the output folder's copy of it
-    (`_share`) when the folder has not changed since the last batch."""
+    """The data folder, read and checked, with what it notes printed: taken from the copy a batch kept (`_share`)
+    when the folder has not changed since."""
     if console.is_terminal:    # something to see during the first seconds; piped output keeps errors first
         console.print(f"Đọc và kiểm tra dữ liệu trong {escape(visible(data_dir))}…", highlight=False)
-    data = dataset.load(data_dir, shared=_shared_path(out_dir))
+    from thads import dataset
+
+    data = dataset.load(data_dir, shared=seal.data_file(data_dir))
     for note in data.notes:
         console.print(f"Ghi chú: {visible(note)}", highlight=False, markup=False)
     return data
@@ -373,14 +379,18 @@ def _made_by_another_notebook(out_dir: Path, job: run.Job) -> str | None:
 
 def _make(data: dataset.Dataset, todo: list[run.Job], outcomes: list[run.Outcome], settings: tuple, jobs: int,
           where: project.Project) -> tuple[pool.Stopped | None, ThadsError | None]:
-    """Make `todo` in `jobs` worker processes (`settings`: data, output and notes folders, time limit), adding
-    their outcomes to `outcomes`, then write the index. Returns the stop asked for while they ran, if any, and why
-    the index could not be written, if it could not."""
-    data_dir, out_dir, notes_dir, time_limit = settings
+    """Make `todo` in `jobs` worker processes, or here when it is one report (`settings`: data, output and notes
+    folders, time limit, the kernels' template), adding their outcomes to `outcomes`, then write the index. Returns
+    the stop asked for while they ran, if any, and why the index could not be written, if it could not."""
+    data_dir, out_dir, notes_dir, time_limit, template = settings
     if any(formats.any_needs(job.formats, "needs_printer") for job in todo):
         pdf.require_browser()          # before any report runs, not once for each report
-    shared = _share(data, out_dir) if todo else None
-    workers = pool.Workers(todo, jobs, (data_dir, out_dir, notes_dir, time_limit, shared), where.root, console)
+    shared = _share(data, data_dir) if todo else None
+    if template is not None and todo:   # a batch of one gains nothing from a rehearsal: its report is the only one
+        template.begin(shared, forks.rehearsals(todo, notes_dir) if len(todo) > 1 else [])
+    runner_args = (data_dir, out_dir, notes_dir, time_limit, shared, template.address if template else None)
+    workers = (pool.Here(todo[0], runner_args, where.root, console) if len(todo) == 1 else
+               pool.Workers(todo, jobs, runner_args, where.root, console))
     stopped = unwritten = None
     try:
         outcomes += workers.run()

@@ -144,29 +144,39 @@ def png(fig: Figure, dpi: int = 200) -> bytes:
 
 
 _BLANKS: dict[tuple, tuple[dict, bytes]] = {}
+_KEEP_BLANKS = False
 
 
-def _blank(rows: int, cols: int, ticks: tuple[int, int]) -> bytes:
-    """An empty figure of `rows` × `cols` axes with `ticks` (x, y) ticks on each, pickled. Unpickling a copy
-    costs a fifth of making the axes again (spines, axes, ticks and their labels), and a tick made in
-    advance a seventh of one that matplotlib makes while drawing.
+def keep_blanks(keep: bool) -> None:
+    """Keep a copy of each blank figure made from now on (kernel.rehearse: for the kernels forked after it)."""
+    global _KEEP_BLANKS
+    _KEEP_BLANKS = keep
+
+
+def _blank(rows: int, cols: int, ticks: tuple[int, int]) -> Figure:
+    """An empty figure of `rows` × `cols` axes with `ticks` (x, y) ticks on each: a copy of the one kept, when the
+    process keeps blank figures (`keep_blanks`), else made. Unpickling a copy costs a fifth of making the axes again
+    (spines, axes, ticks and their labels), and a tick made in advance a seventh of one that matplotlib makes while
+    drawing; a kernel that makes one report keeps none (making a figure to copy it would only cost more).
 
     Kept with the rcParams it was made under and made again when they change (an analyst's cell), so that
     a copy is always what a new figure would be, and nothing one report sets reaches the next.
     """
     rc = dict.copy(mpl.rcParams)
     kept = _BLANKS.get((rows, cols, ticks))
-    if kept is None or kept[0] != rc:
-        fig = Figure(figsize=(WIDTH, 3.0))
-        for ax in fig.subplots(rows, cols, squeeze=False).ravel():
-            ax.xaxis.get_major_ticks(ticks[0])
-            ax.yaxis.get_major_ticks(ticks[1])
-            # The charts have no axis labels: fixed label positions spare matplotlib measuring every tick
-            # label of the figure again, at each drawing, to place two empty labels.
-            ax.xaxis.set_label_coords(0.5, 0)
-            ax.yaxis.set_label_coords(0, 0.5)
-        kept = _BLANKS[(rows, cols, ticks)] = (rc, pickle.dumps(fig))
-    return kept[1]
+    if kept is not None and kept[0] == rc:
+        return pickle.loads(kept[1])
+    fig = Figure(figsize=(WIDTH, 3.0))
+    for ax in fig.subplots(rows, cols, squeeze=False).ravel():
+        ax.xaxis.get_major_ticks(ticks[0])
+        ax.yaxis.get_major_ticks(ticks[1])
+        # The charts have no axis labels: fixed label positions spare matplotlib measuring every tick
+        # label of the figure again, at each drawing, to place two empty labels.
+        ax.xaxis.set_label_coords(0.5, 0)
+        ax.yaxis.set_label_coords(0, 0.5)
+    if _KEEP_BLANKS:
+        _BLANKS[(rows, cols, ticks)] = (rc, pickle.dumps(fig))
+    return fig
 
 
 def _figure(rows: int = 1, cols: int = 1, *, ticks: tuple[int, int], height: float = 3.0, left: float = 0.8,
@@ -177,7 +187,7 @@ def _figure(rows: int = 1, cols: int = 1, *, ticks: tuple[int, int], height: flo
     `ticks` is how many ticks each axes usually draws, x then y: a hint for speed only, as matplotlib
     makes any more it needs when drawing and leaves unused ones aside.
     """
-    fig = pickle.loads(_blank(rows, cols, ticks))
+    fig = _blank(rows, cols, ticks)
     fig.set_size_inches(WIDTH, height)
     fig.subplots_adjust(left=left / WIDTH, right=1 - 0.15 / WIDTH, bottom=bottom / height, top=1 - top / height,
                         wspace=wspace)

@@ -199,7 +199,7 @@ def _check_templates(where: project.Project, data=None) -> bool:
 
 
 def _validate(args) -> int:
-    from thads import checks, dataset, notes, signing, validation
+    from thads import checks, dataset, notes, signing
 
     where = _where(args)
     try:
@@ -232,7 +232,7 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    from thads import unchanged
+    from thads import forks, unchanged
     from thads.formats import parse as parse_formats
 
     where = _where(args)
@@ -241,7 +241,8 @@ def _run(args) -> int:
     request, read = _request(args, where, formats)
     if not args.force and (known := unchanged.check(out_dir, request)) is not None:
         return _nothing_changed(known, out_dir, vars(args))
-    outcomes = _run_batch(args, where, formats)
+    with forks.started(_data(args, where), where.root) as template:     # warm while the data are read
+        outcomes = _run_batch(args, where, formats, template)
     if outcomes and any(o.status in ("ok", "skipped") for o in outcomes) and all(
             o.status in ("ok", "skipped", "nodata") for o in outcomes):
         unchanged.remember(out_dir, request, read, [{"period": o.period, "province": o.province, "name": o.name,
@@ -296,7 +297,7 @@ def _nothing_changed(reports: list[dict], out_dir: Path, options: dict) -> int:
     return 0
 
 
-def _run_batch(args, where: project.Project, formats: tuple[str, ...]) -> list:
+def _run_batch(args, where: project.Project, formats: tuple[str, ...], template) -> list:
     from thads import batch
 
     if args.batch is not None:
@@ -320,7 +321,7 @@ def _run_batch(args, where: project.Project, formats: tuple[str, ...]) -> list:
         raise ThadsError("Cần --period (ví dụ --period 2024-M11) hoặc một tệp khai báo trong parameters/.")
     return batch.run_all(_data(args, where), requests, args.out or where.outputs, notes_dir=args.notes or where.notes,
                          notebooks=args.notebooks or where.notebooks, jobs=args.jobs, force=args.force,
-                         time_limit=args.timeout or where.timeout, where=where, options=vars(args))
+                         time_limit=args.timeout or where.timeout, where=where, options=vars(args), template=template)
 
 
 def _export(args) -> int:

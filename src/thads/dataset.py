@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thads import schema
+from thads import schema, seal
 from thads.errors import DataError, Problem, ThadsError
 from thads.files import write_whole
 from thads.project import read_yaml
@@ -178,12 +178,33 @@ def load(folder: Path | str, today: date | None = None, shared: Path | str | Non
     return _CACHE[key].copy()
 
 
+def preload(folder: Path | str, shared: Path | str | None) -> bool:
+    """Take the folder from `shared` (`share`) when it is this folder as it is now, and never read the folder itself:
+    True when taken (a later `load` of the folder then costs nothing). A batch's template tries it first, while the
+    batch reads and checks the folder only if it must."""
+    folder = Path(folder)
+    try:
+        key = (str(folder.resolve()), signature(folder), date.today())
+    except OSError:
+        return False
+    if key not in _CACHE:
+        found = _shared(shared, key)
+        if found is None:
+            return False
+        _CACHE.clear()
+        _CACHE[key] = found
+    return True
+
+
 def share(data: Dataset, path: Path) -> None:
     """Leave the loaded folder of `data` (validated, with what was computed from it) in `path` for the kernels of a
     batch: each then starts in a twentieth of the time it takes to read and check every file again."""
     loaded = data._original or data
     key = next(key for key, value in _CACHE.items() if value is loaded)
-    write_whole(path, pickle.dumps((key, loaded), protocol=pickle.HIGHEST_PROTOCOL))
+    sealed = seal.seal(pickle.dumps((key, loaded), protocol=pickle.HIGHEST_PROTOCOL))
+    if sealed is None:
+        raise ThadsError("không có khóa riêng của người dùng để niêm phong dữ liệu giữ lại")
+    write_whole(path, sealed)
 
 
 def shared_as(path: Path, data: Dataset) -> bool:
@@ -194,11 +215,15 @@ def shared_as(path: Path, data: Dataset) -> bool:
 
 
 def _shared(path: Path | str | None, key: tuple) -> Dataset | None:
-    """The folder a batch loaded (`share`), if it is this folder as it is now; else None, and it is read again."""
+    """The folder a batch loaded (`share`), if it is this folder as it is now and the file is one this user's batch
+    sealed (thads.seal: nothing else is unpickled); else None, and it is read again."""
     if path is None or Path(path).is_symlink():
         return None
     try:
-        found, data = pickle.loads(Path(path).read_bytes())
+        content = seal.opened(Path(path).read_bytes())
+        if content is None:
+            return None
+        found, data = pickle.loads(content)
     except Exception:     # gone, or not a file `share` wrote: read the folder itself
         return None
     if found != key:

@@ -3,16 +3,13 @@ given to papermill as the kernel manager): the kernel, the warm template it is f
 thads.kernel), the time limit, and the batch's stop.
 
 Each report gets a kernel no other report ran in: on Linux forked from a template process that imported the
-package and loaded the data once per worker; elsewhere (or with THADS_FORK=0) started and warmed up for it. The
-next report's kernel gets ready while this report is exported.
+package and loaded the data once for the whole batch (thads.forks); elsewhere (or with THADS_FORK=0) started and
+warmed up for it. The next report's kernel gets ready while this report is exported.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,26 +18,11 @@ from jupyter_client import KernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.provisioning import LocalProvisioner
 
-from thads import formats, project
+from thads import forks, project
 from thads.errors import ThadsError
 
-KERNEL = "thads"
 GRACE = 10                      # seconds between interrupting a kernel over its time limit and killing it
 WARM_TIMEOUT = 300              # seconds a new kernel may take to be ready (imports, the data loaded)
-
-
-def kernel_name() -> str:
-    """The project's kernel when it is registered for this Python (`make setup`, `thads init`), else this
-    interpreter's own: a 'thads' kernel left by another installation must not run the reports."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        interpreter = KernelSpecManager().get_kernel_spec(KERNEL).argv[0]
-    except (NoSuchKernel, IndexError):
-        return "python3"
-    # Venvs link to one base interpreter: compare the folders the paths name, not the files they lead to.
-    folder = Path(os.path.abspath(shutil.which(interpreter) or interpreter)).parent
-    return KERNEL if folder == Path(os.path.abspath(sys.executable)).parent else "python3"
 
 
 def peak_mb(pid: int | None = None) -> float:
@@ -106,176 +88,7 @@ class _ReusedClient(AsyncKernelClient):
         self._ready = True
 
 
-def _launcher(argv: list[str]) -> tuple[list[str], list[str]] | None:
-    """A kernel's command `python [options] -m ipykernel_launcher ARGS` as (`python [options]`, ARGS); None for any
-    other kernel, which the template cannot fork."""
-    for i in range(1, len(argv) - 1):
-        if argv[i] == "-m" and argv[i + 1] in ("ipykernel_launcher", "ipykernel"):
-            return list(argv[:i]), list(argv[i + 2:])
-    return None
-
-
-REHEARSALS = 3        # kinds and periods of a batch whose reports the templates rehearse (kernel.rehearse)
-
-
-def rehearsals(jobs: list[Job], notes_dir: Path) -> list[dict]:
-    """For the templates of a batch's workers (kernel.rehearse): its first report of each kind, period and day of
-    the provinces (--as-of), up to REHEARSALS of them; with the charts as PNG too when the batch makes Word files."""
-    chosen: dict[tuple, dict] = {}
-    for job in jobs:
-        key = (job.kind, job.period.code, job.as_of)
-        if key not in chosen and len(chosen) < REHEARSALS:
-            chosen[key] = {"kind": job.kind, "subject": job.subject.code, "period": job.period.code,
-                           "as_of": job.as_of.isoformat() if job.as_of else "",
-                           "notes_dir": str(Path(notes_dir).resolve()), "word": False}
-    word = any(formats.any_needs(job.formats, "charts_as_png") for job in jobs)
-    return [{**wanted, "word": word} for wanted in chosen.values()]
-
-
-class _Template:
-    """The warm process a Runner's kernels are forked from (Linux; see thads.kernel): started once, with the
-    environment a kernel would get; asked for a kernel with a line on a socket, it answers the kernel's pid."""
-
-    # The command names ipykernel, which the template imports: what looks for a batch's kernels finds it.
-    CODE = "import ipykernel.kernelapp, thads.kernel; thads.kernel.template()"
-
-    def __init__(self, python: list[str], env: dict, data_dir: Path, shared: Path | None, rehearsals: list[dict]):
-        import socket
-        import subprocess
-
-        self.python, self.env = python, env
-        ours, theirs = socket.socketpair()
-        try:
-            self.process = subprocess.Popen(
-                [*python, "-c", self.CODE, str(theirs.fileno()), str(data_dir), str(shared or ""),
-                 json.dumps(rehearsals)],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**env, "JPY_PARENT_PID": str(os.getpid())})     # as jupyter_client's launcher: the kernels
-        except BaseException:                                         # end when their parent does
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        ours.settimeout(WARM_TIMEOUT)          # a template stuck warming up counts as dead
-        self.channel, self.replies = ours, ours.makefile("rb")
-        self.waiting: list[_Forked] = []
-        self.lock = threading.Lock()
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def fork(self, args: list[str]) -> "_Forked":
-        """Ask for a kernel started with `args` (those of ipykernel_launcher); its pid is read when first needed."""
-        kernel = _Forked(self)
-        with self.lock:
-            self.channel.sendall(json.dumps(args).encode() + b"\n")
-            self.waiting.append(kernel)
-        return kernel
-
-    def answer(self, kernel: "_Forked") -> None:
-        """Read the template's answers up to `kernel`'s (they come in the order asked); a template that ended or
-        does not answer leaves every kernel still waiting dead."""
-        with self.lock:
-            while kernel in self.waiting:
-                try:
-                    line = self.replies.readline()
-                    pid = int(line)
-                except (OSError, ValueError):        # ended (nothing to read), or did not answer in time
-                    for waiting in self.waiting:
-                        waiting.forked(None)
-                    self.waiting.clear()
-                    self.process.kill()
-                    return
-                self.waiting.pop(0).forked(pid)
-
-    def close(self) -> None:
-        """End it (the kernels it forked are ended by their managers)."""
-        for closing in (self.replies.close, self.channel.close, self.process.kill, self.process.wait):
-            try:
-                closing()
-            except OSError:
-                pass
-
-
-class _Forked:
-    """A kernel forked by the template, with the part of `subprocess.Popen` jupyter_client's provisioner uses.
-    Its exit status goes to the template, its parent: a kernel that ended has returncode -9 when it was killed,
-    else 1."""
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, template: _Template):
-        self.template, self.returncode = template, None
-        self._pid: int | None = None
-        self._process = None        # psutil.Process, which notices a pid used again by another process
-        self._answered = self._killed = False
-
-    def forked(self, pid: int | None) -> None:
-        import psutil
-
-        self._pid, self._answered = pid, True
-        try:
-            self._process = psutil.Process(pid) if pid else None
-        except psutil.Error:
-            pass
-
-    @property
-    def pid(self) -> int | None:
-        if not self._answered:
-            self.template.answer(self)
-        return self._pid
-
-    def poll(self) -> int | None:
-        import psutil
-
-        if self.returncode is None:
-            self.pid           # noqa: B018  (the template's answer first)
-            try:
-                alive = (self._process is not None and self._process.is_running()
-                         and self._process.status() != psutil.STATUS_ZOMBIE)
-            except psutil.Error:
-                alive = False
-            if not alive:
-                self.returncode = -9 if self._killed else 1
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        import subprocess
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired("kernel", timeout)
-            time.sleep(0.002)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        import psutil
-        import signal
-
-        if self.poll() is None:
-            self._killed = self._killed or signum == getattr(signal, "SIGKILL", None)
-            try:
-                self._process.send_signal(signum)
-            except psutil.NoSuchProcess:
-                pass
-
-    def kill(self) -> None:
-        import signal
-
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        import signal
-
-        self.send_signal(signal.SIGTERM)
-
-
-class _ForkProvisioner(LocalProvisioner):
+class ForkProvisioner(LocalProvisioner):
     """Starts the kernel by asking the manager's template to fork it, instead of launching a new Python."""
 
     @property
@@ -285,7 +98,7 @@ class _ForkProvisioner(LocalProvisioner):
     pgid = pid           # the kernel leads its own process group (thads.kernel._become_kernel)
 
     async def launch_kernel(self, cmd: list[str], **kwargs) -> dict:
-        python, args = _launcher(cmd)
+        python, args = forks.launcher(cmd)
         self.process = self.parent.template(python, kwargs.get("env") or dict(os.environ)).fork(args)
         self.cwd = kwargs.get("cwd") or Path.cwd()
         return self.connection_info
@@ -305,8 +118,8 @@ class _ForkProvisioner(LocalProvisioner):
 
 class _Manager(KernelManager):
     """A kernel manager whose `client()` is always the same `_ReusedClient`, stopped with the kernel. Given a
-    `template` (a function of the kernel's interpreter command and environment giving a `_Template`), the
-    kernel is forked from that template."""
+    `template` (a function of the kernel's interpreter command and environment giving a `forks.Connection`),
+    the kernel is forked from that template."""
 
     _client_made = None
     template = None
@@ -326,17 +139,19 @@ class _Manager(KernelManager):
             import uuid
 
             self.kernel_id = self.kernel_id or str(uuid.uuid4())
-            self.provisioner = _ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
 
 
 class Engine:
     """Executes report notebooks one after another, each on a kernel of its own (`execute`). `stop` (an Event set by
     the batch) interrupts the running notebook and starts no new kernel; `on_kernel` is told the process id of
-    each kernel or template as it starts (a batch whose worker died ends them)."""
+    each kernel or template as it starts (a batch whose worker died ends them). `template`: the address of the
+    batch's template (forks.start), which the kernels are forked from when they can be; else the engine starts a
+    template of its own."""
 
     def __init__(self, data_dir: Path, time_limit: float | None = None, stop=None, project_root: Path | None = None,
-                 on_kernel=None, shared_data: Path | None = None):
+                 on_kernel=None, shared_data: Path | None = None, template: forks.Address | None = None):
         self.data_dir, self.shared_data, self.project_root = Path(data_dir), shared_data, project_root
         self.time_limit = time_limit
         self.stop = stop or threading.Event()
@@ -346,8 +161,11 @@ class Engine:
         self._warming = False
         self._used = False                    # the kernel has begun a report: no other report may use it
         self.kernel_peak = 0.0                # peak memory of the last report's kernel, in MB
-        self.fork = sys.platform.startswith("linux") and os.environ.get("THADS_FORK", "1") != "0"
-        self._template: _Template | None = None
+        self.fork = forks.forking()
+        self.batch_template = template
+        self.prepare_next = True              # start the next report's kernel while this one is exported
+        self._own: forks.Template | None = None          # a template this engine started for its kernels
+        self._template: forks.Connection | None = None   # the template its kernels are forked from
         self._kernel_name = ""                # the kernel's name, looked up once (kernel_name)
         self.rehearsals: list[dict] = []      # what the template makes once before forking (kernel.rehearse)
         self.timed_out = threading.Event()    # the last notebook was stopped at the time limit
@@ -390,11 +208,9 @@ class Engine:
             self._done_with_kernel()
 
     def close(self) -> None:
-        """End the kernel and its template."""
+        """End the kernel, and the template when it is the engine's own."""
         self._stop_kernel()
-        if self._template is not None:
-            self._template.close()
-            self._template = None
+        self._leave_template()
 
     def _client(self):
         """A client on the kernel's shell channel only: it never receives (and so never piles up) the
@@ -436,9 +252,9 @@ class Engine:
         Output caching and history are off: a report must not keep every chart it displayed."""
         if self.km is None or self._used or not self.km.is_alive():
             self._stop_kernel()
-            self._kernel_name = self._kernel_name or kernel_name()
+            self._kernel_name = self._kernel_name or forks.kernel_name()
             km = _Manager(kernel_name=self._kernel_name, client_factory=_ReusedClient)
-            forked = self.fork and _launcher(km.kernel_spec.argv) is not None
+            forked = self.fork and forks.launcher(km.kernel_spec.argv) is not None
             if forked:
                 km.template = self._template_for
             env = {**os.environ, **({project.ENVIRONMENT: str(self.project_root)} if self.project_root else {})}
@@ -453,17 +269,31 @@ class Engine:
                 self._warming = True
         return self.km
 
-    def _template_for(self, python: list[str], env: dict) -> _Template:
-        """The template forking the kernels started with this interpreter command and environment: the one
-        running, or a new one (told to `on_kernel`: a batch whose worker died ends it, and its kernels)."""
-        if self._template is not None and not (self._template.alive() and self._template.python == python
-                                               and self._template.env == env):
+    def _template_for(self, python: list[str], env: dict) -> forks.Connection:
+        """The template forking the kernels started with this interpreter command and environment: the batch's
+        when it serves them, else one of the engine's own (told to `on_kernel`, as each kernel is: a batch whose
+        worker died ends them)."""
+        if self._template is not None and not (self._template.alive() and self._template.address.serves(python, env)):
+            self._leave_template()
+        if self._template is None and self.batch_template is not None and self.batch_template.serves(python, env):
+            self._template = forks.Connection(self.batch_template, self.on_kernel)
+            if not self._template.alive():
+                self._leave_template()
+                self.batch_template = None           # it ended: the engine's own from now on
+        if self._template is None:
+            self._own = forks.Template(python, env, self.data_dir.resolve(), self.shared_data)
+            self._own.begin(self.shared_data, self.rehearsals)
+            self.on_kernel(self._own.pid)
+            self._template = forks.Connection(self._own.address, self.on_kernel)
+        return self._template
+
+    def _leave_template(self) -> None:
+        if self._template is not None:
             self._template.close()
             self._template = None
-        if self._template is None:
-            self._template = _Template(python, env, self.data_dir.resolve(), self.shared_data, self.rehearsals)
-            self.on_kernel(self._template.pid)
-        return self._template
+        if self._own is not None:
+            self._own.close()
+            self._own = None
 
     def _done_with_kernel(self) -> None:
         """The report's kernel has run its notebook: note its peak memory, end it, and start the next report's
@@ -472,7 +302,7 @@ class Engine:
             return
         self.kernel_peak = self._kernel_peak_mb()
         self._stop_kernel()
-        if self.stop.is_set():
+        if self.stop.is_set() or not self.prepare_next:
             return
         try:
             self._kernel()

@@ -137,3 +137,4 @@ def put_in_place(source: Path, target: Path) -> tuple[Path, str | None]:
         os.replace(source, beside)
         return beside, (f"{Path(target).name} đang được mở trong một chương trình khác (Word, trình đọc PDF?) nên "
                         f"không thay được; bản mới ghi vào {beside.name}; hãy đóng tệp cũ rồi chạy lại")
+

@@ -4,14 +4,15 @@ A report may do anything to its kernel's process: replace a function of thads, p
 cached data, the decimal context, IPython's input transformers or event hooks, sys.stdout or sys.modules, or
 leave a thread running. None of it must reach the next report. So no kernel serves two reports:
 
-- On Linux a worker keeps a *template* process (`template`): it imports what reports use (IPython's kernel
-  machinery too), loads and validates the data once (or takes the folder the batch loaded, `dataset.share`),
-  makes one report of each kind and period of the batch with the package alone (`rehearse`: what every
-  report computes alike is then computed once), and then only forks. Each report's kernel is a child forked
-  from it (`_become_kernel`) that starts an IPython kernel and ends with its report: a fresh kernel, warm at
-  no cost. The template never runs a notebook's code, so what a report does dies with its kernel. Its memory
-  is shared with the kernels it forks (copy on write; what it keeps is frozen out of the collector's reach,
-  `freeze`, so that a collection in a kernel does not copy it).
+- On Linux a batch starts one *template* process (`template`; its owner's side is thads.forks) before it even
+  reads the data: it imports what reports use (IPython's kernel machinery too), loads and validates the data
+  once (or takes the folder an earlier batch loaded, `dataset.share`), makes one report of each kind and period
+  of the batch with the package alone when the batch has more than one (`rehearse`: what every report computes
+  alike is then computed once), and then only forks, for whichever of the batch's workers asks. Each report's
+  kernel is a child forked from it (`_become_kernel`) that starts an IPython kernel and ends with its report: a
+  fresh kernel, warm at no cost. The template never runs a notebook's code, so what a report does dies with its
+  kernel. Its memory is shared with the kernels it forks (copy on write; what it keeps is frozen out of the
+  collector's reach, `freeze`, so that a collection in a kernel does not copy it).
 - Elsewhere (Windows, which has no fork; macOS, where a process that loaded some system libraries cannot
   safely fork; a kernel other than IPython's; or THADS_FORK=0) each report gets a kernel started for it alone,
   warmed up (`warm`) while the report before it is exported: as clean, slower.
@@ -59,15 +60,20 @@ def warm(data_dir: str, shared: str | None = None) -> None:
     then remember the kernel's state."""
     global _SNAPSHOT
     try:
-        import matplotlib.pyplot  # noqa: F401
-        import pandas  # noqa: F401
-
-        from thads import dataset, report  # noqa: F401
+        _import_stack()
+        from thads import dataset
 
         dataset.load(data_dir, shared=shared)
     finally:
         _SNAPSHOT = _take_snapshot()
         freeze()
+
+
+def _import_stack() -> None:
+    import matplotlib.pyplot  # noqa: F401
+    import pandas  # noqa: F401
+
+    from thads import dataset, report  # noqa: F401
 
 
 def fresh(cwd: str | None = None, word: bool = True) -> None:
@@ -125,38 +131,100 @@ KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugg
 
 
 def template() -> None:
-    """The template of a worker's kernels (Linux), run as `python -c "..." FD DATA_DIR SHARED REHEARSALS`: warm up
-    (`warm`, then `rehearse` the reports REHEARSALS lists, as JSON), then for each line the worker writes on the
-    socket FD (a kernel's arguments, as JSON: what `python -m ipykernel_launcher` would be given) fork a kernel
-    and answer its process id, one line. Ends when the worker closes the socket. It never runs a notebook's
-    code: each kernel forked from it starts from the same state."""
+    """The template of a batch's kernels (Linux; its owner's side is thads.forks), run as `python -c "..." LISTENER
+    CONTROL DATA_DIR SHARED`: import what reports use, and take the data from SHARED when an earlier batch left them
+    there as they are now (`dataset.preload`); read from its owner on the socket CONTROL one line of JSON, `shared`
+    (where this batch left the data it read, or null) and `rehearse` (the reports to `rehearse`); load the data
+    (`warm`: nothing to do when they were taken) and rehearse; then fork a kernel for each line a client writes on a connection accepted from the
+    listening socket LISTENER (a kernel's arguments, as JSON: what `python -m ipykernel_launcher` would be given),
+    answering the kernel's process id, one line (0: a request it could not read). Ends when its owner closes
+    CONTROL. It never runs a notebook's code: each kernel forked from it starts from the same state."""
     import importlib
     import json
     import signal
     import socket
 
-    fd, data_dir, shared = int(sys.argv[1]), sys.argv[2], sys.argv[3] or None
-    rehearsals = json.loads(sys.argv[4]) if len(sys.argv) > 4 else []
+    listener, control = (socket.socket(fileno=int(fd)) for fd in sys.argv[1:3])
+    data_dir, earlier = sys.argv[3], sys.argv[4] or None
     if sys.path and sys.path[0] in ("", os.getcwd()):    # as ipykernel_launcher does; the kernel puts it back
         del sys.path[0]
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")   # as IPKernelApp does
     try:
         for name in KERNEL_MODULES:
             importlib.import_module(name)
-        warm(data_dir, shared)
-        rehearse(data_dir, rehearsals)
+        _import_stack()
+        from thads import dataset
+
+        dataset.preload(data_dir, earlier)
+    except Exception:        # a broken installation: each report's notebook fails with the reason
+        pass
+    told = _line(control)    # once the batch has the data: read once, by the batch, when no earlier batch left them
+    if told is None:
+        os._exit(0)
+    try:
+        request = json.loads(told)
+        warm(data_dir, request.get("shared"))
     except Exception:        # the data do not load, say: each report's notebook then fails with the reason
+        request = {}
+    try:
+        rehearse(data_dir, request.get("rehearse") or [])
+    except Exception:        # a rehearsal is only a head start
         pass
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)         # the kernels are reaped as they end
-    with socket.socket(fileno=fd) as channel, channel.makefile("rb") as requests:
-        for line in requests:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)     # 3.12+: fork with threads (BLAS's) running
-                pid = os.fork()
-            if pid == 0:
-                _become_kernel(fd, json.loads(line))
-            channel.sendall(b"%d\n" % pid)
+    _serve(listener, control)
     os._exit(0)
+
+
+def _line(channel) -> bytes | None:
+    """One line read from a socket, byte by byte (nothing after it is taken); None when it closed first."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = channel.recv(1)
+        if not byte:
+            return None
+        line += byte
+    return line
+
+
+def _serve(listener, control) -> None:
+    """Fork a kernel for each request of each connection (see `template`) until `control` closes."""
+    import json
+    import selectors
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(listener, selectors.EVENT_READ)
+        selector.register(control, selectors.EVENT_READ)
+        pending: dict = {}                       # connection -> what it sent after its last whole line
+        while True:
+            for key, _ in selector.select():
+                if key.fileobj is control:
+                    if not control.recv(4096):
+                        return
+                elif key.fileobj is listener:
+                    connection, _ = listener.accept()
+                    selector.register(connection, selectors.EVENT_READ)
+                    pending[connection] = b""
+                else:
+                    connection = key.fileobj
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        selector.unregister(connection)
+                        connection.close()
+                        del pending[connection]
+                        continue
+                    *lines, pending[connection] = (pending[connection] + chunk).split(b"\n")
+                    for line in lines:
+                        try:
+                            args = json.loads(line)
+                        except ValueError:
+                            connection.sendall(b"0\n")
+                            continue
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore", DeprecationWarning)   # 3.12+: fork with threads running
+                            pid = os.fork()
+                        if pid == 0:
+                            _become_kernel([listener, control, *pending], selector, args)
+                        connection.sendall(b"%d\n" % pid)
 
 
 def rehearse(data_dir: str, reports: list[dict]) -> None:
@@ -172,9 +240,10 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
-    from thads import parts, report
+    from thads import charts, parts, report
 
     png = parts.CHART_PNG
+    charts.keep_blanks(True)          # for the kernels forked from here, which keep none of their own
     # Under the rcParams of a kernel, whose inline backend makes matplotlib interactive: the charts keep their
     # blank figures with the rcParams they were made under (charts._blank), and make them again under others.
     with open(os.devnull, "w", encoding="utf-8") as nowhere, contextlib.redirect_stdout(nowhere), \
@@ -205,20 +274,24 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
             except Exception:      # a report that cannot be made here fails in its notebook, with the reason
                 pass
     report.CURRENT = None
+    charts.keep_blanks(False)
     parts.chart_png(png)
     plt.close("all")
     freeze()
 
 
-def _become_kernel(fd: int, argv: list[str]) -> None:
-    """In a child just forked from the template: become the IPython kernel `python -m ipykernel_launcher ARGV`
-    would start, serve its report, and end, never back in the template's loop."""
+def _become_kernel(sockets: list, selector, argv: list[str]) -> None:
+    """In a child just forked from the template: leave the template's `sockets` and `selector`, become the IPython
+    kernel `python -m ipykernel_launcher ARGV` would start, serve its report, and end, never back in the template's
+    loop."""
     import signal
     from importlib.util import find_spec
 
     code = 1
     try:
-        os.close(fd)
+        os.close(selector.fileno())       # the selector stays with the template's loop, which never resumes here
+        for channel in sockets:
+            os.close(channel.detach())
         os.setsid()                 # its own process group, as a launched kernel: ending it ends what it started
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         from ipykernel.kernelapp import IPKernelApp

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from thads import schema
-from thads.rates import CENT, rate
+from thads.rates import rate
 from thads.dataset import Dataset
 from thads.errors import ThadsError
 from thads.periods import Period

@@ -31,7 +31,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from thads import engine, files, formats, run
+from thads import files, forks, formats, run
 from thads.errors import ThadsError
 
 STOP_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
@@ -71,27 +71,49 @@ def _children_ignore_stop_signals():
 _RUNNER: run.Runner | None = None
 
 
-def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, events, stop, root, pdf,
+def _start_worker(data_dir, out_dir, notes_dir, time_limit, shared_data, template, events, stop, root, pdf,
                   rehearsals=()) -> None:
     """Each worker: leave the stop signals to the parent, keep one Runner (its browser opened at once when
-    the batch makes PDFs; its kernels' template rehearsing `rehearsals`, engine.rehearsals), shut its kernel and
-    browser at exit."""
+    the batch makes PDFs; its kernels forked from the batch's `template`, or from one of its own that rehearses
+    `rehearsals`, forks.rehearsals), shut its kernel and browser at exit."""
     global _RUNNER
     ignore_stop_signals()
     # Exit handlers run last registered first: this one after those of the libraries the worker imports from here
     # on. Of the earlier ones, logging's runs in it; the others (multiprocessing, zmq, jupyter_client) have run
     # or only mark that the process is exiting.
     atexit.register(_exit_at_once)
-    # nbformat imports jsonschema, which compiles the many grammars of the optional rfc3987_syntax at import, at a
-    # cost in every process. Notebooks use no IRI formats: let that optional import fail here.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    _skip_iri_grammars()
     pid = os.getpid()
     _RUNNER = run.Runner(data_dir, out_dir, notes_dir, time_limit,
-                         progress=lambda job, stage: events.put((pid, job.period.code, job.place, stage)), stop=stop,
+                         progress=_Told(events, pid), stop=stop,
                          project_root=root, on_kernel=lambda kernel: events.put((pid, None, None, kernel)),
-                         shared_data=shared_data)
+                         shared_data=shared_data, template=template)
     multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
     _RUNNER.warm_up(pdf, rehearsals)
+
+
+CELLS_EVERY = 0.3         # seconds between two of a report's cells told to the batch (its progress display)
+
+
+class _Told:
+    """A worker's progress, told to the batch: every step of a report, but of its notebook's cells one in
+    CELLS_EVERY seconds at most (each is a message through the manager process, which the batch then reads)."""
+
+    def __init__(self, events, pid: int):
+        self.events, self.pid, self.last = events, pid, 0.0
+
+    def __call__(self, job: run.Job, stage: str) -> None:
+        now = time.monotonic()
+        if stage.startswith("ô ") and now - self.last < CELLS_EVERY:
+            return
+        self.last = now
+        self.events.put((self.pid, job.period.code, job.place, stage))
+
+
+def _skip_iri_grammars() -> None:
+    """nbformat imports jsonschema, which compiles the many grammars of the optional rfc3987_syntax at import, at a
+    cost in every process. Notebooks use no IRI formats: let that optional import fail here."""
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def _exit_at_once() -> None:
@@ -191,15 +213,15 @@ class Workers:
     """Make `todo` with `count` worker processes; progress on `console`."""
 
     def __init__(self, todo: list[run.Job], count: int, runner_args: tuple, root: Path, console: Console):
-        """`runner_args`: (data_dir, out_dir, notes_dir, time_limit, shared_data) of each worker's Runner; `root`:
-        the project whose settings the kernels use."""
+        """`runner_args`: (data_dir, out_dir, notes_dir, time_limit, shared_data, template) of each worker's Runner
+        (template: the batch's, a forks.Address, or None); `root`: the project whose settings the kernels use."""
         self.todo, self.console, self.root = list(todo), console, root
         self.out_dir = Path(runner_args[1])
         self.count = max(1, min(count, len(self.todo)))
         self.runner_args = runner_args
         self.outcomes: list[run.Outcome] = []
         self.workers_of: dict[tuple[str, str], int] = {}      # report -> the worker process making it
-        self.kernel_of: dict[int, int] = {}                   # worker process -> its kernel process
+        self.kernel_of: dict[int, list[int]] = {}             # worker process -> its last kernels (and template)
 
     def run(self) -> list[run.Outcome]:
         """Every report of `todo` made, failed or (when stopped) not made. Raises Stopped after the batch
@@ -220,7 +242,7 @@ class Workers:
         self.events, self.stop = manager.Queue(), manager.Event()
         pdf = any(formats.any_needs(job.formats, "needs_printer") for job in self.todo)
         # A worker that makes one report at most gains nothing from rehearsing it first (kernel.rehearse).
-        rehearsals = engine.rehearsals(self.todo, Path(self.runner_args[2])) if len(self.todo) > self.count else []
+        rehearsals = forks.rehearsals(self.todo, Path(self.runner_args[2])) if len(self.todo) > self.count else []
         slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root, pdf, rehearsals))
                  for _ in range(self.count)]
         previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}
@@ -245,8 +267,9 @@ class Workers:
                 thread.start()
             for thread in closing:
                 thread.join()
-            for kernel in self.kernel_of.values():            # no kernel outlives its batch
-                _end_process(kernel)
+            for kernels in self.kernel_of.values():           # no kernel outlives its batch
+                for kernel in kernels:
+                    _end_process(kernel)
             try:
                 manager.shutdown()
             except Exception:  # a manager already ended with everything else
@@ -286,8 +309,8 @@ class Workers:
                 outcome.log = _write_failure_log(job, self.out_dir, message)
             except ThadsError as problem:
                 outcome.message += f" (không ghi được nhật ký: {problem})"
-            if worker in self.kernel_of:
-                _end_process(self.kernel_of.pop(worker))
+            for kernel in self.kernel_of.pop(worker, []):
+                _end_process(kernel)
             slot.discard()
             del exc
         self._record(job, outcome)
@@ -341,7 +364,7 @@ class Workers:
             except (queue.Empty, EOFError, OSError):
                 return
             if period is None:                # a worker started its kernel
-                self.kernel_of[worker] = stage
+                self.kernel_of[worker] = [*self.kernel_of.get(worker, [])[-2:], stage]
                 continue
             key = (period, folder)
             self.workers_of[key] = worker
@@ -352,3 +375,55 @@ class Workers:
                 self.rows[key] = self.progress.add_task(label, total=None, count="")
             else:
                 self.progress.update(self.rows[key], description=label)
+
+
+class Here:
+    """Make one report in this process: a batch of one starts no worker (a process importing the whole stack again,
+    while the report waits). Same progress, stop and outcome as `Workers`; a signal interrupts the report's kernel,
+    a second one ends every process of the batch at once."""
+
+    def __init__(self, job: run.Job, runner_args: tuple, root: Path, console: Console):
+        self.job, self.runner_args, self.root, self.console = job, runner_args, root, console
+        self.outcomes: list[run.Outcome] = []
+        self.signum: int | None = None
+
+    def run(self) -> list[run.Outcome]:
+        """The report made, failed or stopped. Raises Stopped after a signal, with `outcomes` holding it."""
+        _skip_iri_grammars()
+        data_dir, out_dir, notes_dir, time_limit, shared_data, template = self.runner_args
+        job = self.job
+        with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console,
+                      transient=True) as progress:
+            row = progress.add_task(f"  {job.period.code} {job.place} {job.name}: khởi động kernel…", total=None)
+            runner = run.Runner(data_dir, out_dir, notes_dir, time_limit, project_root=self.root,
+                                shared_data=shared_data, template=template,
+                                progress=lambda job, stage: progress.update(
+                                    row, description=f"  {job.period.code} {job.place} {job.name}: {stage}"))
+            runner.engine.prepare_next = False           # no report comes after this one
+            previous = {number: signal.signal(number, self._on_signal(runner)) for number in STOP_SIGNALS}
+            try:
+                runner.warm_up(formats.any_needs(job.formats, "needs_printer"))
+                self.outcomes = [runner.run(job)]
+            finally:
+                for number, handler in previous.items():
+                    signal.signal(number, handler)
+                runner.close()
+        if self.signum is not None:
+            raise Stopped(self.signum)
+        return self.outcomes
+
+    def _on_signal(self, runner: run.Runner):
+        def stop(number, frame):
+            if self.signum is not None:              # the second: end everything now
+                _end_everything()
+                raise Stopped(number)
+            self.signum = number
+            runner.stop.set()                        # the engine interrupts the kernel; nothing is committed
+            if number == getattr(signal, "SIGHUP", None):
+                self.console.file = open(os.devnull, "w", encoding="utf-8")     # the terminal is gone
+            try:
+                self.console.print(f"[red]Đã dừng theo yêu cầu ({SIGNAL_NAMES.get(number, number)}): báo cáo đang "
+                                   "làm dở bị bỏ, báo cáo cũ giữ nguyên. Nhấn Ctrl-C lần nữa để dừng ngay.[/]")
+            except OSError:
+                pass
+        return stop

@@ -18,8 +18,6 @@ For analysts' own cells (README, "Sửa và viết thêm báo cáo"):
 
 from __future__ import annotations
 
-from datetime import date
-
 from markupsafe import Markup
 
 from thads import charts, dataset, dating, metrics, narrative, notes, parts, project, signing

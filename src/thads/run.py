@@ -201,7 +201,7 @@ class Runner:
 
     def __init__(self, data_dir: Path, out_dir: Path, notes_dir: Path, time_limit: float | None = None,
                  progress=None, stop=None, project_root: Path | None = None, on_kernel=None,
-                 shared_data: Path | None = None):
+                 shared_data: Path | None = None, template=None):
         self.data_dir, self.out_dir, self.notes_dir = Path(data_dir), Path(out_dir), Path(notes_dir)
         where = project.find(project_root) if project_root else None
         self.signing = where.signing if where else None
@@ -210,7 +210,8 @@ class Runner:
         self.stop = stop or threading.Event()   # set by the batch on Ctrl-C: interrupt, start nothing new
         self.time_limit = time_limit
         self.progress = progress or (lambda job, stage: None)
-        self.engine = engine.Engine(self.data_dir, time_limit, self.stop, project_root, on_kernel, shared_data)
+        self.engine = engine.Engine(self.data_dir, time_limit, self.stop, project_root, on_kernel, shared_data,
+                                    template)
         self.printer = pdf.Printer()          # one browser for all the PDFs of this runner
 
     def warm_up(self, pdf: bool = True, rehearsals: list[dict] = ()) -> None:

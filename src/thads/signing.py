@@ -9,13 +9,12 @@ or `don-vi/mac-dinh` (every office's report) to any of `nguoi_ky` (the signer's 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thads.errors import ThadsError, visible
+from thads.errors import ThadsError
 from thads.project import read_yaml
-from thads.text import CONTROL, control_message
+from thads.text import control_message
 
 DEFAULT = "mac-dinh"
 TEXT_LIMIT, RECIPIENTS_LIMIT = 300, 50     # characters of a name, a position or a recipient; recipients

@@ -13,7 +13,6 @@ import numbers
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -244,7 +243,8 @@ def _check_period_rows(table: RawTable, units: Units, today: date, period: Perio
         for i in group.index:
             problems.append(Problem(table.name, f"kỳ {period.label} (đến {period.end:%d/%m/%Y}) chưa kết thúc: "
                                     "không thể có số liệu của kỳ này", group.at[i, "_row"], "thang"))
-    valid = {o.code: o for o in units.offices if o.valid_on(period.end)}
+    end = period.end
+    valid = {o.code: o for o in units.offices if o.valid_on(end)}
     ambiguous = []
     for i in group.index[group["_bare"]]:   # the code of the office valid at that date, when only one fits
         digits = group.at[i, "don_vi"].lstrip("0") or "0"

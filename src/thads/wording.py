@@ -24,6 +24,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, \
     TemplateSyntaxError, UndefinedError
+from jinja2.bccache import FileSystemBytecodeCache
 from jinja2.debug import rewrite_traceback_stack
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -127,12 +128,38 @@ def _escape_field(value):
     return Markup(_SPECIAL.sub(r"\\\1", "" if value is None else str(value)))
 
 
+class _CompiledCache(FileSystemBytecodeCache):
+    """Templates compiled once for this user, kept in Jinja's own private folder (the user's alone, checked by Jinja;
+    a file is used only for the very source it was compiled from): a report's kernel then loads its templates instead
+    of compiling them, a third of a lone report's notebook. A cache that cannot be read or written is only slower."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 (a damaged or unreadable file: compiled again)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except Exception:  # noqa: BLE001 (a full or read-only disk: compiled again next time)
+            pass
+
+
+@lru_cache(maxsize=1)
+def _compiled_cache() -> _CompiledCache | None:
+    try:
+        return _CompiledCache(pattern="thads-%s.cache")       # its own names: no other program's settings
+    except (OSError, RuntimeError):                          # no private folder can be had: no cache
+        return None
+
+
 @lru_cache(maxsize=16)
 def _environment(folders: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(loader=ChoiceLoader([FileSystemLoader(list(folders))]),
                                         undefined=StrictUndefined, autoescape=True, finalize=_escape_field,
                                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
-                                        auto_reload=True)
+                                        auto_reload=True, bytecode_cache=_compiled_cache())
     env.filters.update(FILTERS)
     env.tests.update(TESTS)
     env.globals.update(GLOBALS)
@@ -181,16 +208,12 @@ class Wording:
 
     def _referenced(self, env, name: str, filename: str) -> None:
         """Record `name` and every template it imports or includes (what the part's record names)."""
-        from jinja2 import meta
-
         if name in self.used:
             return
         self.used[name] = filename
-        source = Path(filename).read_text("utf-8")
-        for other in meta.find_referenced_templates(env.parse(source, name, filename)):
-            if other:
-                found = env.get_template(other)
-                self._referenced(env, other, found.filename)
+        for other in _references(env, name, filename):
+            found = env.get_template(other)
+            self._referenced(env, other, found.filename)
 
     def _failed(self, exc: Exception, name: str) -> TemplateFailure:
         """The template file and line an error came from (Jinja keeps them in the traceback)."""
@@ -270,19 +293,30 @@ class Wording:
             shown.append(label)
         return shown
 
-
     def _closure(self, names) -> set[str]:
-        from jinja2 import meta
-
         env, seen, todo = _environment(self.search_path), set(), list(names)
         while todo:
             name = todo.pop()
             if name in seen or name not in self.used:
                 continue
             seen.add(name)
-            source = Path(self.used[name]).read_text("utf-8")
-            todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+            todo += _references(env, name, self.used[name])
         return seen
+
+
+_REFERENCES: dict[tuple, tuple[str, ...]] = {}     # (file, its size and time) -> the templates it names
+
+
+def _references(env, name: str, filename: str) -> tuple[str, ...]:
+    """The templates a template file imports or includes, parsed once for each version of the file."""
+    from jinja2 import meta
+
+    stat = Path(filename).stat()
+    key = (filename, stat.st_size, stat.st_mtime_ns)
+    if key not in _REFERENCES:
+        source = Path(filename).read_text("utf-8")
+        _REFERENCES[key] = tuple(n for n in meta.find_referenced_templates(env.parse(source, name, filename)) if n)
+    return _REFERENCES[key]
 
 
 def digest(paths) -> str:
