@@ -76,3 +76,26 @@ def test_one_template_forks_kernels_for_every_worker_that_connects_and_ends_with
         template.close()
     assert template.process.poll() is not None and not Path(template.folder).exists()
     assert not psutil.pid_exists(template.pid) or psutil.Process(template.pid).status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.slow
+def test_where_no_template_can_start_each_report_gets_a_kernel_started_for_it(tmp_path, monkeypatch):
+    """A template that cannot start (its socket cannot be made, say) does not fail the report: the engine starts a
+    kernel of its own for it, and for every report after it."""
+    from thads import batch, dataset, project, run
+
+    def refused():
+        raise OSError(98, "no socket here")
+
+    monkeypatch.setattr(forks, "_listening", refused)
+    where = project.find(ROOT)
+    job = batch.plan(dataset.load(where.data).units,
+                     [batch.Request((Period.parse("2026-M12"),), ("92",), ("html",))], where.notebooks)[0]
+    runner = run.Runner(where.data, tmp_path / "out", where.notes, project_root=where.root)
+    try:
+        outcome = runner.run(job)
+    finally:
+        runner.close()
+    assert outcome.status == "ok", outcome.message
+    log = Path(outcome.log).read_text("utf-8")
+    assert "mới cho báo cáo này" in log and "tách từ tiến trình mẫu" not in log and not runner.engine.fork

@@ -258,8 +258,13 @@ class Engine:
             if forked:
                 km.template = self._template_for
             env = {**os.environ, **({project.ENVIRONMENT: str(self.project_root)} if self.project_root else {})}
-            km.start_kernel(env=env, extra_arguments=["--InteractiveShell.cache_size=0",
-                                                      "--HistoryManager.enabled=False"])
+            try:
+                km.start_kernel(env=env, extra_arguments=["--InteractiveShell.cache_size=0",
+                                                          "--HistoryManager.enabled=False"])
+            except forks.Unavailable:     # no template here: every kernel from now on is started for its report
+                km.cleanup_resources()
+                self.fork = False
+                return self._kernel()
             self.km = km
             if not forked:      # a kernel of its own process: it warms up now, while the report before is exported
                 self.on_kernel(getattr(km.provisioner.process, "pid", None))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WARM_TIMEOUT = 300              # seconds a template may take to be ready (imports, the data loaded, rehearsals)
+SOCKET_PATH_MAX = 100           # bytes: a Unix socket's path is cut at 108 on Linux
 KERNEL_NAME = "thads"
 
 
@@ -84,6 +85,41 @@ class Address:
         return self.python == tuple(python) and dict(self.env) == env
 
 
+def listener_path(folder: str) -> str:
+    return os.path.join(folder, "template")
+
+
+def _listening() -> tuple[str, socket.socket]:
+    """A new folder only this user can open, and a socket listening in it (in /tmp when TMPDIR is so long that the
+    socket's path would be cut)."""
+    folder = tempfile.mkdtemp(prefix="thads-kernels-")
+    if len(os.fsencode(listener_path(folder))) > SOCKET_PATH_MAX and os.path.isdir("/tmp"):
+        os.rmdir(folder)
+        folder = tempfile.mkdtemp(prefix="thads-kernels-", dir="/tmp")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(listener_path(folder))
+        listener.listen(64)
+    except OSError:
+        listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, listener
+
+
+def _launch(command: list[str], fds: tuple[int, ...], env: dict):
+    """The template's process, in a session of its own, with the environment a kernel would get."""
+    import subprocess
+
+    return subprocess.Popen(command, pass_fds=fds, stdin=subprocess.DEVNULL, start_new_session=True,
+                            env={**env, "JPY_PARENT_PID": str(os.getpid())})   # as jupyter_client's launcher: the
+                                                                                # kernels end when their parent does
+
+
+class Unavailable(OSError):
+    """No template can be started here (a socket it cannot bind, a process it cannot start)."""
+
+
 class Template:
     """A template process, owned by whoever started it: `begin` once (where the data are, what it makes before it
     forks), then `close` when no more kernels are wanted (the kernels it forked are ended by their managers)."""
@@ -92,29 +128,25 @@ class Template:
     CODE = "import ipykernel.kernelapp, thads.kernel; thads.kernel.template()"
 
     def __init__(self, python: list[str], env: dict, data_dir: Path, earlier: Path | None = None):
-        import subprocess
-
-        self.folder = tempfile.mkdtemp(prefix="thads-kernels-")        # this user's alone
-        path = os.path.join(self.folder, "template")
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.folder, listener = _listening()
+        except OSError as exc:
+            raise Unavailable(*exc.args) from exc
         ours, theirs = socket.socketpair()
         try:
-            listener.bind(path)
-            listener.listen(64)
-            self.process = subprocess.Popen(
-                [*python, "-c", self.CODE, str(listener.fileno()), str(theirs.fileno()), str(data_dir),
-                 str(earlier or "")],
-                pass_fds=(listener.fileno(), theirs.fileno()), stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**env, "JPY_PARENT_PID": str(os.getpid())})     # as jupyter_client's launcher: the kernels
-        except BaseException:                                         # end when their parent does
+            self.process = _launch([*python, "-c", self.CODE, str(listener.fileno()), str(theirs.fileno()),
+                                    str(data_dir), str(earlier or "")], (listener.fileno(), theirs.fileno()), env)
+        except BaseException as exc:
             ours.close()
             shutil.rmtree(self.folder, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise Unavailable(*exc.args) from exc
             raise
         finally:
             listener.close()
             theirs.close()
         self.control = ours
-        self.address = Address(path, self.process.pid, tuple(python), tuple(sorted(env.items())))
+        self.address = Address(listener_path(self.folder), self.process.pid, tuple(python), tuple(sorted(env.items())))
         self._begun = False
 
     @property
