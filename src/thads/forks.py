@@ -3,9 +3,10 @@ for kernels.
 
 A template is a warm process that imported the package and loaded the data once, and then only forks: each report's
 kernel is a child forked from it, new for that report. Whoever starts a template owns it (`Template`): `thads run`
-starts one for all the reports of its batch as its first step (`started`), while it reads the data and plans; an
-engine with no batch's template to use starts one for its own kernels. Anyone holding its `Address` connects to it (`Connection`) and asks
-for kernels: the batch's workers, and the batch itself when it makes one report in its own process.
+starts one for all the reports of its batch as its first step (`started`), while it reads the data and plans, and
+tells it where the data are and what to rehearse (`Template.begin`); an engine with no batch's template to use
+starts one for its own kernels. Anyone holding its `Address` connects to it (`Connection`) and asks for kernels: the
+batch's workers, and the batch itself when it makes one report in its own process.
 
 The template takes requests on a Unix socket in a folder only this user can open (made by `tempfile.mkdtemp`):
 whoever may connect may start a kernel, which runs code. The socket listens before the template starts, so a
@@ -196,9 +197,9 @@ def _spec() -> dict | None:
 def started(data_dir: Path, project_root: Path | None):
     """A template for the kernels of a batch (each kernel its own, see `Connection`), started first so that it
     imports what reports use (and takes the data an earlier batch kept, thads.seal, if they are the data as they are
-    now) while the batch reads the data and plans; ended with the block. None where kernels are not
-    forked (`forking`), or the project's kernel is not IPython's, or it cannot start (each engine then starts its
-    kernels itself, and says why if it cannot)."""
+    now) while the batch reads the data and plans; ended with the block. None where kernels are not forked
+    (`forking`), or the project's kernel is not IPython's, or it cannot start (each engine then starts its kernels
+    itself, and says why if it cannot)."""
     from thads import project, seal
 
     template = None

@@ -230,7 +230,7 @@ class Runner:
             pass
 
     def close(self) -> None:
-        """End the kernel, its template and the browser."""
+        """End the kernel, the template when it is the engine's own, and the browser."""
         self.engine.close()
         self.printer.close()
 
