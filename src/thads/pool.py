@@ -402,7 +402,7 @@ class Here:
             runner.engine.prepare_next = False           # no report comes after this one
             previous = {number: signal.signal(number, self._on_signal(runner)) for number in STOP_SIGNALS}
             try:
-                runner.warm_up(formats.any_needs(job.formats, "needs_printer"))
+                runner.warm_up(formats.any_needs(job.formats, "needs_printer"), meanwhile=True)
                 self.outcomes = [runner.run(job)]
             finally:
                 for number, handler in previous.items():

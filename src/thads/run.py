@@ -213,19 +213,27 @@ class Runner:
         self.engine = engine.Engine(self.data_dir, time_limit, self.stop, project_root, on_kernel, shared_data,
                                     template)
         self.printer = pdf.Printer()          # one browser for all the PDFs of this runner
+        self._warming: threading.Thread | None = None       # the exporters getting ready (warm_up)
 
-    def warm_up(self, pdf: bool = True, rehearsals: list[dict] = ()) -> None:
+    def warm_up(self, pdf: bool = True, rehearsals: list[dict] = (), meanwhile: bool = False) -> None:
         """Start the first report's kernel (which imports the package and loads the data) while this process imports
         papermill and nbconvert, and with `pdf` opens the browser and prints a first page: a batch's first report
-        then waits for none of them."""
-        from thads.exporters import Export
-
+        then waits for none of them. With `meanwhile` (a report made alone) the exporters get ready in a thread
+        while the report's notebook runs, and the browser is opened by the report itself."""
         self.engine.warm_up(rehearsals)
         import papermill  # noqa: F401
 
+        if meanwhile:
+            self._warming = threading.Thread(target=self._warm_exports, args=(False,), daemon=True)
+            self._warming.start()
+        else:
+            self._warm_exports(pdf)
+
+    def _warm_exports(self, pdf: bool) -> None:
+        from thads.exporters import Export
+
         try:
-            made = Export(_empty_notebook(), self.printer)
-            made.build("pdf" if pdf else "html")
+            Export(_empty_notebook(), self.printer).build("pdf" if pdf else "html")
         except Exception:   # a broken installation is reported by the first report, with what to do
             pass
 
@@ -340,6 +348,9 @@ class Runner:
         folder} (the clerk's rule may put a file beside an edited one)."""
         from thads.exporters import Export
 
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
         places = {"report.ipynb": "report.ipynb", "summary.json": "summary.json"}
         made = Export(executed, self.printer, attempt.deadline, root=self.root)
         for name in wanted:
