@@ -152,6 +152,33 @@ def test_a_second_ctrl_c_ends_everything_at_once(tmp_path):
     assert_nothing_half_written(out)
 
 
+def test_a_report_made_alone_stops_cleanly_on_ctrl_c_and_ends_its_kernel(tmp_path):
+    """One report is made in the command's own process (no worker): Ctrl-C interrupts its kernel, the good report
+    made before stays whole, nothing half-written is left, every process the command started ends, exit 130."""
+    out, running = tmp_path / "out", tmp_path / "running"
+    slow = notebooks_with(tmp_path, f"import os, time\nif os.path.exists({str(tmp_path / 'hold')!r}):\n"
+                                    f"    open({str(running)!r}, 'w').close()\n    time.sleep(120)")
+    first = thads("run", "--period", "2026-M12", "--province", "92", "--format", "html", "--out", str(out),
+                  "--notebooks", str(slow))
+    assert first.returncode == 0, first.stderr
+    good = {p.name: p.read_bytes() for p in (out / "2026-M12" / "92").iterdir()}
+    (tmp_path / "hold").touch()
+    alone = start("run", "--period", "2026-M12", "--province", "92", "--format", "html", "--force", "--out", str(out),
+                  "--notebooks", str(slow))
+    deadline = time.monotonic() + 120
+    while not running.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert running.exists()
+    started = descendants(alone.pid)
+    assert not any("spawn_main" in " ".join(p.cmdline()) for p in started)       # no worker: made here
+    os.killpg(alone.pid, signal.SIGINT)
+    _, err = alone.communicate(timeout=60)
+    assert alone.returncode == 130 and "Traceback" not in err and "Đã dừng theo yêu cầu (Ctrl-C)" in err
+    assert all_ended(started) == []
+    assert_nothing_half_written(out)
+    assert {p.name: p.read_bytes() for p in (out / "2026-M12" / "92").iterdir()} == good
+
+
 def test_a_worker_that_dies_fails_only_its_report(tmp_path):
     """A worker killed while it makes a report (as the out-of-memory killer would): that report fails with a
     message pointing to a log that exists; a new worker makes the next one; the dead worker's kernel ends."""
