@@ -50,9 +50,14 @@ def kernel_name() -> str:
         interpreter = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0]
     except (NoSuchKernel, IndexError):
         return "python3"
-    # Venvs link to one base interpreter: compare the folders the paths name, not the files they lead to.
+    return KERNEL_NAME if _this_python(interpreter) else "python3"
+
+
+def _this_python(interpreter: str) -> bool:
+    """Whether a kernel's interpreter is this Python. Venvs link to one base interpreter: compare the folders the
+    paths name, not the files they lead to."""
     folder = Path(os.path.abspath(shutil.which(interpreter) or interpreter)).parent
-    return KERNEL_NAME if folder == Path(os.path.abspath(sys.executable)).parent else "python3"
+    return folder == Path(os.path.abspath(sys.executable)).parent
 
 
 def forking() -> bool:
@@ -188,8 +193,7 @@ def _spec() -> dict | None:
             interpreter = spec["argv"][0]
         except (OSError, ValueError, KeyError, IndexError, TypeError):
             continue
-        here = Path(os.path.abspath(sys.executable)).parent
-        return spec if Path(os.path.abspath(shutil.which(interpreter) or interpreter)).parent == here else None
+        return spec if _this_python(interpreter) else None
     return None
 
 
