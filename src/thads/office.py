@@ -253,12 +253,3 @@ class OfficeReport(_Local):
         return self._text(("don-vi/con-phai-thuc-hien.md.j2", ""), label="con-phai-thuc-hien")
 
     # Charts and annex --------------------------------------------------------------------------------------------
-    def annex_monthly(self) -> Part:
-        """The office's cumulative rates month by month ('—' for a month before it existed)."""
-        header = ["Tháng", "Tỷ lệ việc", "Tỷ lệ việc cùng kỳ", "Tỷ lệ tiền", "Tỷ lệ tiền cùng kỳ"]
-        rows = [[r.nhan, *(fmt.percent(v, table=True) for v in (r.viec_ty_le, r.viec_ty_le_cung_ky, r.tien_ty_le,
-                                                                 r.tien_ty_le_cung_ky))]
-                for r in self.monthly.itertuples()]
-        return _table(header, rows, compact=True, caption=self._caption("phu_luc_thang"),
-                      note=self._caption("ghi_chu_thang"), numbering="Phụ lục", label="phu-luc-thang",
-                      number=self._number("Phụ lục", "phu-luc-thang"), templates=self._used(CAPTIONS))

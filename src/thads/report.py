@@ -339,6 +339,16 @@ class _Local(_Document):
                       caption=self._caption(caption), note=self._caption(note), number=self._number("Bảng", label),
                       templates=self._used(CAPTIONS))
 
+    def annex_monthly(self) -> Part:
+        """The cumulative rates month by month ('—' for a month before an office existed)."""
+        header = ["Tháng", "Tỷ lệ việc", "Tỷ lệ việc cùng kỳ", "Tỷ lệ tiền", "Tỷ lệ tiền cùng kỳ"]
+        rows = [[r.nhan, *(fmt.percent(v, table=True) for v in (r.viec_ty_le, r.viec_ty_le_cung_ky, r.tien_ty_le,
+                                                                 r.tien_ty_le_cung_ky))]
+                for r in self.monthly.itertuples()]
+        return _table(header, rows, compact=True, caption=self._caption("phu_luc_thang"),
+                      note=self._caption("ghi_chu_thang"), numbering="Phụ lục", label="phu-luc-thang",
+                      number=self._number("Phụ lục", "phu-luc-thang"), templates=self._used(CAPTIONS))
+
 
 class ProvinceReport(_Local):
     """The figures, sentences, tables and charts of one province's report for one period.
@@ -472,15 +482,6 @@ class ProvinceReport(_Local):
                       note=self._caption("ghi_chu_thi_hanh_xong"), numbering="Phụ lục", label="phu-luc-don-vi",
                       number=self._number("Phụ lục", "phu-luc-don-vi"), templates=self._used(CAPTIONS))
 
-    def annex_monthly(self) -> Part:
-        """The cumulative rates month by month."""
-        header = ["Tháng", "Tỷ lệ việc", "Tỷ lệ việc cùng kỳ", "Tỷ lệ tiền", "Tỷ lệ tiền cùng kỳ"]
-        rows = [[r.nhan, *(fmt.percent(v, table=True) for v in (r.viec_ty_le, r.viec_ty_le_cung_ky, r.tien_ty_le,
-                                                                 r.tien_ty_le_cung_ky))]
-                for r in self.monthly.itertuples()]
-        return _table(header, rows, compact=True, caption=self._caption("phu_luc_thang"),
-                      note=self._caption("ghi_chu_thang"), numbering="Phụ lục", label="phu-luc-thang",
-                      number=self._number("Phụ lục", "phu-luc-thang"), templates=self._used(CAPTIONS))
 
 
 class NationalReport(_Document):
