@@ -38,10 +38,11 @@ def test_a_batch_rehearses_its_first_report_of_each_kind_and_period_up_to_three(
     jobs = [job("province", "2026-M12", "01"), job("province", "2026-M12", "04"),
             job("province", "2026-M11", "01", ("html", "docx")), job("national", "2026-M12", "VN"),
             job("province", "2026-M12", "01", as_of=date(2025, 7, 1))]
-    chosen = forks.rehearsals(jobs, ROOT / "parameters" / "notes")
+    chosen = forks.rehearsals(jobs, ROOT / "parameters" / "notes", ROOT)
     assert [(r["kind"], r["period"], r["subject"]) for r in chosen] == [
         ("province", "2026-M12", "01"), ("province", "2026-M11", "01"), ("national", "2026-M12", "VN")]
     assert all(r["word"] for r in chosen)            # one report makes Word: the charts are rehearsed as PNG too
+    assert {r["project"] for r in chosen} == {str(ROOT)}     # with the project's settings (its wording)
 
 
 def test_a_worker_tells_the_batch_every_step_but_only_one_cell_in_a_while(monkeypatch):

@@ -387,7 +387,7 @@ def _make(data: dataset.Dataset, todo: list[run.Job], outcomes: list[run.Outcome
         pdf.require_browser()          # before any report runs, not once for each report
     shared = _share(data, data_dir) if todo else None
     if template is not None and todo:   # a batch of one gains nothing from a rehearsal: its report is the only one
-        template.begin(shared, forks.rehearsals(todo, notes_dir) if len(todo) > 1 else [])
+        template.begin(shared, forks.rehearsals(todo, notes_dir, where.root) if len(todo) > 1 else [])
     runner_args = (data_dir, out_dir, notes_dir, time_limit, shared, template.address if template else None)
     workers = (pool.Here(todo[0], runner_args, where.root, console) if len(todo) == 1 else
                pool.Workers(todo, jobs, runner_args, where.root, console))

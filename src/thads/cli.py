@@ -241,7 +241,7 @@ def _run(args) -> int:
     request, read = _request(args, where, formats)
     if not args.force and (known := unchanged.check(out_dir, request)) is not None:
         return _nothing_changed(known, out_dir, vars(args))
-    with forks.started(_data(args, where), where.root) as template:     # warm while the data are read
+    with forks.started(_data(args, where)) as template:     # warm while the data are read
         outcomes = _run_batch(args, where, formats, template)
     if outcomes and any(o.status in ("ok", "skipped") for o in outcomes) and all(
             o.status in ("ok", "skipped", "nodata") for o in outcomes):

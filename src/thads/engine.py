@@ -18,7 +18,7 @@ from jupyter_client import KernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.provisioning import LocalProvisioner
 
-from thads import forks, project
+from thads import forks
 from thads.errors import ThadsError
 
 GRACE = 10                      # seconds between interrupting a kernel over its time limit and killing it
@@ -240,8 +240,9 @@ class Engine:
                 self._reply(timeout=WARM_TIMEOUT)
             except Exception:   # a kernel that failed to warm up is used like any other: the notebook says why
                 pass
-        kc.execute(f"import thads.kernel\nthads.kernel.begin({str(cwd)!r}, word={word})", silent=True,
-                   store_history=False)
+        root = str(self.project_root) if self.project_root else None
+        kc.execute(f"import thads.kernel\nthads.kernel.begin({str(cwd)!r}, word={word}, project={root!r})",
+                   silent=True, store_history=False)
         reply = self._reply(timeout=WARM_TIMEOUT)
         if reply.get("status") != "ok":
             raise ThadsError(f"không chuẩn bị được kernel cho báo cáo: {reply.get('ename')}: "
@@ -257,9 +258,8 @@ class Engine:
             forked = self.fork and forks.launcher(km.kernel_spec.argv) is not None
             if forked:
                 km.template = self._template_for
-            env = {**os.environ, **({project.ENVIRONMENT: str(self.project_root)} if self.project_root else {})}
             try:
-                km.start_kernel(env=env, extra_arguments=["--InteractiveShell.cache_size=0",
+                km.start_kernel(env=dict(os.environ), extra_arguments=["--InteractiveShell.cache_size=0",
                                                           "--HistoryManager.enabled=False"])
             except forks.Unavailable:     # no template here: every kernel from now on is started for its report
                 km.cleanup_resources()

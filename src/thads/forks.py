@@ -198,21 +198,20 @@ def _spec() -> dict | None:
 
 
 @contextlib.contextmanager
-def started(data_dir: Path, project_root: Path | None):
+def started(data_dir: Path):
     """A template for the kernels of a batch (each kernel its own, see `Connection`), started first so that it
     imports what reports use (and takes the data an earlier batch kept, thads.seal, if they are the data as they are
     now) while the batch reads the data and plans; ended with the block. None where kernels are not forked
     (`forking`), or the project's kernel is not IPython's, or it cannot start (each engine then starts its kernels
     itself, and says why if it cannot)."""
-    from thads import project, seal
+    from thads import seal
 
     template = None
     spec = _spec() if forking() else None
     command = launcher(spec["argv"]) if spec else None
     if command is not None:
-        base = {**os.environ, **({project.ENVIRONMENT: str(project_root)} if project_root else {})}
         try:
-            template = Template(command[0], kernel_environment(spec, base), Path(data_dir).resolve(),
+            template = Template(command[0], kernel_environment(spec, dict(os.environ)), Path(data_dir).resolve(),
                                 seal.data_file(data_dir))
         except OSError:
             template = None
@@ -226,7 +225,7 @@ def started(data_dir: Path, project_root: Path | None):
 REHEARSALS = 3        # kinds and periods of a batch whose reports the template rehearses (kernel.rehearse)
 
 
-def rehearsals(jobs: list, notes_dir: Path) -> list[dict]:
+def rehearsals(jobs: list, notes_dir: Path, project_root: Path | None) -> list[dict]:
     """What a template rehearses for a batch's `jobs` (kernel.rehearse): its first report of each kind, period and day
     of the provinces (--as-of), up to REHEARSALS of them; with the charts as PNG too when the batch makes Word files."""
     from thads import formats
@@ -237,7 +236,8 @@ def rehearsals(jobs: list, notes_dir: Path) -> list[dict]:
         if key not in chosen and len(chosen) < REHEARSALS:
             chosen[key] = {"kind": job.kind, "subject": job.subject.code, "period": job.period.code,
                            "as_of": job.as_of.isoformat() if job.as_of else "",
-                           "notes_dir": str(Path(notes_dir).resolve()), "word": False}
+                           "notes_dir": str(Path(notes_dir).resolve()), "word": False,
+                           "project": str(project_root) if project_root else None}
     word = any(formats.any_needs(job.formats, "charts_as_png") for job in jobs)
     return [{**wanted, "word": word} for wanted in chosen.values()]
 

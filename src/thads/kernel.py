@@ -17,8 +17,9 @@ leave a thread running. None of it must reach the next report. So no kernel serv
   safely fork; a kernel other than IPython's; or THADS_FORK=0) each report gets a kernel started for it alone,
   warmed up (`warm`) while the report before it is exported: as clean, slower.
 
-`begin(cwd, word)` is all a report's kernel is told before the report: the working directory, and whether the
-report's charts are also made as PNG, for a Word file.
+`begin(cwd, word, project)` is all a report's kernel is told before the report, and the one way a batch's settings
+reach it: the working directory, whether the report's charts are also made as PNG (for a Word file), and the project
+whose settings its notebook reads.
 
 `fresh(cwd, word)` puts a kernel that already ran a report back for the next one, as far as it can: an empty
 user namespace, the working directory, matplotlib's rcParams and backend, pandas options, warnings filters,
@@ -115,13 +116,27 @@ def fresh(cwd: str | None = None, word: bool = True) -> None:
     release_memory()
 
 
-def begin(cwd: str, word: bool = True) -> None:
-    """In a kernel new for one report: work in `cwd`, and draw the charts as PNG too when the report makes a
-    `word` file. Nothing else is to undo: no report ran here before."""
+def begin(cwd: str, word: bool = True, project: str | None = None) -> None:
+    """In a kernel new for one report: work in `cwd`, draw the charts as PNG too when the report makes a `word`
+    file, and read the settings of `project` (its root; None: as the kernel's environment says, or found from
+    `cwd`, as for any notebook). Nothing else is to undo: no report ran here before."""
     from thads import parts
 
     parts.chart_png(word)
+    if project:
+        use_project(project)
     os.chdir(cwd)
+
+
+def use_project(root: str | None) -> None:
+    """Have this process, and the commands a notebook starts, read the settings of the project at `root` (as a
+    user running plain papermill says with THADS_PROJECT); None: the project is found from the current folder."""
+    from thads.project import ENVIRONMENT
+
+    if root:
+        os.environ[ENVIRONMENT] = str(root)
+    else:
+        os.environ.pop(ENVIRONMENT, None)
 
 
 # What IPython's kernel imports as it starts (IPythonKernel imports its debugger, and with it debugpy, a large part
@@ -228,8 +243,8 @@ def _serve(listener, control) -> None:
 
 
 def rehearse(data_dir: str, reports: list[dict]) -> None:
-    """In the template: make each of `reports` ({"kind", "subject", "period", "as_of", "notes_dir", "word": charts
-    as PNG too}: one report of each kind and period of the batch) with the package alone, no notebook, shown
+    """In the template: make each of `reports` ({"kind", "subject", "period", "as_of", "notes_dir", "project": its
+    root, "word": charts as PNG too}: one report of each kind and period of the batch) with the package alone, no notebook, shown
     nowhere, and forget it. What every report of the batch computes alike then comes with its kernel instead of
     being computed again in each: the figures of every province for the period, the charts' blank figures, the
     modules imported on first use, the fonts and the number formats loaded. What a kernel's user could tell from it is undone: the report built last (`%%report_text` uses
@@ -241,8 +256,9 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
     import matplotlib.pyplot as plt
 
     from thads import charts, parts, report
+    from thads.project import ENVIRONMENT
 
-    png = parts.CHART_PNG
+    png, chosen = parts.CHART_PNG, os.environ.get(ENVIRONMENT)
     charts.keep_blanks(True)          # for the kernels forked from here, which keep none of their own
     # Under the rcParams of a kernel, whose inline backend makes matplotlib interactive: the charts keep their
     # blank figures with the rcParams they were made under (charts._blank), and make them again under others.
@@ -252,6 +268,7 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
         for wanted in reports:
             try:
                 parts.chart_png(bool(wanted.get("word")))
+                use_project(wanted.get("project") or chosen)
                 as_of = wanted.get("as_of") or ""
                 if wanted["kind"] == "national":
                     made = report.NationalReport(wanted["period"], data_dir, "", as_of)
@@ -276,6 +293,7 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
     report.CURRENT = None
     charts.keep_blanks(False)
     parts.chart_png(png)
+    use_project(chosen)
     plt.close("all")
     freeze()
 

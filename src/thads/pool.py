@@ -242,7 +242,7 @@ class Workers:
         self.events, self.stop = manager.Queue(), manager.Event()
         pdf = any(formats.any_needs(job.formats, "needs_printer") for job in self.todo)
         # A worker that makes one report at most gains nothing from rehearsing it first (kernel.rehearse).
-        rehearsals = forks.rehearsals(self.todo, Path(self.runner_args[2])) if len(self.todo) > self.count else []
+        rehearsals = forks.rehearsals(self.todo, Path(self.runner_args[2]), self.root) if len(self.todo) > self.count else []
         slots = [_Slot(context, (*self.runner_args, self.events, self.stop, self.root, pdf, rehearsals))
                  for _ in range(self.count)]
         previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}

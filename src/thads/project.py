@@ -21,7 +21,7 @@ FILE = "thads.yml"
 DEFAULTS = {"data": "data", "notes": "parameters/notes", "notebooks": "notebooks", "outputs": "outputs",
             "signing": "parameters/signing.yml", "formats": ["html", "pdf"], "timeout": 600, "templates": "templates",
             "ranks_in_text": ["viec_ty_le", "tien_ty_le"], "slides_reference": "templates/mau-trinh-chieu.pptx"}
-ENVIRONMENT = "THADS_PROJECT"   # set by `thads run` for its kernels: notebooks anywhere use its project
+ENVIRONMENT = "THADS_PROJECT"   # the project of a notebook run anywhere (plain papermill); thads.kernel.begin sets it
 TIMEOUT_MAX = 7 * 24 * 3600     # seconds: a longer limit is none (1e308 overflows the timers), refused like infinity
 
 
