@@ -264,12 +264,12 @@ def _yaml_bomb(work: Path) -> tuple[bool, str]:
 
 
 def _note_cost(work: Path) -> tuple[bool, str]:
-    from thads import notes
+    from thads import markdown
 
     costs = []
     for name, text in (("backticks", "`" * 5000), ("brackets", "[" * 5000), ("links", "[x](" * 1250)):
         started = time.perf_counter()
-        notes.to_html(text)
+        markdown.to_html(text)
         costs.append(f"{name} {time.perf_counter() - started:.3f} s")
     return True, "5 KB of " + ", ".join(costs)
 

@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 from markupsafe import Markup
 
-from thads import batch, checks, cli, dataset, metrics, notes, parts, signing, units, word
+from thads import batch, checks, cli, dataset, markdown, metrics, notes, parts, signing, units, word
 from thads.errors import ThadsError
 from thads.periods import Period
 from thads.units import Units
@@ -136,7 +136,7 @@ def test_a_word_file_drops_control_characters_and_says_so(tmp_path, caplog):
     signature = parts.block("signature", "signature.html.j2", chuc_vu=chosen.chuc_vu, nguoi_ky=chosen.nguoi_ky,
                             noi_nhan=list(chosen.noi_nhan), noi_nhan_label="Nơi nhận:").record
     text = "Tập trung\x1b thi hành\x01 dứt điểm."
-    note = parts.note("Ý kiến chỉ đạo", text, Markup(notes.to_html(text))).record
+    note = parts.note("Ý kiến chỉ đạo", text, Markup(markdown.to_html(text))).record
     table = parts.table(["Đơn vị", "Việc"], [["Chi cục THADS huyện Châu\x0bThành A", "1.234"]], [False, True],
                         caption="Kết quả theo đơn vị").record
     cells = [nbformat.v4.new_code_cell("r.part()", outputs=[nbformat.v4.new_output(

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from thads import batch, dataset, files, index, notes, project
+from thads import batch, dataset, files, index, markdown, notes, project
 from thads.errors import Problem, ThadsError, visible
 from thads.periods import Period
 from thads.units import Units
@@ -183,7 +183,7 @@ def test_a_batch_path_that_is_a_folder_gets_a_message(tmp_path):
 # --- notes and workbooks that cost too much -----------------------------------------------------------------
 
 def test_a_note_is_rendered_in_linear_time_and_an_oversized_one_is_refused(tmp_path):
-    html = notes.to_html("`" * 5000 + "[" * 5000 + "<script>alert(1)</script>")
+    html = markdown.to_html("`" * 5000 + "[" * 5000 + "<script>alert(1)</script>")
     assert "<script>" not in html and "&lt;script&gt;" in html
     (tmp_path / "2024-M11").mkdir()
     (tmp_path / "2024-M11" / "93.md").write_text("## Ý kiến chỉ đạo\n\n" + "x" * (notes.NOTE_LIMIT + 1), "utf-8")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
 
-from thads import numbering, parts
+from thads import markdown, numbering, parts
 from thads.text import CONTROL
 
 SLIDE_TAG = "slide"
@@ -133,14 +133,15 @@ class _Reader:
         title = self.figures.get("title") or next((s.title for s in self.slides if s.kind == "title"), "Báo cáo")
         return Deck(clean(title), self.slides)
 
-    def html_blocks(self, markdown_text: str) -> list[tuple[str, str, int]]:
-        from thads.notes import to_html
-
-        return blocks_of(self.numbers.html(to_html(markdown_text)))
+    def html_blocks(self, markdown_text: str, cell: bool = False) -> list[tuple[str, str, int]]:
+        """The blocks of the report's text or a note (`markdown.to_html`), or of a Markdown `cell` or text/markdown
+        output, as the page shows it (`markdown.safe_cell_html`)."""
+        html = markdown.safe_cell_html(markdown_text) if cell else markdown.to_html(markdown_text)
+        return blocks_of(self.numbers.html(html))
 
     # Markdown cells and sections ----------------------------------------------------------------------------------
     def markdown(self, source: str, tagged: bool) -> None:
-        blocks = self.html_blocks(source)
+        blocks = self.html_blocks(source, cell=True)
         if tagged:
             self.section.entries.append(("own", _text_slide(blocks, self.section.title)))
             return
@@ -219,7 +220,7 @@ class _Reader:
             about = (output.get("metadata") or {}).get("image/png") or {}
             slide = Slide("chart", clean(title), svg=_svg(data), png=_png(data), alt=clean(about.get("alt") or title))
         elif "text/markdown" in data:
-            slide = _text_slide(self.html_blocks(_text(data["text/markdown"])), title)
+            slide = _text_slide(self.html_blocks(_text(data["text/markdown"]), cell=True), title)
         elif "text/html" in data:
             slide = _text_slide(blocks_of(self.numbers.html(_text(data["text/html"]), numbered)), title)
         elif output.get("output_type") == "stream" or "text/plain" in data:

@@ -28,7 +28,7 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import Bool, default
 
-from thads import __version__, formats, numbering, outputs, parts, sanitize
+from thads import __version__, formats, markdown, numbering, outputs, parts, sanitize
 from thads.errors import ThadsError
 from thads.folder import ReportFolder
 
@@ -177,6 +177,7 @@ class ReportHTMLExporter(HTMLExporter):
         self.register_filter("svg_data_uri", _svg_data_uri)
         self.register_filter("thads_numbers", _with_numbers)
         self.register_filter("thads_clean", _cleaned)
+        self.register_filter("thads_markdown", functools.partial(markdown.cell_to_html, anchors=True))
 
     def from_notebook_node(self, nb, resources=None, **kwargs):
         return _nbconvert(self, "html", nb, resources)

@@ -3,16 +3,16 @@
 A note lives in `parameters/notes/<period>/<province code>.md` (an office's report: `<period>/don-vi/<office code>.md`,
 docs/bao-cao-don-vi.md); its level-2 headings name sections:
 "## Ý kiến chỉ đạo", "## Tồn tại, hạn chế và nguyên nhân", "## Nhiệm vụ, giải pháp", "## Công tác khác".
-Notes are shown as text: any HTML in them is escaped, never rendered.
+Notes are shown as text (`markdown.to_html`): any HTML in them is escaped, never rendered.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import date
 from pathlib import Path
 
+from thads import markdown
 from thads.errors import ThadsError
 from thads.periods import Period, parse_day
 from thads.text import slugify
@@ -24,7 +24,6 @@ SECTIONS = {
     "cong_tac_khac": "Công tác khác",
 }
 _BY_SLUG = {slugify(title): key for key, title in SECTIONS.items()}
-_UNSAFE_LINK = re.compile(r'href="(?!https?:|mailto:|#)[^"]*"')
 SECTION_HEADING = re.compile(r"#{1,2}\s+(.*\S)\s*$")
 NOTE_LIMIT = 100 * 1024        # bytes: a note is a few pages of text
 
@@ -66,7 +65,7 @@ def read(path: Path) -> dict[str, str]:
         text = path.read_text("utf-8-sig")
     except UnicodeDecodeError:
         raise ThadsError(f"{path}: ghi chú phải là tệp văn bản UTF-8.") from None
-    pictures = _images(text)
+    pictures = markdown.images(text)
     if pictures:
         raise ThadsError(f"{path}, dòng {', '.join(map(str, pictures))}: ghi chú không chứa hình ảnh (![...](...)): một "
                          "hình trong ghi chú không hiện được như nhau trong HTML, PDF và Word. Hãy bỏ hình đó; biểu đồ "
@@ -85,32 +84,6 @@ def read(path: Path) -> dict[str, str]:
         elif current is not None:
             sections[current].append(line)
     return {key: "\n".join(lines).strip() for key, lines in sections.items() if "\n".join(lines).strip()}
-
-
-@functools.cache
-def _markdown():
-    from markdown_it import MarkdownIt
-
-    # CommonMark, in time linear in the text (long runs of backticks or brackets included); raw HTML
-    # in a note is shown as text, never as markup.
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
-
-
-def _images(text: str) -> list[int]:
-    """The lines of the images in a note's Markdown (![...](...), a data: URL or a file path): none is shown, in any
-    format."""
-    found = []
-    for token in _markdown().parse(text):
-        if token.type == "inline" and any(child.type == "image" for child in token.children or []):
-            line = token.map[0] + 1 if token.map else 0
-            if line not in found:
-                found.append(line)
-    return found
-
-
-def to_html(text: str) -> str:
-    """Markdown to HTML: any HTML in the text shown as text, and only web or mail links kept."""
-    return _UNSAFE_LINK.sub('href="#"', _markdown().render(text))
 
 
 def _notes(folder: Path) -> list[Path]:

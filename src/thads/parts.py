@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from traitlets import ObjectName, Unicode
 
 from thads import formatting as fmt
+from thads.markdown import to_html
 
 PART = "application/vnd.thads.part+json"
 FIGURES = "application/vnd.thads.figures+json"
@@ -143,13 +144,6 @@ def text(blocks: list[tuple[str, str]], templates: dict, label: str | None = Non
                    else to_html(b["markdown"]) for b in kept)
     return Part({"kind": "text", "blocks": kept, "templates": dict(templates), "label": label},
                 f'<div class="thads-text"{f" id={chr(34)}{escape(label)}{chr(34)}" if label else ""}>{html}</div>')
-
-
-def to_html(markdown_text: str) -> str:
-    """Markdown as the report shows it: raw HTML shown as text, only web, mail and in-page links kept."""
-    from thads.notes import to_html as render_markdown
-
-    return render_markdown(markdown_text)
 
 
 _REFERENCE = re.compile(r"\[([^\]]*)\]\(#([^)\s]+)\)")

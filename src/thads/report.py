@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from thads import charts, dataset, dating, metrics, narrative, notes, parts, project, signing
+from thads import charts, dataset, dating, markdown, metrics, narrative, notes, parts, project, signing
 from thads import formatting as fmt
 from thads.parts import Part
 from thads.periods import Period
@@ -157,8 +157,8 @@ class _Document:
     def text(self, source: str) -> Part:
         """An analyst's templated text (the `%%report_text` cell magic): `source` rendered as a wording template
         with this report's fields, shown as Markdown."""
-        markdown = self.wording.text_from_string(source, **self._context())
-        return parts.text([(markdown, "")], {"shown": ["ô của chuyên viên (%%report_text)"], "files": {},
+        said = self.wording.text_from_string(source, **self._context())
+        return parts.text([(said, "")], {"shown": ["ô của chuyên viên (%%report_text)"], "files": {},
                                               "search": list(self.wording.search_path)})
 
     def table(self, df, caption: str, label: str | None = None) -> Part:
@@ -296,7 +296,7 @@ class _Local(_Document):
         text = self.notes.get(key)
         if not text:
             return parts.paragraphs()
-        return parts.note(notes.SECTIONS[key] if heading else None, text, Markup(notes.to_html(text)))
+        return parts.note(notes.SECTIONS[key] if heading else None, text, Markup(markdown.to_html(text)))
 
     def chart_rates(self) -> Part:
         return self._chart(charts.rates_vs_targets(self.figures), "bieu-do-ty-le", "bieu_do_ty_le")

@@ -27,7 +27,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from thads import notes, numbering, outputs, parts, sanitize
+from thads import markdown, numbering, outputs, parts, sanitize
 from thads.errors import ThadsError, visible
 from thads.text import CONTROL
 
@@ -292,12 +292,12 @@ class _Writer:
         """Text from the wording templates: Markdown blocks, footnotes in small italics."""
         for block in r["blocks"]:
             if block["style"] == "footnote":
-                soup = BeautifulSoup(self.numbers.html(notes.to_html(block["markdown"])), "html.parser")
+                soup = BeautifulSoup(self.numbers.html(markdown.to_html(block["markdown"])), "html.parser")
                 for node in soup.find_all(["p", "li"]):      # the words of links and emphasis run on
                     _paragraph(self.doc, " ".join(node.get_text().split()), SMALL, italic=True,
                                align=WD_ALIGN_PARAGRAPH.JUSTIFY)
             else:
-                self.markdown(block["markdown"])
+                self.prose(block["markdown"])
 
     def section(self, r: dict) -> None:
         self.doc.add_heading(_xml(r["heading"]), level=2)
@@ -306,7 +306,7 @@ class _Writer:
     def note(self, r: dict) -> None:
         if r.get("heading"):
             self.doc.add_heading(_xml(r["heading"]), level=2)
-        self.markdown(r["markdown"])
+        self.prose(r["markdown"])
 
     def table(self, r: dict, numbered: numbering.Numbered | None = None) -> None:
         """A table with its caption above it: "Bảng n. caption" when it is numbered, the caption as it is if not."""
@@ -405,8 +405,13 @@ class _Writer:
             shape.keep_together = True
 
     # What analysts add ------------------------------------------------------------------------------
+    def prose(self, text: str) -> None:
+        """The report's text or an analyst's note (`markdown.to_html`)."""
+        self.html(BeautifulSoup(self.numbers.html(markdown.to_html(text)), "html.parser"))
+
     def markdown(self, text: str) -> None:
-        self.html(BeautifulSoup(self.numbers.html(notes.to_html(text)), "html.parser"))
+        """A Markdown cell or text/markdown output, as the page shows it (`markdown.safe_cell_html`)."""
+        self.html(BeautifulSoup(self.numbers.html(markdown.safe_cell_html(text)), "html.parser"))
 
     def html(self, soup) -> None:
         """An analyst's HTML, made safe by `exporters.ReportOutputs` as for the page (`sanitize`): what the page does
