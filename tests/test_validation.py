@@ -846,3 +846,58 @@ def test_a_data_file_left_in_the_output_folder_by_anyone_else_is_never_unpickled
     assert key_file.stat().st_mode & 0o777 == 0o600
     key_file.chmod(0o644)                                                     # a key others could read: not used
     assert seal.seal(b"x") is None
+
+
+# --- a plain CSV file read at Arrow speed ----------------------------------------------------------
+
+def _variant(text: str, kind: str) -> str:
+    """The small folder's statistics file written another way (`kind`), each way a spreadsheet may write it."""
+    lines = text.rstrip("\n").split("\n")
+    header = lines[0].split(",")
+    cells = [line.split(",") for line in lines[1:]]
+    where = {name: i for i, name in enumerate(header)}
+    if kind == "cells":           # cells each read their own way, and problems on given lines
+        cells[0][where["viec_xong"]] = " 12 "
+        cells[1][where["tien_phai_thi_hanh"]] = f"{int(cells[1][where['tien_phai_thi_hanh']]):,}".replace(",", ".")
+        cells[2][where["viec_xong"]] = "-5"
+        cells[3][where["viec_thu_ly_moi"]] = ""
+        cells[4][where["don_vi"]] = "999"
+        cells[5][where["thang"]] = "13"
+    if kind == "quoted":          # the csv module's reading: a quoted cell
+        cells[0][where["don_vi"]] = f'"{cells[0][where["don_vi"]]}"'
+    rows = [",".join(header)] + [",".join(row) for row in cells]
+    if kind == "blank line":      # the csv module's reading: the line numbers go on past a blank line
+        rows.insert(5, ",,,")
+    separator = {"semicolon": ";"}.get(kind, ",")
+    ending = "\r\n" if kind == "windows" else "\n"
+    return ending.join(row.replace(",", separator) for row in rows) + ending
+
+
+@pytest.mark.parametrize("kind, arrow", [("as written", True), ("windows", True), ("semicolon", True),
+                                         ("cells", True), ("quoted", False), ("blank line", False)])
+def test_a_plain_csv_file_is_read_as_text_columns_to_the_same_table_and_problems(hau_giang_2024, tmp_path,
+                                                                                 monkeypatch, kind, arrow):
+    from thads import readers, schema, validation
+    from thads.units import Units
+
+    path = tmp_path / "2024.csv"
+    path.write_bytes(_variant((hau_giang_2024 / STATS).read_text("utf-8"), kind).encode("utf-8"))
+    units, today = Units.load(hau_giang_2024 / "units"), date(2026, 12, 1)
+
+    def parsed():
+        (table,) = readers.read_tables(path, STATS, tuple(schema.KEYS))
+        frame, problems = validation.parse_stats(table, units, today)
+        return table, frame, problems
+
+    table, frame, problems = parsed()
+    assert (table.text is not None) == arrow
+    monkeypatch.setattr(readers, "_plain_csv", lambda *args: None)         # the csv module, line by line
+    by_line, frame_by_line, problems_by_line = parsed()
+    assert by_line.text is None and table.header == by_line.header and table.row_numbers == by_line.row_numbers
+    assert list(table.rows[:3]) == by_line.rows[:3] and len(table.rows) == len(by_line.rows)
+    pd.testing.assert_frame_equal(frame, frame_by_line)
+    assert problems == problems_by_line and table.notes == by_line.notes
+    if kind == "cells":
+        assert [(p.row, p.column) for p in problems] == [(4, "viec_xong"), (7, "thang"), (6, "don_vi")], problems
+        assert frame.loc[frame["_row"] == 2, "viec_xong"].item() == 12
+        assert any("1 ô ghi số kiểu Việt Nam" in note for note in table.notes), table.notes

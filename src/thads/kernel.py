@@ -248,7 +248,10 @@ def rehearse(data_dir: str, reports: list[dict]) -> None:
     nowhere, and forget it. What every report of the batch computes alike then comes with its kernel instead of
     being computed again in each: the figures of every province for the period, the charts' blank figures, the
     modules imported on first use, the fonts and the number formats loaded. What a kernel's user could tell from it is undone: the report built last (`%%report_text` uses
-    it), pyplot figures, warnings already shown once, the PNG switch."""
+    it), pyplot figures, warnings already shown once, the PNG switch. Nothing to rehearse: nothing is done (`warm`
+    froze what the template keeps)."""
+    if not reports:
+        return
     import contextlib
     import inspect
 

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from thads import schema
 from thads.errors import Problem
@@ -112,7 +114,10 @@ def _header_problems(table: RawTable, required: list[str], known: list[str]) -> 
 
 
 def _extra_cells(table: RawTable) -> list[Problem]:
-    """Rows with more filled cells than the header has columns: a value was split or shifted."""
+    """Rows with more filled cells than the header has columns: a value was split or shifted (none in a table read
+    as text columns, whose every row has one cell per column)."""
+    if table.text is not None:
+        return []
     width = len(table.header)
     return [Problem(table.name, f"dòng có {len(row)} ô, nhiều hơn {width} cột của dòng tiêu đề (số viết có dấu "
                                 "phẩy như 11,410 mà không đặt trong ngoặc kép?)", number)
@@ -135,6 +140,17 @@ def _bare(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value < 100
 
 
+def _raw(table: RawTable) -> pd.DataFrame:
+    """The cells of `table` in columns named by its header, short rows filled with empty cells; a table read as text
+    columns (`RawTable.text`) as Arrow text, which `_counts` reads at Arrow speed."""
+    if table.text is not None:
+        return table.text.to_pandas(types_mapper=pd.ArrowDtype)
+    width = len(table.header)
+    rows = table.rows if all(len(r) == width for r in table.rows) else [
+        list(r[:width]) + [""] * (width - len(r)) for r in table.rows]
+    return pd.DataFrame(rows, columns=table.header, dtype=object)
+
+
 def _counts(table: RawTable, raw: pd.DataFrame, columns: list[str],
             problems: list[Problem]) -> tuple[pd.DataFrame, int]:
     """Parse the columns of counts: plain digits at pandas speed, every other cell one by one.
@@ -143,18 +159,26 @@ def _counts(table: RawTable, raw: pd.DataFrame, columns: list[str],
     cost of a pass is mostly fixed. Unreadable cells are NaN, each with its problem.
     """
     n = len(raw)
-    cells = pd.Series(raw[columns].to_numpy(dtype=object).ravel(order="F"))
-    text = cells.astype(str).astype("string[pyarrow]").str.strip()
-    plain = text.str.fullmatch(r"\d{1,18}").fillna(False).to_numpy(dtype=bool)
+    if table.text is not None:
+        cells = pa.concat_arrays([table.text.column(column).combine_chunks() for column in columns])
+        text = cells
+    else:
+        cells = raw[columns].to_numpy(dtype=object).ravel(order="F")
+        try:
+            text = pa.array(cells, type=pa.string())      # a CSV file's cells: all text, or None
+        except (pa.ArrowInvalid, pa.ArrowTypeError):       # a workbook's numbers, dates, booleans
+            text = pa.array([str(cell) for cell in cells], type=pa.string())
+    text = pc.utf8_trim_whitespace(text)
+    plain = pc.fill_null(pc.match_substring_regex(text, r"^\d{1,18}$"), False).to_numpy(zero_copy_only=False)
     parsed = np.zeros(len(cells), dtype=np.int64)
-    parsed[plain] = text[plain].astype("int64[pyarrow]").to_numpy(dtype=np.int64)
+    parsed[plain] = pc.cast(pc.filter(text, plain), pa.int64()).to_numpy()
     valid = plain.copy()
     limits = [schema.MAX_MONEY if column in schema.MONEY else schema.MAX_COUNT for column in columns]
     vietnamese = 0
     for k in np.flatnonzero(~plain):
         column, limit, i = columns[k // n], limits[k // n], k % n
         try:
-            value, vn = parse_count(cells[k])
+            value, vn = parse_count(cells[k].as_py() if table.text is not None else cells[k])
             if value is None:
                 if column in schema.KEYS or column in schema.REQUIRED:
                     raise CellError("ô trống: cột bắt buộc phải có số")
@@ -186,9 +210,7 @@ def parse_stats(table: RawTable, units: Units, today: date) -> tuple[pd.DataFram
     if fatal or not table.rows:
         return pd.DataFrame(), problems
     problems += _extra_cells(table)
-    width = len(table.header)
-    raw = pd.DataFrame([list(r[:width]) + [""] * (width - len(r)) for r in table.rows], columns=table.header,
-                       dtype=object)
+    raw = _raw(table)
     frame = _typed_stats(table, raw, problems)
     frame = _valid_months(table, frame, problems)
     problems += _period_columns(table, raw, frame)
@@ -207,10 +229,10 @@ def _typed_stats(table: RawTable, raw: pd.DataFrame, problems: list[Problem]) ->
     if vietnamese:
         table.notes.append(f"{table.name}: {vietnamese} ô ghi số kiểu Việt Nam (dấu chấm phân cách "
                            "hàng nghìn, ví dụ 11.410), đã đọc là số nguyên.")
-    frame["don_vi"] = raw["don_vi"].map(_code)
-    frame["_bare"] = raw["don_vi"].map(_bare)
+    frame["don_vi"] = _per_value(raw["don_vi"], _code)
+    frame["_bare"] = _per_value(raw["don_vi"], _bare)
     if schema.PROVINCE_COLUMN in raw.columns:
-        frame["tinh"] = raw[schema.PROVINCE_COLUMN].map(_code)
+        frame["tinh"] = _per_value(raw[schema.PROVINCE_COLUMN], _code)
     # A row with an unreadable figure stays (that figure NaN, skipped by the checks between figures) so
     # that it is not also reported as a missing month; only rows without a readable nam, thang go.
     frame = frame[frame[["nam", "thang"]].notna().all(axis=1)]
@@ -218,6 +240,15 @@ def _typed_stats(table: RawTable, raw: pd.DataFrame, problems: list[Problem]) ->
                             for c in schema.FIGURES if c not in frame.columns})
     complete = frame[["nam", "thang"] + schema.FIGURES].notna().all()
     return frame.astype({c: "int64" for c, ok in complete.items() if ok})
+
+
+def _per_value(column: pd.Series, function) -> pd.Series:
+    """`function` of each cell of `column`, computed once for each distinct text when every cell is text (a CSV
+    file's); cell by cell otherwise (a workbook's 1, 1.0 and True would be one key)."""
+    column = column.astype(object)
+    if all(type(cell) is str for cell in column):
+        return column.map({cell: function(cell) for cell in set(column)})
+    return column.map(function)
 
 
 def _valid_months(table: RawTable, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
