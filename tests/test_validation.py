@@ -901,3 +901,17 @@ def test_a_plain_csv_file_is_read_as_text_columns_to_the_same_table_and_problems
         assert [(p.row, p.column) for p in problems] == [(4, "viec_xong"), (7, "thang"), (6, "don_vi")], problems
         assert frame.loc[frame["_row"] == 2, "viec_xong"].item() == 12
         assert any("1 ô ghi số kiểu Việt Nam" in note for note in table.notes), table.notes
+
+
+def test_a_workbooks_cells_are_read_as_their_text_says():
+    from thads import validation
+    from thads.readers import RawTable
+
+    table = RawTable("stats/2024.parquet", ["nam", "thang", "viec_xong"],
+                     [[2024, 1, 5.0], [2024, 2, True], [2024.0, 3, b"1187"], [2024, 4, None]], [1, 2, 3, 4])
+    raw = pd.DataFrame(table.rows, columns=table.header, dtype=object)
+    problems = []
+    frame, _ = validation._counts(table, raw, table.header, problems)
+    assert [(p.row, p.column) for p in problems] == [(2, "viec_xong"), (4, "viec_xong")], problems
+    assert "'True'" in problems[0].message and "ô trống" in problems[1].message
+    assert frame["nam"].tolist() == [2024] * 4 and frame["viec_xong"].tolist()[0::2] == [5, 1187]

@@ -206,7 +206,7 @@ def _plain_csv(text: str, delimiter: str, name: str, notes: list[str]) -> RawTab
     try:
         table = arrow_csv.read_csv(
             io.BytesIO(text.encode("utf-8")),
-            read_options=arrow_csv.ReadOptions(column_names=header, skip_rows=1),
+            read_options=arrow_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=False),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
                                                  escape_char=False, newlines_in_values=False),
             convert_options=arrow_csv.ConvertOptions(column_types={column: pa.string() for column in header},

@@ -164,10 +164,9 @@ def _counts(table: RawTable, raw: pd.DataFrame, columns: list[str],
         text = cells
     else:
         cells = raw[columns].to_numpy(dtype=object).ravel(order="F")
-        try:
-            text = pa.array(cells, type=pa.string())      # a CSV file's cells: all text, or None
-        except (pa.ArrowInvalid, pa.ArrowTypeError):       # a workbook's numbers, dates, booleans
-            text = pa.array([str(cell) for cell in cells], type=pa.string())
+        # Each cell as str() writes it: a workbook's 5 is '5', its 5.0 '5.0' (read one by one below), and bytes
+        # are never decoded into digits.
+        text = pa.array(pd.Series(cells).astype(str).to_numpy(dtype=object), type=pa.string())
     text = pc.utf8_trim_whitespace(text)
     plain = pc.fill_null(pc.match_substring_regex(text, r"^\d{1,18}$"), False).to_numpy(zero_copy_only=False)
     parsed = np.zeros(len(cells), dtype=np.int64)
