@@ -287,18 +287,21 @@ def run_all(data_dir: Path, requests: list[Request], out_dir: Path, notes_dir: P
 
     `where` is the project whose settings (the signing file) the reports use, wherever their notebooks are;
     `options` are the command's options, recorded with the batch; `template`: the kernels' template
-    (forks.started), told here where the data are and what to rehearse.
+    (forks.started), told here where the data are, as soon as they are read, and what to rehearse.
     """
     where = where or project.find()
     started = datetime.now().astimezone()
     notes_dir, out_dir = Path(notes_dir), Path(out_dir)
     data = _load(data_dir, out_dir)
+    shared = _share(data, data_dir)
+    if template is not None:        # it loads them while the reports are planned
+        template.share(shared)
     jobs_planned = plan(data.units, requests, Path(notebooks))
     planned, outcomes = _with_data(data, jobs_planned)
     files.no_link(out_dir / "index.html")       # refused before anything runs, not after every report is made
     with OutputLock(out_dir):
         todo = _to_make(data, planned, outcomes, data_dir, out_dir, notes_dir, where, force)
-        stopped, unwritten = _make(data, todo, outcomes, (data_dir, out_dir, notes_dir, time_limit, template),
+        stopped, unwritten = _make(todo, outcomes, (data_dir, out_dir, notes_dir, time_limit, template, shared),
                                    jobs or os.cpu_count() or 1, where)
         _record(out_dir, outcomes, jobs_planned, options, started)
     if stopped is not None and stopped.signum == getattr(signal, "SIGHUP", None):
@@ -377,17 +380,16 @@ def _made_by_another_notebook(out_dir: Path, job: run.Job) -> str | None:
             f"hoặc --force để làm lại bằng {job.notebook.name}")
 
 
-def _make(data: dataset.Dataset, todo: list[run.Job], outcomes: list[run.Outcome], settings: tuple, jobs: int,
+def _make(todo: list[run.Job], outcomes: list[run.Outcome], settings: tuple, jobs: int,
           where: project.Project) -> tuple[pool.Stopped | None, ThadsError | None]:
     """Make `todo` in `jobs` worker processes, or here when it is one report (`settings`: data, output and notes
-    folders, time limit, the kernels' template), adding their outcomes to `outcomes`, then write the index. Returns
+    folders, time limit, the kernels' template, where the data read were left for the kernels), adding their outcomes to `outcomes`, then write the index. Returns
     the stop asked for while they ran, if any, and why the index could not be written, if it could not."""
-    data_dir, out_dir, notes_dir, time_limit, template = settings
+    data_dir, out_dir, notes_dir, time_limit, template, shared = settings
     if any(formats.any_needs(job.formats, "needs_printer") for job in todo):
         pdf.require_browser()          # before any report runs, not once for each report
-    shared = _share(data, data_dir) if todo else None
     if template is not None and todo:   # a batch of one gains nothing from a rehearsal: its report is the only one
-        template.begin(shared, forks.rehearsals(todo, notes_dir, where.root) if len(todo) > 1 else [])
+        template.begin(forks.rehearsals(todo, notes_dir, where.root) if len(todo) > 1 else [])
     runner_args = (data_dir, out_dir, notes_dir, time_limit, shared, template.address if template else None)
     workers = (pool.Here(todo[0], runner_args, where.root, console) if len(todo) == 1 else
                pool.Workers(todo, jobs, runner_args, where.root, console))

@@ -287,7 +287,8 @@ class Engine:
                 self.batch_template = None           # it ended: the engine's own from now on
         if self._template is None:
             self._own = forks.Template(python, env, self.data_dir.resolve(), self.shared_data)
-            self._own.begin(self.shared_data, self.rehearsals)
+            self._own.share(self.shared_data)
+            self._own.begin(self.rehearsals)
             self.on_kernel(self._own.pid)
             self._template = forks.Connection(self._own.address, self.on_kernel)
         return self._template

@@ -127,8 +127,9 @@ class Unavailable(OSError):
 
 
 class Template:
-    """A template process, owned by whoever started it: `begin` once (where the data are, what it makes before it
-    forks), then `close` when no more kernels are wanted (the kernels it forked are ended by their managers)."""
+    """A template process, owned by whoever started it: `share` once (where the data are), `begin` once (what it makes
+    before it forks), then `close` when no more kernels are wanted (the kernels it forked are ended by their
+    managers)."""
 
     # The command names ipykernel, which the template imports: what looks for a batch's kernels finds it.
     CODE = "import ipykernel.kernelapp, thads.kernel; thads.kernel.template()"
@@ -153,23 +154,31 @@ class Template:
             theirs.close()
         self.control = ours
         self.address = Address(listener_path(self.folder), self.process.pid, tuple(python), tuple(sorted(env.items())))
-        self._begun = False
+        self._shared = self._begun = False
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
-    def begin(self, shared: Path | None, reports: list[dict]) -> None:
-        """Tell the template where the batch left the data it read (dataset.share; None: read the folder) and what
-        to make before it forks (thads.kernel.rehearse; [] for nothing). It loads no data and serves no request
-        before it is told: the data are read once, by the batch. Said once: later calls do nothing."""
+    def share(self, shared: Path | None) -> None:
+        """Tell the template where the batch left the data it read (dataset.share; None: read the folder), which it
+        then loads. It loads no data before it is told: the data are read once, by the batch. Said once."""
+        if not self._shared:
+            self._shared = True
+            self._tell({"shared": str(shared) if shared else None})
+
+    def begin(self, reports: list[dict]) -> None:
+        """Tell the template what to make before it forks (thads.kernel.rehearse; [] for nothing), after which it
+        serves requests; where the data are must be told first (`share`). Said once: later calls do nothing."""
         if not self._begun:
             self._begun = True
-            told = {"shared": str(shared) if shared else None, "rehearse": reports}
-            try:
-                self.control.sendall(json.dumps(told).encode() + b"\n")
-            except OSError:          # it ended: its kernels are refused, and each engine starts a template of its own
-                pass
+            self._tell({"rehearse": reports})
+
+    def _tell(self, told: dict) -> None:
+        try:
+            self.control.sendall(json.dumps(told).encode() + b"\n")
+        except OSError:          # it ended: its kernels are refused, and each engine starts a template of its own
+            pass
 
     def close(self) -> None:
         """End it (at once: it forks no more; the kernels it forked live on until their managers end them)."""

@@ -55,10 +55,11 @@ def _take_snapshot() -> dict:
             "np_print": np.get_printoptions(), "np_err": np.geterr()}
 
 
-def warm(data_dir: str, shared: str | None = None) -> None:
+def warm(data_dir: str, shared: str | None = None, collect: bool = True) -> None:
     """Import the report's libraries (pyplot too, which sets up the inline backend as an analyst's first
     chart would), load the data once (from the batch's `shared` file when it holds this folder as it is),
-    then remember the kernel's state."""
+    then remember the kernel's state and freeze what the process keeps (`freeze`; without a collection first
+    unless `collect`)."""
     global _SNAPSHOT
     try:
         _import_stack()
@@ -67,7 +68,7 @@ def warm(data_dir: str, shared: str | None = None) -> None:
         dataset.load(data_dir, shared=shared)
     finally:
         _SNAPSHOT = _take_snapshot()
-        freeze()
+        freeze(collect)
 
 
 def _import_stack() -> None:
@@ -148,9 +149,9 @@ KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugg
 def template() -> None:
     """The template of a batch's kernels (Linux; its owner's side is thads.forks), run as `python -c "..." LISTENER
     CONTROL DATA_DIR SHARED`: import what reports use, and take the data from SHARED when an earlier batch left them
-    there as they are now (`dataset.preload`); read from its owner on the socket CONTROL one line of JSON, `shared`
-    (where this batch left the data it read, or null) and `rehearse` (the reports to `rehearse`); load the data
-    (`warm`: nothing to do when they were taken) and rehearse; then fork a kernel for each line a client writes on a connection accepted from the
+    there as they are now (`dataset.preload`); read from its owner on the socket CONTROL a line of JSON, `shared`
+    (where this batch left the data it read, or null), and load the data (`warm`: nothing to do when they were
+    taken); then another, `rehearse` (the reports to `rehearse`), and rehearse; then fork a kernel for each line a client writes on a connection accepted from the
     listening socket LISTENER (a kernel's arguments, as JSON: what `python -m ipykernel_launcher` would be given),
     answering the kernel's process id, one line (0: a request it could not read). Ends when its owner closes
     CONTROL. It never runs a notebook's code: each kernel forked from it starts from the same state."""
@@ -177,12 +178,16 @@ def template() -> None:
     if told is None:
         os._exit(0)
     try:
-        request = json.loads(told)
-        warm(data_dir, request.get("shared"))
+        # Frozen as it is, as Python's documentation advises before forking: a rehearsal collects and freezes again,
+        # and a lone report's kernel would wait for a collection (60 ms) that frees only what the imports left.
+        warm(data_dir, json.loads(told).get("shared"), collect=False)
     except Exception:        # the data do not load, say: each report's notebook then fails with the reason
-        request = {}
+        pass
+    told = _line(control)    # once the batch knows what it makes
+    if told is None:
+        os._exit(0)
     try:
-        rehearse(data_dir, request.get("rehearse") or [])
+        rehearse(data_dir, json.loads(told).get("rehearse") or [])
     except Exception:        # a rehearsal is only a head start
         pass
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)         # the kernels are reaped as they end
@@ -340,11 +345,13 @@ def _become_kernel(sockets: list, selector, argv: list[str]) -> None:
         os._exit(code)
 
 
-def freeze() -> None:
-    """Collect all garbage, then freeze what is left (what this process keeps) out of the collector's reach."""
+def freeze(collect: bool = True) -> None:
+    """Collect all garbage (unless not to `collect`), then freeze what is left (what this process keeps) out of the
+    collector's reach."""
     global _since_frozen
     gc.unfreeze()
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()
     _since_frozen = 0
 
