@@ -65,8 +65,7 @@ def test_one_template_forks_kernels_for_every_worker_that_connects_and_ends_with
     python = [sys.executable]
     template = forks.Template(python, {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, ROOT / "data")
     try:
-        template.share(None)
-        template.begin([])
+        template.begin([])               # told nothing of the data first: it reads the folder itself
         first, second = forks.Connection(template.address), forks.Connection(template.address)
         kernels = [first.fork(["--version"]), second.fork(["--version"]), first.fork(["--version"])]
         pids = [kernel.pid for kernel in kernels]

@@ -16,7 +16,7 @@ from thads.exporters import Export
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL = ("## Phần riêng của đơn vị\n\nĐoạn có chữ <b>đậm</b> viết bằng HTML, chữ ~~gạch bỏ~~ và **đậm**.\n\n"
-        "| Chỉ tiêu | Việc |\n|---|---:|\n| Xong | 6.113 |\n\n<script>alert(1)</script>\n\nĐoạn cuối.")
+        "| Chỉ tiêu | Việc |\n|---|---:|\n| Xong | 6.113 |\n\n<script>alert(1)</script>\n\nĐoạn cuối, xem https://moj.gov.vn.")
 
 
 def notebook() -> nbformat.NotebookNode:
@@ -32,13 +32,15 @@ def test_a_markdown_cell_says_the_same_on_the_page_in_word_and_on_the_slides():
     body = page.split("<main", 1)[1]
     assert "<b>đậm</b>" in body and "<s>gạch bỏ</s>" in body and "<td>6.113</td>" in body.replace(' style="text-align:right"', "")
     assert "<script" not in body and "alert(1)" not in body
+    assert '<a href="https://moj.gov.vn">https://moj.gov.vn</a>.' in body          # a bare address is a link
 
     doc = Document(io.BytesIO(word.to_docx(notebook())))
     said = " ".join(p.text for p in doc.paragraphs)
-    assert "Đoạn có chữ đậm viết bằng HTML" in said and "<b>" not in said and "Đoạn cuối." in said
+    assert "Đoạn có chữ đậm viết bằng HTML" in said and "<b>" not in said and "Đoạn cuối, xem" in said
     assert "alert(1)" not in said
     bold = [run.text for p in doc.paragraphs for run in p.runs if run.bold]
     assert bold == ["đậm", "đậm"], bold                    # the HTML <b> and the Markdown ** alike
+    assert [run.text for p in doc.paragraphs for run in p.runs if run.font.strike] == ["gạch bỏ"]
     assert [[c.text for c in row.cells] for row in doc.tables[0].rows] == [["Chỉ tiêu", "Việc"], ["Xong", "6.113"]]
 
     slides = deck.build(notebook())
@@ -63,3 +65,40 @@ def test_a_note_is_text_and_keeps_only_web_mail_and_in_page_links():
     html = markdown.to_html("Chữ <b>đậm</b> [tệp](../../du-lieu/bi-mat.csv) [web](https://moj.gov.vn) [mục](#muc)")
     assert "&lt;b&gt;đậm&lt;/b&gt;" in html and "bi-mat" not in html and '<a href="#">tệp</a>' in html
     assert 'href="https://moj.gov.vn"' in html and 'href="#muc"' in html
+
+
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def test_an_image_pasted_into_a_cell_is_embedded_on_the_page_as_nbconvert_embeds_it():
+    nb = notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("![Sơ đồ tổ chức](attachment:so-do.png)",
+                                                  attachments={"so-do.png": {"image/png": PNG}}))
+    page = Export(nb).page
+    assert f'<img src="data:image/png;base64,{PNG}" alt="Sơ đồ tổ chức"' in page
+
+
+def test_what_is_left_out_of_a_cell_is_logged_once_whichever_formats_are_made():
+    for formats in (["docx"], ["pptx"], ["html", "docx", "pptx"]):
+        made = Export(notebook())
+        for name in formats:
+            made.build(name)
+        said = [line for line in made.hidden if "<script>" in line]
+        assert len(said) == 1 and "Phần riêng của đơn vị" in said[0], (formats, made.hidden)
+
+
+def test_struck_words_are_struck_in_word_and_left_off_the_slides():
+    slides = deck.build(notebook())
+    words = " ".join(text for slide in slides.slides for _, text, _ in slide.blocks)
+    assert "chữ và" in " ".join(words.split()) and "gạch bỏ" not in words
+
+
+def test_a_kernel_is_told_its_project_in_the_one_call_that_begins_its_report(tmp_path, monkeypatch):
+    from thads import kernel, parts, project
+
+    monkeypatch.setenv(project.ENVIRONMENT, "/somewhere/else")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(parts, "CHART_PNG", parts.CHART_PNG)
+    kernel.begin(str(ROOT), word=False, project=str(tmp_path))
+    assert Path.cwd() == ROOT and parts.CHART_PNG is False
+    assert project.find().root == tmp_path.resolve() and project.find_root() is None    # no thads.yml there

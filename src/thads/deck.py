@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
 
-from thads import markdown, numbering, parts
+from thads import markdown, numbering, parts, sanitize
 from thads.text import CONTROL
 
 SLIDE_TAG = "slide"
@@ -78,11 +78,14 @@ def _text(value) -> str:
 
 def blocks_of(page: str) -> list[tuple[str, str, int]]:
     """The text blocks of an HTML fragment, in order: ("h", heading, level), ("p", paragraph, 0), ("li", item,
-    depth), ("pre", printed text, 0); the words of inline elements run on."""
+    depth), ("pre", printed text, 0); the words of inline elements run on. Struck words (~~…~~) are left out: a
+    slide shows only plain words, where they would read as valid."""
     if not page.strip():
         return []
     found = []
     root = lxml_html.fragment_fromstring(page, create_parent="div")
+    for struck in root.xpath(".//s | .//del | .//strike"):
+        struck.drop_tree()
     for element in root.iter(*_BLOCKS):
         if any(parent.tag in ("p", "li", "pre", "blockquote", "td", "th") for parent in element.iterancestors()):
             continue                                  # inside a block already taken whole
@@ -117,7 +120,8 @@ class _Reader:
     def __init__(self, prepared, resources: dict):
         self.numbers = resources.get("thads_numbering") or numbering.number(prepared)
         self.figures = parts.recorded(prepared) or {}
-        self.prepared = prepared
+        self.prepared, self.resources = prepared, resources
+        self.left_out: list[str] = []      # what `sanitize` dropped from the cell being read
         self.slides: list[Slide] = []
         self.section = _Section("")
 
@@ -129,6 +133,9 @@ class _Reader:
             elif cell.cell_type == "code":
                 for j, output in enumerate(cell.get("outputs", [])):
                     self.output(output, self.numbers.at(i, j), tagged)
+            sanitize.tell(self.resources, self.resources.get("thads_cells", {}).get(id(cell), "ô Markdown"),
+                          self.left_out)
+            self.left_out = []
         self.close()
         title = self.figures.get("title") or next((s.title for s in self.slides if s.kind == "title"), "Báo cáo")
         return Deck(clean(title), self.slides)
@@ -136,7 +143,11 @@ class _Reader:
     def html_blocks(self, markdown_text: str, cell: bool = False) -> list[tuple[str, str, int]]:
         """The blocks of the report's text or a note (`markdown.to_html`), or of a Markdown `cell` or text/markdown
         output, as the page shows it (`markdown.safe_cell_html`)."""
-        html = markdown.safe_cell_html(markdown_text) if cell else markdown.to_html(markdown_text)
+        if cell:
+            html, dropped = markdown.safe_cell_html(markdown_text)
+            self.left_out += dropped
+        else:
+            html = markdown.to_html(markdown_text)
         return blocks_of(self.numbers.html(html))
 
     # Markdown cells and sections ----------------------------------------------------------------------------------

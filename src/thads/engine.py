@@ -229,9 +229,9 @@ class Engine:
         return self._kc.get_shell_msg(timeout=timeout)["content"]
 
     def _fresh(self, cwd: Path, word: bool) -> None:
-        """Wait for the report's kernel to be ready (forked, or started and warmed up), then have it work in
-        `cwd` (and draw its charts as PNG too when the report makes a `word` file). From here on the kernel is
-        this report's alone."""
+        """Wait for the report's kernel to be ready (forked, or started and warmed up), then tell it what it needs
+        (`kernel.begin`): work in `cwd`, draw its charts as PNG too when the report makes a `word` file, and read the
+        settings of the engine's project. From here on the kernel is this report's alone."""
         kc = self._client()
         self._used = True
         if self._warming:

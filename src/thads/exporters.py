@@ -177,7 +177,7 @@ class ReportHTMLExporter(HTMLExporter):
         self.register_filter("svg_data_uri", _svg_data_uri)
         self.register_filter("thads_numbers", _with_numbers)
         self.register_filter("thads_clean", _cleaned)
-        self.register_filter("thads_markdown", functools.partial(markdown.cell_to_html, anchors=True))
+        self.register_filter("thads_markdown", _markdown)
 
     def from_notebook_node(self, nb, resources=None, **kwargs):
         return _nbconvert(self, "html", nb, resources)
@@ -279,9 +279,17 @@ def _cleaned(context, page: str) -> str:
     text, dropped = sanitize.clean(page)
     if dropped:
         resources = context.get("resources")
-        where = resources.get("thads_cells", {}).get(id(context.get("cell")), "ô Markdown")
-        resources.setdefault("thads_hidden", []).append(sanitize.message(where, dropped))
+        sanitize.tell(resources, resources.get("thads_cells", {}).get(id(context.get("cell")), "ô Markdown"), dropped)
     return text
+
+
+@pass_context
+def _markdown(context, source: str) -> str:
+    """The HTML of a Markdown cell (its pasted images embedded) or of a text/markdown output, its headings with ids
+    and anchor links (`markdown.cell_to_html`)."""
+    cell = context.get("cell")
+    attachments = cell.get("attachments") if cell is not None and cell.get("cell_type") == "markdown" else None
+    return markdown.cell_to_html(source, anchors=True, attachments=attachments)
 
 
 def _check_whole(page: str) -> None:

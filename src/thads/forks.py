@@ -4,7 +4,8 @@ for kernels.
 A template is a warm process that imported the package and loaded the data once, and then only forks: each report's
 kernel is a child forked from it, new for that report. Whoever starts a template owns it (`Template`): `thads run`
 starts one for all the reports of its batch as its first step (`started`), while it reads the data and plans, and
-tells it where the data are and what to rehearse (`Template.begin`); an engine with no batch's template to use
+tells it where the data are as soon as they are read (`Template.share`) and what to rehearse once the reports are
+planned (`Template.begin`); an engine with no batch's template to use
 starts one for its own kernels. Anyone holding its `Address` connects to it (`Connection`) and asks for kernels: the
 batch's workers, and the batch itself when it makes one report in its own process.
 
@@ -169,9 +170,11 @@ class Template:
 
     def begin(self, reports: list[dict]) -> None:
         """Tell the template what to make before it forks (thads.kernel.rehearse; [] for nothing), after which it
-        serves requests; where the data are must be told first (`share`). Said once: later calls do nothing."""
+        serves requests; where the data are comes first (`share`: None, the folder itself, if not told yet). Said
+        once: later calls do nothing."""
         if not self._begun:
             self._begun = True
+            self.share(None)
             self._tell({"rehearse": reports})
 
     def _tell(self, told: dict) -> None:

@@ -6,9 +6,10 @@ brackets included). Markdown comes from two kinds of places, rendered alike but 
 - `to_html`: the report's own text and analysts' notes (the wording templates, `parameters/notes/`). Any HTML in them
   is shown as text, never as markup, and only web, mail and in-page links are kept.
 - `cell_to_html`: a notebook's Markdown cells and text/markdown outputs. Their raw HTML passes, as in JupyterLab,
-  and is then made safe as any output's HTML is (`sanitize.clean`; `safe_cell_html` does both). On the page their
-  headings carry the ids and anchor links nbconvert gives them (`anchors`), which the table of contents and the
-  analysts' links to a heading use.
+  and is then made safe as any output's HTML is (`sanitize.clean`; `safe_cell_html` does both). Images pasted into
+  the cell (`attachment:` addresses, kept in the cell's attachments) are embedded, as nbconvert embeds them. On the
+  page their headings carry the ids and anchor links nbconvert gives them (`anchors`), which the table of contents
+  and the analysts' links to a heading use.
 """
 
 from __future__ import annotations
@@ -25,20 +26,41 @@ def to_html(source: str) -> str:
     return _UNSAFE_LINK.sub('href="#"', _renderer(raw_html=False).render(source))
 
 
-def cell_to_html(source: str, anchors: bool = False) -> str:
-    """A Markdown cell or text/markdown output, its raw HTML passed on for `sanitize.clean`; with `anchors`, each
-    heading with nbconvert's id and anchor link."""
+def cell_to_html(source: str, anchors: bool = False, attachments: dict | None = None) -> str:
+    """A Markdown cell or text/markdown output, its raw HTML passed on for `sanitize.clean`, its images from the
+    cell's `attachments` embedded; with `anchors`, each heading with nbconvert's id and anchor link."""
     renderer = _renderer(raw_html=True)
+    tokens = renderer.parse(source)
+    if attachments:
+        _embed(tokens, attachments)
     if not anchors:
-        return renderer.render(source)
-    return _with_anchors(renderer, renderer.parse(source))
+        return renderer.renderer.render(tokens, renderer.options, {})
+    return _with_anchors(renderer, tokens)
 
 
-def safe_cell_html(source: str) -> str:
-    """A Markdown cell or text/markdown output as Word and the slides show it: what the page shows of it."""
+def safe_cell_html(source: str) -> tuple[str, list[str]]:
+    """A Markdown cell or text/markdown output as Word and the slides show it, what the page shows of it; and what
+    `sanitize.clean` left out of it."""
     from thads import sanitize
 
-    return sanitize.clean(cell_to_html(source))[0]
+    return sanitize.clean(cell_to_html(source))
+
+
+_PREFERRED = ("image/svg+xml", "image/png", "image/jpeg")      # nbconvert's order: vector, then lossless
+
+
+def _embed(tokens, attachments: dict) -> None:
+    """Each image whose address is `attachment:NAME` given the attachment's data as a data: address; one the cell
+    does not hold keeps its address, which `sanitize.clean` leaves out, and says so."""
+    for token in tokens:
+        for child in token.children or []:
+            source = child.attrGet("src") if child.type == "image" else None
+            found = attachments.get(source[len("attachment:"):]) if source and source.startswith("attachment:") \
+                else None
+            if isinstance(found, dict) and found:
+                kind = next((k for k in _PREFERRED if k in found), next(iter(found)))
+                data = "".join(found[kind]) if isinstance(found[kind], list) else str(found[kind])
+                child.attrSet("src", f"data:{kind};base64,{''.join(data.split())}")
 
 
 def images(source: str) -> list[int]:
@@ -54,9 +76,15 @@ def images(source: str) -> list[int]:
 
 @functools.cache
 def _renderer(raw_html: bool):
+    """CommonMark with tables and strikethrough; for cells (`raw_html`) also bare web addresses made links, as
+    nbconvert's renderer made them (http and https only: no guessing that a word with a dot is a site)."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": raw_html}).enable(["table", "strikethrough"])
+    renderer = MarkdownIt("commonmark", {"html": raw_html, "linkify": raw_html}).enable(["table", "strikethrough"])
+    if raw_html:
+        renderer.enable("linkify")
+        renderer.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+    return renderer
 
 
 def _with_anchors(renderer, tokens) -> str:

@@ -212,6 +212,16 @@ def _remove(element, keep_content: bool) -> None:
     parent.remove(element)
 
 
+def tell(resources: dict, where: str, items: list[str]) -> None:
+    """Say in `resources['thads_hidden']` (the report's log) what was dropped from one output or cell (`where`), once,
+    however many formats dropped it."""
+    if items:
+        said = message(where, items)
+        hidden = resources.setdefault("thads_hidden", [])
+        if said not in hidden:
+            hidden.append(said)
+
+
 def message(where: str, items: list[str]) -> str:
     """The log line for one output or cell: where it is, and what was dropped from it."""
     return (f"{where}: bỏ khỏi trang phần HTML không an toàn hoặc làm hỏng trang: {', '.join(items)}")

@@ -239,6 +239,7 @@ class _Writer:
         _styles(self.doc)
         _page(self.doc)
         self.numbers = numbers or numbering.Numbering([])
+        self.left_out: list[str] = []      # what `sanitize` dropped from the cell being written
         self.parts = {"header": self.header, "key_figures": self.key_figures, "paragraphs": self.paragraphs,
                       "section": self.section, "note": self.note, "text": self.text_part, "table": self.table, "signature": self.signature}
 
@@ -410,12 +411,16 @@ class _Writer:
         self.html(BeautifulSoup(self.numbers.html(markdown.to_html(text)), "html.parser"))
 
     def markdown(self, text: str) -> None:
-        """A Markdown cell or text/markdown output, as the page shows it (`markdown.safe_cell_html`)."""
-        self.html(BeautifulSoup(self.numbers.html(markdown.safe_cell_html(text)), "html.parser"))
+        """A Markdown cell or text/markdown output, as the page shows it (`markdown.safe_cell_html`); what was left
+        out of it is kept in `left_out`, for the report's log."""
+        html, dropped = markdown.safe_cell_html(text)
+        self.left_out += dropped
+        self.html(BeautifulSoup(self.numbers.html(html), "html.parser"))
 
     def html(self, soup) -> None:
-        """An analyst's HTML, made safe by `exporters.ReportOutputs` as for the page (`sanitize`): what the page does
-        not show (comments, the elements `sanitize` drops) is not written either."""
+        """An analyst's HTML, made safe as for the page (`sanitize`: an output's by `exporters.ReportOutputs`, a
+        Markdown cell's by `markdown`): what the page does not show (comments, the elements `sanitize` drops) is not
+        written either."""
         for node in soup.children:
             if isinstance(node, NavigableString):
                 if not isinstance(node, PreformattedString) and node.strip():
@@ -453,24 +458,28 @@ class _Writer:
             for child in nested:
                 self.items(child, child.name, depth + 1)
 
-    def inline(self, paragraph, node: Tag, bold=False, italic=False) -> None:
+    def inline(self, paragraph, node: Tag, bold=False, italic=False, strike=False) -> None:
         for child in node.children:
             if isinstance(child, PreformattedString) or isinstance(child, Tag) and child.name in sanitize.DROPPED:
                 continue
             if isinstance(child, NavigableString):
                 text = re.sub(r"\s+", " ", str(child))
                 if text:
-                    _font(paragraph.add_run(_xml(text)), None, bold or None, italic or None)
+                    run = paragraph.add_run(_xml(text))
+                    _font(run, None, bold or None, italic or None)
+                    run.font.strike = strike or None
             elif child.name in ("strong", "b"):
-                self.inline(paragraph, child, True, italic)
+                self.inline(paragraph, child, True, italic, strike)
             elif child.name in ("em", "i"):
-                self.inline(paragraph, child, bold, True)
+                self.inline(paragraph, child, bold, True, strike)
+            elif child.name in ("s", "del", "strike"):       # ~~struck~~ words: still to be read as struck
+                self.inline(paragraph, child, bold, italic, True)
             elif child.name == "code":
                 _font(paragraph.add_run(_xml(child.get_text())), Pt(12), name=MONO)
             elif child.name == "br":
                 paragraph.add_run().add_break()
             else:
-                self.inline(paragraph, child, bold, italic)
+                self.inline(paragraph, child, bold, italic, strike)
 
     def html_table(self, node: Tag) -> None:
         rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in node.find_all("tr")]
@@ -573,6 +582,8 @@ def to_docx(prepared, resources: dict | None = None, target: Path | None = None,
                 except _BadImage as exc:
                     raise ThadsError(f"{where.get(id(cell), f'ô {i + 1}')}: không đưa được hình vào Word: {exc}. Sửa "
                                      "ô đó, chạy lại notebook rồi xuất.") from None
+        sanitize.tell(resources, where.get(id(cell), "ô Markdown"), writer.left_out)
+        writer.left_out = []
     if _dropped:
         shown = ", ".join(dict.fromkeys(visible(c) for c in _dropped))
         message = (f"tệp Word: đã bỏ {len(_dropped)} ký tự Word không nhận ({shown}) trong chữ của báo cáo (tệp ký, "
